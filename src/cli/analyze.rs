@@ -1,0 +1,81 @@
+//! `lifecircle analyze`.
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use anyhow::{Context, Result};
+use clap::Args;
+use lifecircle::analysis::{DEFAULT_MIN_COMPONENT_NODES, default_pbf};
+use lifecircle::{AnalyzeConfig, Profiles, Taxonomy};
+
+/// Arguments of `analyze`.
+#[derive(Debug, Args)]
+pub struct AnalyzeArgs {
+    /// OpenStreetMap PBF extract [default: the bundled Liechtenstein extract in data/]
+    #[arg(long, value_name = "FILE")]
+    pbf: Option<PathBuf>,
+    /// Output folder
+    #[arg(long, value_name = "DIR", default_value = "out")]
+    out: PathBuf,
+    /// Walking-time threshold in minutes
+    #[arg(long, default_value_t = 15.0)]
+    minutes: f64,
+    /// Walking speed in km/h [default: the profile's, 4.5 for adult]
+    #[arg(long)]
+    speed_kmh: Option<f64>,
+    /// Walking profile from data/profiles.toml
+    #[arg(long, default_value = "adult")]
+    profile: String,
+    /// Taxonomy TOML replacing the built-in data/taxonomy.toml
+    #[arg(long, value_name = "FILE")]
+    taxonomy: Option<PathBuf>,
+    /// Homes and facilities farther than this from any walkable way are unreachable
+    #[arg(long, default_value_t = 500.0)]
+    max_snap_m: f64,
+    /// Keep, besides the largest, every connected component with at least this many junctions (0: largest only)
+    #[arg(long, default_value_t = DEFAULT_MIN_COMPONENT_NODES)]
+    min_component_nodes: usize,
+    /// Worker threads [default: one per core]
+    #[arg(long)]
+    threads: Option<usize>,
+    /// No progress on stderr and no summary table on stdout
+    #[arg(long, short)]
+    quiet: bool,
+}
+
+impl AnalyzeArgs {
+    fn into_config(self) -> Result<AnalyzeConfig> {
+        let pbf = self.pbf.unwrap_or_else(default_pbf);
+        let (taxonomy, taxonomy_source) = match &self.taxonomy {
+            Some(path) => (Taxonomy::from_file(path)?, path.display().to_string()),
+            None => (Taxonomy::builtin(), "built-in".to_string()),
+        };
+        let profile = Profiles::builtin().get(&self.profile)?.clone();
+        let mut config = AnalyzeConfig::new(pbf, self.out);
+        config.speed_kmh = self.speed_kmh.unwrap_or(profile.speed_kmh);
+        config.taxonomy = taxonomy;
+        config.taxonomy_source = taxonomy_source;
+        config.profile = profile;
+        config.profile_name = self.profile;
+        config.minutes = self.minutes;
+        config.max_snap_m = self.max_snap_m;
+        config.min_component_nodes = self.min_component_nodes;
+        config.threads = self.threads;
+        config.progress = !self.quiet;
+        config.validate()?;
+        Ok(config)
+    }
+}
+
+/// Runs `analyze`.
+pub fn run(args: AnalyzeArgs) -> Result<()> {
+    let quiet = args.quiet;
+    let config = args.into_config()?;
+    let summary = lifecircle::analyze(&config)?;
+    if !quiet {
+        let mut out = std::io::stdout().lock();
+        out.write_all(summary.to_table().as_bytes()).context("writing the summary table")?;
+        writeln!(out, "outputs in {}", config.out_dir.display())?;
+    }
+    Ok(())
+}

@@ -1,0 +1,52 @@
+//! Command-line glue: clap arguments, validation into library configs, exit codes.
+//! Exit 0 on success, 2 on bad input or parameters, 1 on an internal failure.
+
+mod analyze;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// 15-minute service-circle analysis on OpenStreetMap data.
+#[derive(Debug, Parser)]
+#[command(name = "lifecircle", version, about, long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Walking time from every home to the nearest grocery, elder canteen, clinic and childcare.
+    Analyze(analyze::AnalyzeArgs),
+}
+
+/// Runs the CLI and maps errors to exit codes.
+pub fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            let code = if e.use_stderr() { 2 } else { 0 };
+            let _ = e.print();
+            return ExitCode::from(code);
+        }
+    };
+    let result = match cli.command {
+        Command::Analyze(args) => analyze::run(args),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            if is_broken_pipe(&e) {
+                return ExitCode::SUCCESS;
+            }
+            eprintln!("lifecircle: error: {e:#}");
+            let input = e.downcast_ref::<lifecircle::Error>().is_none_or(|le| le.is_input_error());
+            ExitCode::from(if input { 2 } else { 1 })
+        }
+    }
+}
+
+fn is_broken_pipe(e: &anyhow::Error) -> bool {
+    e.chain().any(|c| c.downcast_ref::<std::io::Error>().is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe))
+}

@@ -1,0 +1,196 @@
+//! The frozen walking graph: compressed sparse rows over undirected edges.
+//!
+//! Every edge is stored once with its endpoints, length, time and geometry,
+//! and twice in the adjacency arrays (once from each end; a self-loop once). Neighbour scans are
+//! `O(degree)` over contiguous memory.
+
+use crate::geometry::polyline_length_m;
+use crate::ids::{EdgeId, NodeId, TimeMs};
+
+/// An edge to add to a [`WalkGraph`]: endpoints and the polyline between them.
+#[derive(Debug, Clone)]
+pub struct EdgeSpec {
+    /// First endpoint.
+    pub u: NodeId,
+    /// Second endpoint.
+    pub v: NodeId,
+    /// The polyline from `u` to `v`, endpoints included, `[lon, lat]`.
+    pub geometry: Vec<[f64; 2]>,
+    /// Index of the way's `highway=*` value (for per-type speeds), 0 if unknown.
+    pub highway: u16,
+}
+
+/// The walking network in the compact form the kernels use.
+#[derive(Debug, Clone)]
+pub struct WalkGraph {
+    node_lonlat: Vec<[f64; 2]>,
+    first_out: Vec<u32>,
+    adj_node: Vec<u32>,
+    adj_edge: Vec<u32>,
+    adj_time: Vec<u32>,
+    edge_u: Vec<u32>,
+    edge_v: Vec<u32>,
+    edge_len_m: Vec<f64>,
+    edge_time: Vec<u32>,
+    edge_highway: Vec<u16>,
+    geom_offsets: Vec<u32>,
+    geom: Vec<[f64; 2]>,
+    speed_m_s: f64,
+}
+
+impl WalkGraph {
+    /// Builds the graph from node positions and edges, walking at `speed_m_s`.
+    ///
+    /// Edge lengths are the haversine length of their geometry; times are
+    /// rounded to whole milliseconds.
+    ///
+    /// ```
+    /// use lifecircle::graph::{EdgeSpec, WalkGraph};
+    /// use lifecircle::ids::NodeId;
+    /// let nodes = vec![[0.0, 0.0], [0.001, 0.0]];
+    /// let e = EdgeSpec { u: NodeId(0), v: NodeId(1), geometry: nodes.clone(), highway: 0 };
+    /// let g = WalkGraph::new(nodes, vec![e], 1.25);
+    /// assert_eq!(g.num_edges(), 1);
+    /// assert!((g.edge_length_m(lifecircle::ids::EdgeId(0)) - 111.195).abs() < 0.01);
+    /// ```
+    pub fn new(node_lonlat: Vec<[f64; 2]>, edges: Vec<EdgeSpec>, speed_m_s: f64) -> WalkGraph {
+        let n = node_lonlat.len();
+        let m = edges.len();
+        let mut g = WalkGraph {
+            node_lonlat,
+            first_out: vec![0; n + 1],
+            adj_node: Vec::new(),
+            adj_edge: Vec::new(),
+            adj_time: Vec::new(),
+            edge_u: Vec::with_capacity(m),
+            edge_v: Vec::with_capacity(m),
+            edge_len_m: Vec::with_capacity(m),
+            edge_time: Vec::with_capacity(m),
+            edge_highway: Vec::with_capacity(m),
+            geom_offsets: Vec::with_capacity(m + 1),
+            geom: Vec::new(),
+            speed_m_s,
+        };
+        g.geom_offsets.push(0);
+        for e in &edges {
+            assert!(e.u.idx() < n && e.v.idx() < n, "edge endpoint out of range");
+            let len_m = polyline_length_m(&e.geometry);
+            g.edge_u.push(e.u.0);
+            g.edge_v.push(e.v.0);
+            g.edge_len_m.push(len_m);
+            g.edge_time.push(TimeMs::from_secs_f64(len_m / speed_m_s).0);
+            g.edge_highway.push(e.highway);
+            g.geom.extend_from_slice(&e.geometry);
+            g.geom_offsets.push(g.geom.len() as u32);
+            g.first_out[e.u.idx() + 1] += 1;
+            if e.u != e.v {
+                g.first_out[e.v.idx() + 1] += 1;
+            }
+        }
+        for i in 0..n {
+            g.first_out[i + 1] += g.first_out[i];
+        }
+        let slots = g.first_out[n] as usize;
+        g.adj_node = vec![0; slots];
+        g.adj_edge = vec![0; slots];
+        g.adj_time = vec![0; slots];
+        let mut fill: Vec<u32> = g.first_out[..n].to_vec();
+        for (i, e) in edges.iter().enumerate() {
+            // A self-loop is listed once at its node.
+            let ends: &[(NodeId, NodeId)] = if e.u == e.v { &[(e.u, e.v)] } else { &[(e.u, e.v), (e.v, e.u)] };
+            for &(a, b) in ends {
+                let slot = fill[a.idx()] as usize;
+                fill[a.idx()] += 1;
+                g.adj_node[slot] = b.0;
+                g.adj_edge[slot] = i as u32;
+                g.adj_time[slot] = g.edge_time[i];
+            }
+        }
+        g
+    }
+
+    /// Number of nodes.
+    #[inline]
+    pub fn num_nodes(&self) -> usize {
+        self.node_lonlat.len()
+    }
+
+    /// Number of (undirected) edges.
+    #[inline]
+    pub fn num_edges(&self) -> usize {
+        self.edge_u.len()
+    }
+
+    /// Walking speed the times were computed with.
+    pub fn speed_m_s(&self) -> f64 {
+        self.speed_m_s
+    }
+
+    /// Position of a node, `[lon, lat]`.
+    #[inline]
+    pub fn node_lonlat(&self, n: NodeId) -> [f64; 2] {
+        self.node_lonlat[n.idx()]
+    }
+
+    /// Neighbours of `n`: `(neighbour, edge, time in ms)`.
+    #[inline]
+    pub fn neighbors(&self, n: NodeId) -> impl Iterator<Item = (NodeId, EdgeId, TimeMs)> + '_ {
+        let (a, b) = (self.first_out[n.idx()] as usize, self.first_out[n.idx() + 1] as usize);
+        (a..b).map(move |i| (NodeId(self.adj_node[i]), EdgeId(self.adj_edge[i]), TimeMs(self.adj_time[i])))
+    }
+
+    /// The raw adjacency slices of `n` (neighbour nodes and times), for the hot loop.
+    #[inline]
+    pub(crate) fn adjacency(&self, n: u32) -> (&[u32], &[u32]) {
+        let (a, b) = (self.first_out[n as usize] as usize, self.first_out[n as usize + 1] as usize);
+        (&self.adj_node[a..b], &self.adj_time[a..b])
+    }
+
+    /// Edges incident to `n`, as `(edge, other end)`.
+    #[inline]
+    pub fn incident_edges(&self, n: NodeId) -> impl Iterator<Item = (EdgeId, NodeId)> + '_ {
+        let (a, b) = (self.first_out[n.idx()] as usize, self.first_out[n.idx() + 1] as usize);
+        (a..b).map(move |i| (EdgeId(self.adj_edge[i]), NodeId(self.adj_node[i])))
+    }
+
+    /// Endpoints `(u, v)` of an edge; its geometry runs from `u` to `v`.
+    #[inline]
+    pub fn edge_endpoints(&self, e: EdgeId) -> (NodeId, NodeId) {
+        (NodeId(self.edge_u[e.idx()]), NodeId(self.edge_v[e.idx()]))
+    }
+
+    /// Length of an edge in metres.
+    #[inline]
+    pub fn edge_length_m(&self, e: EdgeId) -> f64 {
+        self.edge_len_m[e.idx()]
+    }
+
+    /// Walking time along a whole edge.
+    #[inline]
+    pub fn edge_time(&self, e: EdgeId) -> TimeMs {
+        TimeMs(self.edge_time[e.idx()])
+    }
+
+    /// `highway=*` value index of an edge.
+    #[inline]
+    pub fn edge_highway(&self, e: EdgeId) -> u16 {
+        self.edge_highway[e.idx()]
+    }
+
+    /// The polyline of an edge, from `u` to `v`.
+    #[inline]
+    pub fn edge_geometry(&self, e: EdgeId) -> &[[f64; 2]] {
+        &self.geom[self.geom_offsets[e.idx()] as usize..self.geom_offsets[e.idx() + 1] as usize]
+    }
+
+    /// Time from `u` to the point `offset_m` metres along the edge (proportional share of the edge time).
+    #[inline]
+    pub fn time_to_offset(&self, e: EdgeId, offset_m: f64) -> TimeMs {
+        let len = self.edge_len_m[e.idx()];
+        if len <= 0.0 {
+            return TimeMs(0);
+        }
+        let frac = (offset_m / len).clamp(0.0, 1.0);
+        TimeMs((self.edge_time[e.idx()] as f64 * frac).round() as u32)
+    }
+}

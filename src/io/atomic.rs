@@ -1,0 +1,116 @@
+//! All-or-nothing output: every file is written to a temporary file in the
+//! same folder and renamed into place only when every output is complete.
+
+use std::fs::File;
+use std::io::{BufWriter, Write};
+use std::path::{Path, PathBuf};
+
+use crate::error::{Error, Result};
+
+/// The output folder, checked up front so a bad folder fails before the heavy work.
+#[derive(Debug, Clone)]
+pub struct OutputDir {
+    dir: PathBuf,
+}
+
+impl OutputDir {
+    /// Creates the folder if needed and checks that files can be created in it.
+    pub fn prepare(dir: &Path) -> Result<OutputDir> {
+        if dir.exists() && !dir.is_dir() {
+            return Err(Error::output(dir, "output path exists and is not a folder"));
+        }
+        std::fs::create_dir_all(dir).map_err(|e| Error::output(dir, format!("cannot create output folder: {e}")))?;
+        let probe = dir.join(format!(".lifecircle-probe-{}", std::process::id()));
+        File::create(&probe).map_err(|e| Error::output(dir, format!("output folder is not writable: {e}")))?;
+        let _ = std::fs::remove_file(&probe);
+        Ok(OutputDir { dir: dir.to_path_buf() })
+    }
+
+    /// The folder.
+    pub fn path(&self) -> &Path {
+        &self.dir
+    }
+
+    /// Starts writing `name` in the folder.
+    pub fn create(&self, name: &str) -> Result<AtomicFile> {
+        AtomicFile::create(&self.dir.join(name))
+    }
+}
+
+/// A file being written under a temporary name.
+pub struct AtomicFile {
+    target: PathBuf,
+    temp: PathBuf,
+    writer: Option<BufWriter<File>>,
+}
+
+impl AtomicFile {
+    /// Opens a temporary file beside `target`.
+    pub fn create(target: &Path) -> Result<AtomicFile> {
+        let name = target.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        let temp = target.with_file_name(format!(".{name}.tmp-{}", std::process::id()));
+        let file = File::create(&temp).map_err(|e| Error::io(&temp, e))?;
+        Ok(AtomicFile { target: target.to_path_buf(), temp, writer: Some(BufWriter::with_capacity(1 << 20, file)) })
+    }
+
+    /// The buffered writer.
+    pub fn writer(&mut self) -> &mut BufWriter<File> {
+        self.writer.as_mut().expect("writer lives until finish")
+    }
+
+    /// The final path.
+    pub fn target(&self) -> &Path {
+        &self.target
+    }
+
+    /// Flushes and syncs the temporary file (not yet renamed).
+    pub fn finish(mut self) -> Result<FinishedFile> {
+        let w = self.writer.take().expect("finish once");
+        let file = w.into_inner().map_err(|e| Error::io(&self.temp, e.into_error()))?;
+        file.sync_all().map_err(|e| Error::io(&self.temp, e))?;
+        Ok(FinishedFile { target: std::mem::take(&mut self.target), temp: std::mem::take(&mut self.temp) })
+    }
+
+    /// Maps a write error on this file to the library error.
+    pub fn err(&self, e: std::io::Error) -> Error {
+        Error::io(&self.target, e)
+    }
+}
+
+impl Drop for AtomicFile {
+    fn drop(&mut self) {
+        if !self.temp.as_os_str().is_empty() {
+            let _ = std::fs::remove_file(&self.temp);
+        }
+    }
+}
+
+/// A complete temporary file waiting to be renamed into place.
+pub struct FinishedFile {
+    target: PathBuf,
+    temp: PathBuf,
+}
+
+impl FinishedFile {
+    /// Renames every file into place; on failure removes the remaining temporaries.
+    pub fn commit_all(files: Vec<FinishedFile>) -> Result<()> {
+        // The remaining temporaries are removed by `Drop` if a rename fails.
+        for f in &files {
+            std::fs::rename(&f.temp, &f.target).map_err(|e| Error::io(&f.target, e))?;
+        }
+        Ok(())
+    }
+}
+
+impl Drop for FinishedFile {
+    fn drop(&mut self) {
+        // After a successful rename the temporary is gone and this does nothing.
+        let _ = std::fs::remove_file(&self.temp);
+    }
+}
+
+/// Writes `text` to `w`, mapping errors to the file's path.
+pub(crate) fn write_all(file: &mut AtomicFile, bytes: &[u8]) -> Result<()> {
+    let res = file.writer().write_all(bytes);
+    res.map_err(|e| file.err(e))
+}

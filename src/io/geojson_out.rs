@@ -1,0 +1,70 @@
+//! Streaming GeoJSON writers (RFC 7946: WGS-84 `[lon, lat]`, one feature per
+//! line, deterministic order and bytes). Each feature is built with the
+//! `geojson` crate and serialized as soon as it is ready.
+
+use geojson::{Feature, Geometry, GeometryValue, JsonObject, JsonValue};
+
+use super::atomic::{AtomicFile, write_all};
+use crate::error::Result;
+
+/// Rounds a coordinate to 7 decimals (about 1 cm), the precision of OSM itself.
+#[inline]
+pub fn round_coord(v: f64) -> f64 {
+    (v * 1e7).round() / 1e7
+}
+
+/// Rounds to `decimals` decimals.
+#[inline]
+pub fn round_to(v: f64, decimals: i32) -> f64 {
+    let f = 10f64.powi(decimals);
+    (v * f).round() / f
+}
+
+/// Writes a FeatureCollection of points, one feature at a time.
+pub struct PointCollectionWriter {
+    file: AtomicFile,
+    first: bool,
+    buf: Vec<u8>,
+}
+
+impl PointCollectionWriter {
+    /// Starts the collection in `file`.
+    pub fn new(mut file: AtomicFile) -> Result<PointCollectionWriter> {
+        write_all(&mut file, b"{\"type\":\"FeatureCollection\",\"features\":[\n")?;
+        Ok(PointCollectionWriter { file, first: true, buf: Vec::with_capacity(1024) })
+    }
+
+    /// Appends a Point feature at `lonlat` with `properties`.
+    pub fn point(&mut self, lonlat: [f64; 2], properties: JsonObject) -> Result<()> {
+        let feature = Feature {
+            bbox: None,
+            geometry: Some(Geometry::new(GeometryValue::Point {
+                coordinates: [round_coord(lonlat[0]), round_coord(lonlat[1])].into(),
+            })),
+            id: None,
+            properties: Some(properties),
+            foreign_members: None,
+        };
+        self.buf.clear();
+        if !self.first {
+            self.buf.extend_from_slice(b",\n");
+        }
+        self.first = false;
+        serde_json::to_writer(&mut self.buf, &feature).map_err(|e| self.file.err(e.into()))?;
+        let buf = std::mem::take(&mut self.buf);
+        let res = write_all(&mut self.file, &buf);
+        self.buf = buf;
+        res
+    }
+
+    /// Closes the collection and returns the finished (not yet renamed) file.
+    pub fn finish(mut self) -> Result<super::atomic::FinishedFile> {
+        write_all(&mut self.file, b"\n]}\n")?;
+        self.file.finish()
+    }
+}
+
+/// A JSON number, or null when not finite.
+pub fn num(v: f64) -> JsonValue {
+    serde_json::Number::from_f64(v).map_or(JsonValue::Null, JsonValue::Number)
+}

@@ -1,0 +1,54 @@
+//! # lifecircle: 15-minute service-circle analysis
+//!
+//! Which homes reach groceries, elder canteens, clinics and childcare within
+//! 15 minutes on foot, from OpenStreetMap data.
+//!
+//! ## Pipeline
+//!
+//! ```text
+//!  OSM PBF ──osm::read_pbf──▶ OsmData (nodes, ways, tag decisions)      [osmpbfreader, rayon]
+//!     │                         │
+//!     │            osm::extract_features (taxonomy)                    homes, facilities
+//!     ▼                         │
+//!  graph::build_graph ──▶ petgraph UnGraph ──components──▶ WalkGraph (CSR, integer ms)
+//!                               │
+//!  snap::SnapIndex (rstar R-tree of edge segments) ──▶ Snap ──routing::Anchor──▶ exact costs
+//!                               │
+//!  coverage::nearest (multi-source Dijkstra per category)
+//!  coverage::count_within (bounded Dijkstra per facility, rayon, per-thread workspaces)
+//!                               │
+//!  analysis::analyze ──io──▶ coverage.geojson, facilities.geojson, summary.json   [geojson]
+//! ```
+//!
+//! The binary (`lifecircle analyze`) only parses arguments into an
+//! [`AnalyzeConfig`] and calls [`analyze`].
+//!
+//! ```no_run
+//! let config = lifecircle::AnalyzeConfig::new(lifecircle::analysis::default_pbf(), "out");
+//! let summary = lifecircle::analyze(&config)?;
+//! println!("{}", summary.to_table());
+//! # Ok::<(), lifecircle::Error>(())
+//! ```
+
+#![deny(missing_docs)]
+#![forbid(unsafe_code)]
+#![warn(clippy::all)]
+
+pub mod analysis;
+pub mod coverage;
+pub mod error;
+pub mod geometry;
+pub mod graph;
+pub mod ids;
+pub mod io;
+pub mod osm;
+pub mod progress;
+pub mod routing;
+pub mod snap;
+pub mod summary;
+pub mod taxonomy;
+
+pub use analysis::{AnalyzeConfig, Analysis, analyze, run};
+pub use error::{Error, ErrorKind, Result};
+pub use summary::Summary;
+pub use taxonomy::{Profile, Profiles, Taxonomy};

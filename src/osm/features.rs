@@ -1,0 +1,246 @@
+//! Homes and facilities from the decoded records, by the taxonomy's rules.
+//!
+//! A home or facility drawn as an area stands at its area centroid.
+//! Residential-area tests use an R-tree of area envelopes, so classifying
+//! `b` buildings against `a` areas is `O(b log a)` plus the polygon tests.
+
+use geo::{BoundingRect, Centroid, Contains, Coord, LineString, MultiPolygon, Point, Polygon};
+use rstar::{AABB, RTree, RTreeObject};
+use serde::Serialize;
+
+use super::multipolygon::{assemble_rings, rings_to_multipolygon};
+use super::read_pbf::OsmData;
+use crate::ids::{CategoryId, OsmRef, OsmType};
+use crate::taxonomy::{BuildingClass, Taxonomy};
+
+/// A home: where people live, at a point.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Home {
+    /// Where it comes from.
+    pub osm: OsmRef,
+    /// Longitude, latitude (WGS-84 degrees).
+    pub lonlat: [f64; 2],
+}
+
+/// A service facility of one category.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Facility {
+    /// Where it comes from.
+    pub osm: OsmRef,
+    /// Its category.
+    pub category: CategoryId,
+    /// Its name, if tagged.
+    pub name: Option<String>,
+    /// Longitude, latitude (WGS-84 degrees).
+    pub lonlat: [f64; 2],
+}
+
+/// Which rule produced the homes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum HomeRule {
+    /// Residential buildings (and unspecified buildings inside residential areas).
+    Buildings,
+    /// Residential landuse areas, because the extract has (almost) no residential buildings.
+    ResidentialLanduse,
+}
+
+/// What feature extraction saw, for the summary.
+#[derive(Debug, Clone, Serialize)]
+pub struct FeatureReport {
+    /// The rule that produced the homes.
+    pub home_rule: HomeRule,
+    /// Homes found from buildings (before any fallback).
+    pub homes_from_buildings: usize,
+    /// Residential landuse areas found.
+    pub residential_areas: usize,
+    /// Areas or relations dropped because their geometry could not be built
+    /// (missing nodes or members in a clipped extract).
+    pub areas_without_geometry: usize,
+}
+
+/// One area geometry with where it comes from.
+struct Area {
+    osm: OsmRef,
+    shape: MultiPolygon<f64>,
+}
+
+struct Envelope {
+    idx: usize,
+    env: AABB<[f64; 2]>,
+}
+
+impl RTreeObject for Envelope {
+    type Envelope = AABB<[f64; 2]>;
+    fn envelope(&self) -> Self::Envelope {
+        self.env
+    }
+}
+
+fn way_coords(data: &OsmData, way: usize) -> Vec<[f64; 2]> {
+    data.way_nodes(way).iter().filter_map(|&n| data.node_lonlat(n)).collect()
+}
+
+/// The area of a way: a polygon when closed, otherwise `None`.
+fn way_polygon(coords: Vec<[f64; 2]>) -> Option<MultiPolygon<f64>> {
+    if coords.len() < 4 || coords.first() != coords.last() {
+        return None;
+    }
+    let ring = LineString::from(coords.into_iter().map(|[x, y]| Coord { x, y }).collect::<Vec<_>>());
+    Some(MultiPolygon::new(vec![Polygon::new(ring, vec![])]))
+}
+
+/// Centroid of a way: of its area when closed, of its line otherwise, of its vertices at worst.
+fn way_centroid(data: &OsmData, way: usize) -> Option<[f64; 2]> {
+    let coords = way_coords(data, way);
+    if coords.is_empty() {
+        return None;
+    }
+    if let Some(c) = way_polygon(coords.clone()).and_then(|mp| mp.centroid()) {
+        return Some([c.x(), c.y()]);
+    }
+    let ls = LineString::from(coords.iter().map(|&[x, y]| Coord { x, y }).collect::<Vec<_>>());
+    if let Some(c) = ls.centroid() {
+        return Some([c.x(), c.y()]);
+    }
+    let n = coords.len() as f64;
+    Some([coords.iter().map(|c| c[0]).sum::<f64>() / n, coords.iter().map(|c| c[1]).sum::<f64>() / n])
+}
+
+/// The assembled area of a multipolygon relation.
+fn relation_area(data: &OsmData, outer: &[i64], inner: &[i64]) -> Option<MultiPolygon<f64>> {
+    let to_coords = |rings: Vec<Vec<i64>>| -> Vec<Vec<[f64; 2]>> {
+        rings
+            .into_iter()
+            .map(|r| r.iter().filter_map(|&n| data.node_lonlat(n)).collect::<Vec<_>>())
+            .filter(|r| r.len() >= 4 && r.first() == r.last())
+            .collect()
+    };
+    let member_nodes = |ids: &[i64]| -> Vec<Vec<i64>> {
+        ids.iter().filter_map(|&w| data.way_index(w)).map(|i| data.way_nodes(i).to_vec()).collect()
+    };
+    let (outer_rings, _) = assemble_rings(&member_nodes(outer));
+    let (inner_rings, _) = assemble_rings(&member_nodes(inner));
+    let outers = to_coords(outer_rings);
+    if outers.is_empty() {
+        return None;
+    }
+    Some(rings_to_multipolygon(outers, to_coords(inner_rings)))
+}
+
+fn centroid_of(mp: &MultiPolygon<f64>) -> Option<[f64; 2]> {
+    mp.centroid().map(|c| [c.x(), c.y()])
+}
+
+/// Extracts homes and facilities, sorted by OSM reference (and category) for deterministic output.
+pub fn extract_features(data: &OsmData, taxonomy: &Taxonomy) -> (Vec<Home>, Vec<Facility>, FeatureReport) {
+    let mut no_geometry = 0usize;
+
+    // Residential areas.
+    let mut areas: Vec<Area> = Vec::new();
+    for w in data.way_info.iter().filter(|w| w.residential) {
+        match way_polygon(way_coords(data, w.way as usize)) {
+            Some(shape) => areas.push(Area { osm: OsmRef { kind: OsmType::Way, id: data.way_ids[w.way as usize] }, shape }),
+            None => no_geometry += 1,
+        }
+    }
+    for r in data.relations.iter().filter(|r| r.residential) {
+        match relation_area(data, &r.outer, &r.inner) {
+            Some(shape) => areas.push(Area { osm: OsmRef { kind: OsmType::Relation, id: r.id }, shape }),
+            None => no_geometry += 1,
+        }
+    }
+    let tree = RTree::bulk_load(
+        areas
+            .iter()
+            .enumerate()
+            .filter_map(|(idx, a)| {
+                a.shape.bounding_rect().map(|r| Envelope { idx, env: AABB::from_corners([r.min().x, r.min().y], [r.max().x, r.max().y]) })
+            })
+            .collect(),
+    );
+    let in_residential = |p: [f64; 2]| {
+        let pt = Point::new(p[0], p[1]);
+        tree.locate_in_envelope_intersecting(AABB::from_point(p)).any(|e| areas[e.idx].shape.contains(&pt))
+    };
+
+    // Buildings.
+    let mut homes = Vec::new();
+    let mut consider_building = |osm: OsmRef, class: BuildingClass, centroid: Option<[f64; 2]>| match centroid {
+        None => no_geometry += 1,
+        Some(c) => {
+            let is_home = match class {
+                BuildingClass::Home => true,
+                BuildingClass::HomeIfResidential => in_residential(c),
+                BuildingClass::NotHome => false,
+            };
+            if is_home {
+                homes.push(Home { osm, lonlat: c });
+            }
+        }
+    };
+    for w in &data.way_info {
+        if let Some(class) = w.building {
+            let osm = OsmRef { kind: OsmType::Way, id: data.way_ids[w.way as usize] };
+            consider_building(osm, class, way_centroid(data, w.way as usize));
+        }
+    }
+    for r in &data.relations {
+        if let Some(class) = r.building {
+            let osm = OsmRef { kind: OsmType::Relation, id: r.id };
+            consider_building(osm, class, relation_area(data, &r.outer, &r.inner).as_ref().and_then(centroid_of));
+        }
+    }
+    let homes_from_buildings = homes.len();
+    let home_rule = if homes_from_buildings < taxonomy.homes.landuse_fallback_below && !areas.is_empty() {
+        homes = areas.iter().filter_map(|a| centroid_of(&a.shape).map(|c| Home { osm: a.osm, lonlat: c })).collect();
+        HomeRule::ResidentialLanduse
+    } else {
+        HomeRule::Buildings
+    };
+    homes.sort_by_key(|h| h.osm);
+    homes.dedup_by_key(|h| h.osm);
+
+    // Facilities.
+    let mut facilities = Vec::new();
+    let mut push = |osm: OsmRef, bits: u32, name: &Option<String>, lonlat: [f64; 2]| {
+        for c in 0..taxonomy.len() {
+            if bits & (1 << c) != 0 {
+                facilities.push(Facility { osm, category: CategoryId(c as u8), name: name.clone(), lonlat });
+            }
+        }
+    };
+    for p in &data.pois {
+        push(OsmRef { kind: OsmType::Node, id: p.id }, p.categories, &p.name, p.lonlat);
+    }
+    for w in data.way_info.iter().filter(|w| w.categories != 0) {
+        match way_centroid(data, w.way as usize) {
+            Some(c) => push(OsmRef { kind: OsmType::Way, id: data.way_ids[w.way as usize] }, w.categories, &w.name, c),
+            None => no_geometry += 1,
+        }
+    }
+    for r in data.relations.iter().filter(|r| r.categories != 0) {
+        let c = relation_area(data, &r.outer, &r.inner).as_ref().and_then(centroid_of).or_else(|| {
+            // A relation with broken rings: the mean of whatever member nodes are present.
+            let pts: Vec<[f64; 2]> = r
+                .outer
+                .iter()
+                .filter_map(|&w| data.way_index(w))
+                .flat_map(|i| data.way_nodes(i).iter().filter_map(|&n| data.node_lonlat(n)))
+                .collect();
+            (!pts.is_empty()).then(|| {
+                let n = pts.len() as f64;
+                [pts.iter().map(|p| p[0]).sum::<f64>() / n, pts.iter().map(|p| p[1]).sum::<f64>() / n]
+            })
+        });
+        match c {
+            Some(c) => push(OsmRef { kind: OsmType::Relation, id: r.id }, r.categories, &r.name, c),
+            None => no_geometry += 1,
+        }
+    }
+    facilities.sort_by(|a, b| (a.category, a.osm).cmp(&(b.category, b.osm)));
+    facilities.dedup_by(|a, b| a.category == b.category && a.osm == b.osm);
+
+    let report = FeatureReport { home_rule, homes_from_buildings, residential_areas: areas.len(), areas_without_geometry: no_geometry };
+    (homes, facilities, report)
+}

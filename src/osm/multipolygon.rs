@@ -1,0 +1,77 @@
+//! Assembling closed rings from the member ways of a multipolygon relation.
+//!
+//! Ways are joined end to end (reversing where needed) until each ring
+//! closes. `O(total member nodes)` with a hash map from end nodes to ways.
+
+use std::collections::HashMap;
+
+use geo::{Contains, Coord, LineString, MultiPolygon, Point, Polygon};
+
+/// Joins node-id sequences into closed rings.
+///
+/// Returns the closed rings and the number of ways that could not be closed
+/// into a ring (a boundary with missing members leaves such pieces).
+///
+/// ```
+/// use lifecircle::osm::multipolygon::assemble_rings;
+/// let ways = vec![vec![1, 2, 3], vec![3, 4, 1], vec![7, 8]];
+/// let (rings, open) = assemble_rings(&ways);
+/// assert_eq!(rings, vec![vec![1, 2, 3, 4, 1]]);
+/// assert_eq!(open, 1);
+/// ```
+pub fn assemble_rings(ways: &[Vec<i64>]) -> (Vec<Vec<i64>>, usize) {
+    let mut used = vec![false; ways.len()];
+    let mut by_end: HashMap<i64, Vec<usize>> = HashMap::new();
+    for (i, w) in ways.iter().enumerate() {
+        if w.len() < 2 {
+            used[i] = true;
+            continue;
+        }
+        by_end.entry(w[0]).or_default().push(i);
+        by_end.entry(w[w.len() - 1]).or_default().push(i);
+    }
+    let mut rings = Vec::new();
+    let mut open = 0;
+    for start in 0..ways.len() {
+        if used[start] {
+            continue;
+        }
+        used[start] = true;
+        let mut ring = ways[start].clone();
+        let mut pieces = 1;
+        while ring.first() != ring.last() {
+            let end = *ring.last().expect("ring is not empty");
+            let next = by_end.get(&end).and_then(|c| c.iter().copied().find(|&j| !used[j]));
+            let Some(j) = next else { break };
+            used[j] = true;
+            pieces += 1;
+            let w = &ways[j];
+            if w[0] == end {
+                ring.extend_from_slice(&w[1..]);
+            } else {
+                ring.extend(w.iter().rev().skip(1));
+            }
+        }
+        if ring.len() >= 4 && ring.first() == ring.last() {
+            rings.push(ring);
+        } else {
+            open += pieces;
+        }
+    }
+    (rings, open)
+}
+
+/// Builds a multipolygon from outer and inner rings of coordinates: each inner
+/// ring becomes a hole of the first outer ring that contains it.
+pub fn rings_to_multipolygon(outers: Vec<Vec<[f64; 2]>>, inners: Vec<Vec<[f64; 2]>>) -> MultiPolygon<f64> {
+    let to_ls = |r: Vec<[f64; 2]>| LineString::from(r.into_iter().map(|[x, y]| Coord { x, y }).collect::<Vec<_>>());
+    let mut polys: Vec<Polygon<f64>> = outers.into_iter().map(|r| Polygon::new(to_ls(r), vec![])).collect();
+    for inner in inners {
+        let Some(first) = inner.first().copied() else { continue };
+        let p = Point::new(first[0], first[1]);
+        if let Some(poly) = polys.iter_mut().find(|poly| poly.contains(&p)) {
+            poly.interiors_push(to_ls(inner));
+        }
+    }
+    MultiPolygon::new(polys)
+}

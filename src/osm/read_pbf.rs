@@ -1,0 +1,387 @@
+//! Parallel PBF decoding with osmpbfreader.
+//!
+//! The file is framed into blobs on one thread (cheap: a header per blob),
+//! then every blob is inflated and decoded on the rayon pool. Work is
+//! `O(file size)`; memory is `O(nodes + way refs)`: 12 bytes per node
+//! position and 8 bytes per way reference.
+
+use std::path::Path;
+
+use osmpbfreader::{OsmObj, Tags};
+use protobuf::Message;
+use rayon::prelude::*;
+
+use crate::error::{Error, Result};
+use crate::taxonomy::{BuildingClass, Profile, TagLookup, Taxonomy};
+
+impl TagLookup for Tags {
+    fn tag(&self, key: &str) -> Option<&str> {
+        self.get(key).map(|v| v.as_str())
+    }
+}
+
+/// What the taxonomy and profile say about a way (only ways that matter get one).
+#[derive(Debug, Clone, Default)]
+pub struct WayInfo {
+    /// Index of the way in [`OsmData::way_ids`].
+    pub way: u32,
+    /// Walkable in the chosen profile.
+    pub walkable: bool,
+    /// `highway=*` value index into [`OsmData::highway_values`] (walkable ways only).
+    pub highway: u16,
+    /// Home class of its `building=*` tag.
+    pub building: Option<BuildingClass>,
+    /// Tagged as residential landuse.
+    pub residential: bool,
+    /// Service categories (bit set).
+    pub categories: u32,
+    /// Display name.
+    pub name: Option<String>,
+}
+
+/// A tagged node: a point of interest in at least one category.
+#[derive(Debug, Clone)]
+pub struct PoiNode {
+    /// OSM node id.
+    pub id: i64,
+    /// Longitude, latitude in degrees.
+    pub lonlat: [f64; 2],
+    /// Service categories (bit set).
+    pub categories: u32,
+    /// Display name.
+    pub name: Option<String>,
+}
+
+/// A multipolygon relation that is a building, residential area or facility.
+#[derive(Debug, Clone)]
+pub struct RelationRecord {
+    /// OSM relation id.
+    pub id: i64,
+    /// Member ways with role `outer` (or empty role).
+    pub outer: Vec<i64>,
+    /// Member ways with role `inner`.
+    pub inner: Vec<i64>,
+    /// Home class of its `building=*` tag.
+    pub building: Option<BuildingClass>,
+    /// Tagged as residential landuse.
+    pub residential: bool,
+    /// Service categories (bit set).
+    pub categories: u32,
+    /// Display name.
+    pub name: Option<String>,
+}
+
+/// Everything the pipeline keeps from a PBF file.
+#[derive(Debug, Default)]
+pub struct OsmData {
+    /// Node ids, ascending.
+    pub node_ids: Vec<i64>,
+    /// Node positions as decimicro-degrees `[lon, lat]`, parallel to `node_ids`.
+    pub node_pos: Vec<[i32; 2]>,
+    /// Way ids, ascending.
+    pub way_ids: Vec<i64>,
+    /// `way_refs[way_offsets[i]..way_offsets[i+1]]` are the node ids of way `i`.
+    pub way_offsets: Vec<u32>,
+    /// Flattened way node references.
+    pub way_refs: Vec<i64>,
+    /// Tag decisions for the ways that matter.
+    pub way_info: Vec<WayInfo>,
+    /// Distinct `highway=*` values of walkable ways.
+    pub highway_values: Vec<String>,
+    /// Tagged nodes in a service category.
+    pub pois: Vec<PoiNode>,
+    /// Multipolygon relations that matter.
+    pub relations: Vec<RelationRecord>,
+}
+
+impl OsmData {
+    /// Index of a node id in the node table.
+    #[inline]
+    pub fn node_index(&self, id: i64) -> Option<usize> {
+        self.node_ids.binary_search(&id).ok()
+    }
+
+    /// Position (lon, lat in degrees) of a node id.
+    #[inline]
+    pub fn node_lonlat(&self, id: i64) -> Option<[f64; 2]> {
+        self.node_index(id).map(|i| {
+            let p = self.node_pos[i];
+            [super::decimicro_to_deg(p[0]), super::decimicro_to_deg(p[1])]
+        })
+    }
+
+    /// Node references of the way at index `i`.
+    #[inline]
+    pub fn way_nodes(&self, i: usize) -> &[i64] {
+        &self.way_refs[self.way_offsets[i] as usize..self.way_offsets[i + 1] as usize]
+    }
+
+    /// Index of a way id.
+    #[inline]
+    pub fn way_index(&self, id: i64) -> Option<usize> {
+        self.way_ids.binary_search(&id).ok()
+    }
+}
+
+/// Per-blob output, merged in file order.
+#[derive(Default)]
+struct BlockOut {
+    node_ids: Vec<i64>,
+    node_pos: Vec<[i32; 2]>,
+    way_ids: Vec<i64>,
+    way_lens: Vec<u32>,
+    way_refs: Vec<i64>,
+    /// `WayInfo` with `way` local to the block; `highway` holds the value string until merged.
+    way_info: Vec<(WayInfo, Option<String>)>,
+    pois: Vec<PoiNode>,
+    relations: Vec<RelationRecord>,
+}
+
+fn display_name(tags: &Tags) -> Option<String> {
+    ["name", "name:zh", "name:en", "brand", "operator"].iter().find_map(|k| tags.get(*k)).map(|s| s.to_string())
+}
+
+fn decode_block(
+    block: &osmpbfreader::osmformat::PrimitiveBlock,
+    taxonomy: &Taxonomy,
+    profile: &Profile,
+) -> BlockOut {
+    let mut out = BlockOut::default();
+    for obj in osmpbfreader::blocks::iter(block) {
+        match obj {
+            OsmObj::Node(n) => {
+                out.node_ids.push(n.id.0);
+                out.node_pos.push([n.decimicro_lon, n.decimicro_lat]);
+                if !n.tags.is_empty() {
+                    let categories = taxonomy.classify(&n.tags);
+                    if categories != 0 {
+                        out.pois.push(PoiNode {
+                            id: n.id.0,
+                            lonlat: [super::decimicro_to_deg(n.decimicro_lon), super::decimicro_to_deg(n.decimicro_lat)],
+                            categories,
+                            name: display_name(&n.tags),
+                        });
+                    }
+                }
+            }
+            OsmObj::Way(w) => {
+                let local = out.way_ids.len() as u32;
+                out.way_ids.push(w.id.0);
+                out.way_lens.push(w.nodes.len() as u32);
+                out.way_refs.extend(w.nodes.iter().map(|n| n.0));
+                if w.tags.is_empty() {
+                    continue;
+                }
+                let walkable = profile.is_walkable(&w.tags);
+                let building = w.tags.get("building").map(|b| taxonomy.building_class(b));
+                let residential = w.tags.get("landuse").is_some_and(|l| taxonomy.is_residential_landuse(l));
+                let categories = taxonomy.classify(&w.tags);
+                let home_like = matches!(building, Some(BuildingClass::Home | BuildingClass::HomeIfResidential));
+                if walkable || home_like || residential || categories != 0 {
+                    let highway = if walkable { w.tags.get("highway").map(|h| h.to_string()) } else { None };
+                    out.way_info.push((
+                        WayInfo {
+                            way: local,
+                            walkable,
+                            highway: 0,
+                            building: building.filter(|b| *b != BuildingClass::NotHome),
+                            residential,
+                            categories,
+                            name: if categories != 0 { display_name(&w.tags) } else { None },
+                        },
+                        highway,
+                    ));
+                }
+            }
+            OsmObj::Relation(r) => {
+                let is_area = matches!(r.tags.get("type").map(|t| t.as_str()), Some("multipolygon"));
+                if !is_area {
+                    continue;
+                }
+                let building = r.tags.get("building").map(|b| taxonomy.building_class(b));
+                let residential = r.tags.get("landuse").is_some_and(|l| taxonomy.is_residential_landuse(l));
+                let categories = taxonomy.classify(&r.tags);
+                let home_like = matches!(building, Some(BuildingClass::Home | BuildingClass::HomeIfResidential));
+                if !(home_like || residential || categories != 0) {
+                    continue;
+                }
+                let mut outer = Vec::new();
+                let mut inner = Vec::new();
+                for m in &r.refs {
+                    if let osmpbfreader::OsmId::Way(wid) = m.member {
+                        if m.role == "inner" { inner.push(wid.0) } else { outer.push(wid.0) }
+                    }
+                }
+                out.relations.push(RelationRecord {
+                    id: r.id.0,
+                    outer,
+                    inner,
+                    building: building.filter(|b| *b != BuildingClass::NotHome),
+                    residential,
+                    categories,
+                    name: if categories != 0 { display_name(&r.tags) } else { None },
+                });
+            }
+        }
+    }
+    out
+}
+
+/// Splits a PBF byte buffer into its data blobs, checking the framing.
+fn frame_blobs<'a>(bytes: &'a [u8], path: &Path) -> Result<Vec<&'a [u8]>> {
+    let mut pos = 0usize;
+    let mut blobs = Vec::new();
+    let mut saw_header = false;
+    if bytes.is_empty() {
+        return Err(Error::pbf(path, "the file is empty"));
+    }
+    while pos < bytes.len() {
+        let Some(len_bytes) = bytes.get(pos..pos + 4) else {
+            return Err(Error::pbf(path, format!("truncated at byte {pos} (incomplete blob header length)")));
+        };
+        let header_len = u32::from_be_bytes([len_bytes[0], len_bytes[1], len_bytes[2], len_bytes[3]]) as usize;
+        pos += 4;
+        if header_len == 0 || header_len > 64 * 1024 {
+            return Err(Error::pbf(path, format!("bad blob header length {header_len} at byte {}", pos - 4)));
+        }
+        let Some(hbytes) = bytes.get(pos..pos + header_len) else {
+            return Err(Error::pbf(path, format!("truncated at byte {pos} (incomplete blob header)")));
+        };
+        let header = osmpbfreader::fileformat::BlobHeader::parse_from_bytes(hbytes)
+            .map_err(|e| Error::pbf(path, format!("bad blob header at byte {pos}: {e}")))?;
+        pos += header_len;
+        let data_len = usize::try_from(header.datasize()).unwrap_or(usize::MAX);
+        if header.datasize() < 0 || data_len > 32 * 1024 * 1024 {
+            return Err(Error::pbf(path, format!("bad blob size {} at byte {pos}", header.datasize())));
+        }
+        let Some(data) = bytes.get(pos..pos + data_len) else {
+            return Err(Error::pbf(path, format!("truncated at byte {} (blob of {data_len} bytes cut short)", bytes.len())));
+        };
+        pos += data_len;
+        match header.type_() {
+            "OSMHeader" => saw_header = true,
+            "OSMData" => {
+                if !saw_header {
+                    return Err(Error::pbf(path, "OSMData blob before the OSMHeader blob"));
+                }
+                blobs.push(data);
+            }
+            _ => {} // unknown blob types are skipped, as the format allows
+        }
+    }
+    if !saw_header {
+        return Err(Error::pbf(path, "no OSMHeader blob"));
+    }
+    Ok(blobs)
+}
+
+fn decode_blob(data: &[u8], taxonomy: &Taxonomy, profile: &Profile) -> std::result::Result<BlockOut, String> {
+    let blob = osmpbfreader::fileformat::Blob::parse_from_bytes(data).map_err(|e| format!("bad blob: {e}"))?;
+    let block = osmpbfreader::primitive_block_from_blob(&blob).map_err(|e| format!("cannot decode block: {e}"))?;
+    // The reader indexes string tables without bounds checks of its own; a corrupt
+    // block must become an error, not a crash.
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| decode_block(&block, taxonomy, profile)))
+        .map_err(|_| "corrupt primitive block".to_string())
+}
+
+/// Reads and decodes a PBF file.
+pub fn read_pbf(path: &Path, taxonomy: &Taxonomy, profile: &Profile) -> Result<OsmData> {
+    let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+    read_pbf_bytes(&bytes, path, taxonomy, profile)
+}
+
+/// Decodes PBF bytes; `path` names the source in errors.
+pub fn read_pbf_bytes(bytes: &[u8], path: &Path, taxonomy: &Taxonomy, profile: &Profile) -> Result<OsmData> {
+    let blobs = frame_blobs(bytes, path)?;
+    let outs: Vec<BlockOut> = blobs
+        .par_iter()
+        .enumerate()
+        .map(|(i, data)| decode_blob(data, taxonomy, profile).map_err(|m| Error::pbf(path, format!("data blob {i}: {m}"))))
+        .collect::<Result<_>>()?;
+    Ok(merge(outs))
+}
+
+fn merge(outs: Vec<BlockOut>) -> OsmData {
+    let n_nodes: usize = outs.iter().map(|o| o.node_ids.len()).sum();
+    let n_ways: usize = outs.iter().map(|o| o.way_ids.len()).sum();
+    let n_refs: usize = outs.iter().map(|o| o.way_refs.len()).sum();
+    let mut d = OsmData {
+        node_ids: Vec::with_capacity(n_nodes),
+        node_pos: Vec::with_capacity(n_nodes),
+        way_ids: Vec::with_capacity(n_ways),
+        way_offsets: Vec::with_capacity(n_ways + 1),
+        way_refs: Vec::with_capacity(n_refs),
+        ..OsmData::default()
+    };
+    d.way_offsets.push(0);
+    for o in outs {
+        let base = d.way_ids.len() as u32;
+        d.node_ids.extend_from_slice(&o.node_ids);
+        d.node_pos.extend_from_slice(&o.node_pos);
+        d.way_ids.extend_from_slice(&o.way_ids);
+        let mut off = *d.way_offsets.last().expect("starts with 0");
+        for len in &o.way_lens {
+            off += len;
+            d.way_offsets.push(off);
+        }
+        d.way_refs.extend_from_slice(&o.way_refs);
+        for (mut info, highway) in o.way_info {
+            info.way += base;
+            if let Some(h) = highway {
+                info.highway = match d.highway_values.iter().position(|v| *v == h) {
+                    Some(i) => i as u16,
+                    None => {
+                        d.highway_values.push(h);
+                        (d.highway_values.len() - 1) as u16
+                    }
+                };
+            }
+            d.way_info.push(info);
+        }
+        d.pois.extend(o.pois);
+        d.relations.extend(o.relations);
+    }
+    sort_nodes(&mut d);
+    sort_ways(&mut d);
+    d
+}
+
+/// PBF files are normally sorted by id; sort (and drop duplicate ids) when one is not.
+fn sort_nodes(d: &mut OsmData) {
+    if d.node_ids.windows(2).all(|w| w[0] < w[1]) {
+        return;
+    }
+    let mut order: Vec<u32> = (0..d.node_ids.len() as u32).collect();
+    order.par_sort_by_key(|&i| d.node_ids[i as usize]);
+    order.dedup_by_key(|i| d.node_ids[*i as usize]);
+    d.node_ids = order.iter().map(|&i| d.node_ids[i as usize]).collect();
+    d.node_pos = order.iter().map(|&i| d.node_pos[i as usize]).collect();
+}
+
+fn sort_ways(d: &mut OsmData) {
+    if d.way_ids.windows(2).all(|w| w[0] < w[1]) {
+        return;
+    }
+    let mut order: Vec<u32> = (0..d.way_ids.len() as u32).collect();
+    order.sort_by_key(|&i| d.way_ids[i as usize]);
+    order.dedup_by_key(|i| d.way_ids[*i as usize]);
+    let mut new_index = vec![u32::MAX; d.way_ids.len()];
+    let mut ids = Vec::with_capacity(order.len());
+    let mut offsets = Vec::with_capacity(order.len() + 1);
+    let mut refs = Vec::with_capacity(d.way_refs.len());
+    offsets.push(0u32);
+    for (new, &old) in order.iter().enumerate() {
+        new_index[old as usize] = new as u32;
+        ids.push(d.way_ids[old as usize]);
+        refs.extend_from_slice(d.way_nodes(old as usize));
+        offsets.push(refs.len() as u32);
+    }
+    d.way_info.retain(|w| new_index[w.way as usize] != u32::MAX);
+    for w in &mut d.way_info {
+        w.way = new_index[w.way as usize];
+    }
+    d.way_info.sort_by_key(|w| w.way);
+    d.way_ids = ids;
+    d.way_offsets = offsets;
+    d.way_refs = refs;
+}

@@ -1,0 +1,258 @@
+//! Service categories and OSM tag rules, as data.
+//!
+//! The default table is `data/taxonomy.toml`, compiled in; users override it
+//! with their own file. Matching a feature is `O(rules × tags per rule)`.
+
+mod profile;
+
+pub use profile::{Profile, Profiles};
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use serde::Deserialize;
+
+use crate::error::{Error, Result};
+use crate::ids::CategoryId;
+
+/// The compiled-in default taxonomy (`data/taxonomy.toml`).
+pub const DEFAULT_TAXONOMY_TOML: &str = include_str!("../../data/taxonomy.toml");
+
+/// Read-only access to an element's tags, so the rules do not depend on the PBF reader.
+pub trait TagLookup {
+    /// The value of `key`, if present.
+    fn tag(&self, key: &str) -> Option<&str>;
+}
+
+impl TagLookup for BTreeMap<String, String> {
+    fn tag(&self, key: &str) -> Option<&str> {
+        self.get(key).map(String::as_str)
+    }
+}
+
+impl TagLookup for [(&str, &str)] {
+    fn tag(&self, key: &str) -> Option<&str> {
+        self.iter().find(|(k, _)| *k == key).map(|(_, v)| *v)
+    }
+}
+
+/// Name tags searched by `name_contains` rules.
+const NAME_KEYS: [&str; 8] =
+    ["name", "name:zh", "name:zh-Hans", "name:zh-Hant", "alt_name", "official_name", "old_name", "short_name"];
+
+/// One rule: all of its tag conditions and its name condition must hold.
+#[derive(Debug, Clone)]
+pub struct TagRule {
+    /// `(key, accepted values)`; an empty value list (from `"*"`) accepts any value but `no`.
+    tags: Vec<(String, Vec<String>)>,
+    /// Substrings, one of which a name tag must contain (empty: no name condition).
+    name_contains: Vec<String>,
+}
+
+impl TagRule {
+    /// Does the rule match these tags?
+    pub fn matches<T: TagLookup + ?Sized>(&self, tags: &T) -> bool {
+        let tags_ok = self.tags.iter().all(|(key, values)| match tags.tag(key) {
+            None => false,
+            Some(v) if values.is_empty() => v != "no",
+            Some(v) => values.iter().any(|w| w == v),
+        });
+        if !tags_ok {
+            return false;
+        }
+        if self.name_contains.is_empty() {
+            return true;
+        }
+        NAME_KEYS.iter().filter_map(|k| tags.tag(k)).any(|name| self.name_contains.iter().any(|s| name.contains(s.as_str())))
+    }
+}
+
+/// A service category (grocery, elder canteen, clinic, childcare with the default table).
+#[derive(Debug, Clone)]
+pub struct Category {
+    /// Machine key used in output property names (`grocery`, `elder_canteen`, ...).
+    pub key: String,
+    /// English label.
+    pub label_en: String,
+    /// Chinese label.
+    pub label_zh: String,
+    /// The category matches when any rule does.
+    pub rules: Vec<TagRule>,
+}
+
+/// What counts as a home.
+#[derive(Debug, Clone)]
+pub struct HomeRules {
+    /// `building=*` values that are homes anywhere.
+    pub building: Vec<String>,
+    /// `building=*` values that are homes inside residential landuse only.
+    pub building_inside_residential: Vec<String>,
+    /// `landuse=*` values that are residential areas.
+    pub residential_landuse: Vec<String>,
+    /// When fewer homes than this come from buildings, residential areas stand in as homes.
+    pub landuse_fallback_below: usize,
+}
+
+/// How a building relates to the home rules.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BuildingClass {
+    /// Not a home.
+    NotHome,
+    /// A home wherever it stands.
+    Home,
+    /// A home only inside residential landuse.
+    HomeIfResidential,
+}
+
+/// The whole taxonomy: categories and home rules.
+#[derive(Debug, Clone)]
+pub struct Taxonomy {
+    /// Categories, in table order; [`CategoryId`] indexes this.
+    pub categories: Vec<Category>,
+    /// Home rules.
+    pub homes: HomeRules,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawTaxonomy {
+    version: u32,
+    #[serde(rename = "category")]
+    categories: Vec<RawCategory>,
+    homes: RawHomes,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawCategory {
+    key: String,
+    label_en: String,
+    label_zh: String,
+    #[serde(rename = "match", default)]
+    rules: Vec<RawRule>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawRule {
+    #[serde(default)]
+    tags: BTreeMap<String, Vec<String>>,
+    #[serde(default)]
+    name_contains: Vec<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawHomes {
+    building: Vec<String>,
+    #[serde(default)]
+    building_inside_residential: Vec<String>,
+    #[serde(default)]
+    residential_landuse: Vec<String>,
+    #[serde(default)]
+    landuse_fallback_below: usize,
+}
+
+/// Most categories a taxonomy may define.
+pub const MAX_CATEGORIES: usize = 32;
+
+impl Taxonomy {
+    /// The compiled-in default table.
+    pub fn builtin() -> Taxonomy {
+        Taxonomy::from_toml(DEFAULT_TAXONOMY_TOML, Path::new("<built-in taxonomy>"))
+            .expect("the built-in taxonomy is valid (checked by a test)")
+    }
+
+    /// Reads a taxonomy file.
+    pub fn from_file(path: &Path) -> Result<Taxonomy> {
+        let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+        Taxonomy::from_toml(&text, path)
+    }
+
+    /// Parses a taxonomy from TOML text; `path` names it in errors.
+    pub fn from_toml(text: &str, path: &Path) -> Result<Taxonomy> {
+        let raw: RawTaxonomy = toml::from_str(text).map_err(|e| Error::table(path, format!("invalid taxonomy: {e}")))?;
+        if raw.version != 1 {
+            return Err(Error::table(path, format!("unsupported taxonomy version {}, expected 1", raw.version)));
+        }
+        if raw.categories.is_empty() || raw.categories.len() > MAX_CATEGORIES {
+            return Err(Error::table(path, format!("a taxonomy needs 1 to {MAX_CATEGORIES} categories")));
+        }
+        let mut categories = Vec::with_capacity(raw.categories.len());
+        for c in raw.categories {
+            let key_ok = !c.key.is_empty()
+                && c.key.chars().all(|ch| ch.is_ascii_lowercase() || ch.is_ascii_digit() || ch == '_');
+            if !key_ok {
+                return Err(Error::table(path, format!("category key {:?} must be lower-case ASCII letters, digits or _", c.key)));
+            }
+            if categories.iter().any(|k: &Category| k.key == c.key) {
+                return Err(Error::table(path, format!("category {:?} is defined twice", c.key)));
+            }
+            let mut rules = Vec::with_capacity(c.rules.len());
+            for r in c.rules {
+                if r.tags.is_empty() && r.name_contains.is_empty() {
+                    return Err(Error::table(path, format!("category {:?}: a match rule needs tags or name_contains", c.key)));
+                }
+                let tags = r
+                    .tags
+                    .into_iter()
+                    .map(|(k, vals)| {
+                        let vals = if vals.iter().any(|v| v == "*") { Vec::new() } else { vals };
+                        (k, vals)
+                    })
+                    .collect();
+                rules.push(TagRule { tags, name_contains: r.name_contains });
+            }
+            categories.push(Category { key: c.key, label_en: c.label_en, label_zh: c.label_zh, rules });
+        }
+        let homes = HomeRules {
+            building: raw.homes.building,
+            building_inside_residential: raw.homes.building_inside_residential,
+            residential_landuse: raw.homes.residential_landuse,
+            landuse_fallback_below: raw.homes.landuse_fallback_below,
+        };
+        Ok(Taxonomy { categories, homes })
+    }
+
+    /// Number of categories.
+    pub fn len(&self) -> usize {
+        self.categories.len()
+    }
+
+    /// True when there is no category (never for a parsed taxonomy).
+    pub fn is_empty(&self) -> bool {
+        self.categories.is_empty()
+    }
+
+    /// The categories a feature with these tags belongs to, as a bit set (bit i = category i).
+    pub fn classify<T: TagLookup + ?Sized>(&self, tags: &T) -> u32 {
+        let mut bits = 0u32;
+        for (i, c) in self.categories.iter().enumerate() {
+            if c.rules.iter().any(|r| r.matches(tags)) {
+                bits |= 1 << i;
+            }
+        }
+        bits
+    }
+
+    /// How a `building=value` relates to the home rules.
+    pub fn building_class(&self, value: &str) -> BuildingClass {
+        if self.homes.building.iter().any(|b| b == value) {
+            BuildingClass::Home
+        } else if self.homes.building_inside_residential.iter().any(|b| b == value) {
+            BuildingClass::HomeIfResidential
+        } else {
+            BuildingClass::NotHome
+        }
+    }
+
+    /// Is `landuse=value` residential?
+    pub fn is_residential_landuse(&self, value: &str) -> bool {
+        self.homes.residential_landuse.iter().any(|l| l == value)
+    }
+
+    /// The id of the category with this key.
+    pub fn category_id(&self, key: &str) -> Option<CategoryId> {
+        self.categories.iter().position(|c| c.key == key).map(|i| CategoryId(i as u8))
+    }
+}
