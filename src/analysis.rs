@@ -10,16 +10,16 @@ use geojson::JsonObject;
 use rayon::prelude::*;
 use serde_json::json;
 
+use crate::coverage::ByEdge;
 use crate::coverage::count_within::count_within;
 use crate::coverage::nearest::nearest_times;
 use crate::coverage::stats::{median_time, minutes_ceil_2dp, share};
-use crate::coverage::ByEdge;
 use crate::error::{Error, Result};
 use crate::graph::{BuiltGraph, WalkGraph, build_graph};
 use crate::ids::TimeMs;
+use crate::io::OutputDir;
 use crate::io::atomic::{FinishedFile, write_all};
 use crate::io::geojson_out::{PointCollectionWriter, num, round_to};
-use crate::io::OutputDir;
 use crate::osm::{Facility, Home, extract_features, read_pbf};
 use crate::progress::Progress;
 use crate::routing::{Anchor, DijkstraWorkspace, WorkspacePool};
@@ -274,9 +274,15 @@ pub fn run(config: &AnalyzeConfig) -> Result<Analysis> {
         let covered = nearest[c].iter().filter(|&&t| t <= threshold).count();
         let note = (n_fac == 0).then(|| "no facilities found".to_string());
         if n_fac == 0 {
-            notes.push(format!("{}: no facilities found in this extract (normal where OSM has few POIs; supply your own list)", cat.key));
+            notes.push(format!(
+                "{}: no facilities found in this extract (normal where OSM has few POIs; supply your own list)",
+                cat.key
+            ));
         } else if unreachable > 0 {
-            notes.push(format!("{}: {unreachable} of {n_fac} facilities are more than {} m from any walkable way", cat.key, config.max_snap_m));
+            notes.push(format!(
+                "{}: {unreachable} of {n_fac} facilities are more than {} m from any walkable way",
+                cat.key, config.max_snap_m
+            ));
         }
         categories.push(CategorySummary {
             key: cat.key.clone(),
@@ -293,7 +299,10 @@ pub fn run(config: &AnalyzeConfig) -> Result<Analysis> {
     let complete = (0..n_homes).filter(|&h| (0..ncat).all(|c| nearest[c][h] <= threshold)).count();
     let unreachable_homes = home_anchors.iter().filter(|a| a.is_none()).count();
     if unreachable_homes > 0 {
-        notes.push(format!("{unreachable_homes} homes are more than {} m from any walkable way: counted as uncovered", config.max_snap_m));
+        notes.push(format!(
+            "{unreachable_homes} homes are more than {} m from any walkable way: counted as uncovered",
+            config.max_snap_m
+        ));
     }
     if n_homes == 0 {
         notes.push("no homes found: check the taxonomy's home rules for this extract".into());

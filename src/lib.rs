@@ -48,7 +48,7 @@ pub mod snap;
 pub mod summary;
 pub mod taxonomy;
 
-pub use analysis::{AnalyzeConfig, Analysis, analyze, run};
+pub use analysis::{Analysis, AnalyzeConfig, analyze, run};
 pub use error::{Error, ErrorKind, Result};
 pub use summary::Summary;
 pub use taxonomy::{Profile, Profiles, Taxonomy};

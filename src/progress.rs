@@ -32,7 +32,9 @@ impl Progress {
         if self.enabled {
             pb.set_draw_target(ProgressDrawTarget::stderr());
             pb.set_style(
-                ProgressStyle::with_template("{msg} [{bar:30}] {pos}/{len} {elapsed}").expect("valid template").progress_chars("=> "),
+                ProgressStyle::with_template("{msg} [{bar:30}] {pos}/{len} {elapsed}")
+                    .expect("valid template")
+                    .progress_chars("=> "),
             );
         }
         pb.set_message(message.to_string());

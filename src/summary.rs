@@ -141,7 +141,13 @@ impl Summary {
         let _ = writeln!(
             s,
             "graph: {} nodes, {} edges, {:.1} km; {} of {} components kept, {} island nodes dropped; {} segments skipped for missing nodes",
-            g.nodes, g.edges, g.length_km, g.components_kept, g.components, g.island_nodes_dropped, g.segments_missing_nodes
+            g.nodes,
+            g.edges,
+            g.length_km,
+            g.components_kept,
+            g.components,
+            g.island_nodes_dropped,
+            g.segments_missing_nodes
         );
         let h = &self.homes;
         let _ = writeln!(
@@ -150,7 +156,11 @@ impl Summary {
             h.total, h.features.home_rule, h.unreachable, p.max_snap_m, h.nearest_way_on_dropped_island
         );
         let _ = writeln!(s);
-        let _ = writeln!(s, "{:<14} {:>10} {:>10} {:>9} {:>11}  note", "category", "facilities", "covered", "share", "median min");
+        let _ = writeln!(
+            s,
+            "{:<14} {:>10} {:>10} {:>9} {:>11}  note",
+            "category", "facilities", "covered", "share", "median min"
+        );
         for c in &self.categories {
             let med = c.median_min.map_or("-".to_string(), |m| format!("{m:.2}"));
             let _ = writeln!(
@@ -164,7 +174,14 @@ impl Summary {
                 c.note.as_deref().unwrap_or("")
             );
         }
-        let _ = writeln!(s, "{:<14} {:>10} {:>10} {:>8.1}%", "complete", "", self.complete.homes, self.complete.share * 100.0);
+        let _ = writeln!(
+            s,
+            "{:<14} {:>10} {:>10} {:>8.1}%",
+            "complete",
+            "",
+            self.complete.homes,
+            self.complete.share * 100.0
+        );
         let t = &self.timings;
         let _ = writeln!(
             s,

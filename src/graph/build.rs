@@ -55,12 +55,7 @@ pub struct BuiltGraph {
 ///
 /// `path` names the source in errors; `speed_m_s` sets edge times. Fails with
 /// [`ErrorKind::NoWalkableWays`] when no edge can be built.
-pub fn build_graph(
-    data: &OsmData,
-    speed_m_s: f64,
-    min_component_nodes: usize,
-    path: &Path,
-) -> Result<BuiltGraph> {
+pub fn build_graph(data: &OsmData, speed_m_s: f64, min_component_nodes: usize, path: &Path) -> Result<BuiltGraph> {
     if !speed_m_s.is_finite() || speed_m_s <= 0.0 {
         return Err(Error::parameter("--speed-kmh", "must be positive"));
     }
@@ -148,8 +143,10 @@ pub fn build_graph(
         return Err(ErrorKind::NoWalkableWays { path: path.to_path_buf() }.into());
     }
 
-    let (label, sizes) =
-        connected_components(graph.node_count(), graph.edge_references().map(|e| (e.source().index(), e.target().index())));
+    let (label, sizes) = connected_components(
+        graph.node_count(),
+        graph.edge_references().map(|e| (e.source().index(), e.target().index())),
+    );
     let keep = components_to_keep(&sizes, min_component_nodes);
 
     // Freeze: renumber the kept nodes in first-seen order.

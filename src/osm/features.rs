@@ -140,7 +140,9 @@ pub fn extract_features(data: &OsmData, taxonomy: &Taxonomy) -> (Vec<Home>, Vec<
     let mut areas: Vec<Area> = Vec::new();
     for w in data.way_info.iter().filter(|w| w.residential) {
         match way_polygon(way_coords(data, w.way as usize)) {
-            Some(shape) => areas.push(Area { osm: OsmRef { kind: OsmType::Way, id: data.way_ids[w.way as usize] }, shape }),
+            Some(shape) => {
+                areas.push(Area { osm: OsmRef { kind: OsmType::Way, id: data.way_ids[w.way as usize] }, shape })
+            }
             None => no_geometry += 1,
         }
     }
@@ -155,7 +157,9 @@ pub fn extract_features(data: &OsmData, taxonomy: &Taxonomy) -> (Vec<Home>, Vec<
             .iter()
             .enumerate()
             .filter_map(|(idx, a)| {
-                a.shape.bounding_rect().map(|r| Envelope { idx, env: AABB::from_corners([r.min().x, r.min().y], [r.max().x, r.max().y]) })
+                a.shape
+                    .bounding_rect()
+                    .map(|r| Envelope { idx, env: AABB::from_corners([r.min().x, r.min().y], [r.max().x, r.max().y]) })
             })
             .collect(),
     );
@@ -241,6 +245,11 @@ pub fn extract_features(data: &OsmData, taxonomy: &Taxonomy) -> (Vec<Home>, Vec<
     facilities.sort_by(|a, b| (a.category, a.osm).cmp(&(b.category, b.osm)));
     facilities.dedup_by(|a, b| a.category == b.category && a.osm == b.osm);
 
-    let report = FeatureReport { home_rule, homes_from_buildings, residential_areas: areas.len(), areas_without_geometry: no_geometry };
+    let report = FeatureReport {
+        home_rule,
+        homes_from_buildings,
+        residential_areas: areas.len(),
+        areas_without_geometry: no_geometry,
+    };
     (homes, facilities, report)
 }

@@ -9,8 +9,8 @@ pub mod features;
 pub mod multipolygon;
 mod read_pbf;
 
-pub use features::{Facility, Home, HomeRule, extract_features, FeatureReport};
-pub use read_pbf::{OsmData, WayInfo, RelationRecord, PoiNode, read_pbf, read_pbf_bytes};
+pub use features::{Facility, FeatureReport, Home, HomeRule, extract_features};
+pub use read_pbf::{OsmData, PoiNode, RelationRecord, WayInfo, read_pbf, read_pbf_bytes};
 
 /// Decimicro-degrees (1e-7 degree) to degrees.
 #[inline]

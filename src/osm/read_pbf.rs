@@ -141,11 +141,7 @@ fn display_name(tags: &Tags) -> Option<String> {
     ["name", "name:zh", "name:en", "brand", "operator"].iter().find_map(|k| tags.get(*k)).map(|s| s.to_string())
 }
 
-fn decode_block(
-    block: &osmpbfreader::osmformat::PrimitiveBlock,
-    taxonomy: &Taxonomy,
-    profile: &Profile,
-) -> BlockOut {
+fn decode_block(block: &osmpbfreader::osmformat::PrimitiveBlock, taxonomy: &Taxonomy, profile: &Profile) -> BlockOut {
     let mut out = BlockOut::default();
     for obj in osmpbfreader::blocks::iter(block) {
         match obj {
@@ -157,7 +153,10 @@ fn decode_block(
                     if categories != 0 {
                         out.pois.push(PoiNode {
                             id: n.id.0,
-                            lonlat: [super::decimicro_to_deg(n.decimicro_lon), super::decimicro_to_deg(n.decimicro_lat)],
+                            lonlat: [
+                                super::decimicro_to_deg(n.decimicro_lon),
+                                super::decimicro_to_deg(n.decimicro_lat),
+                            ],
                             categories,
                             name: display_name(&n.tags),
                         });
@@ -255,7 +254,10 @@ fn frame_blobs<'a>(bytes: &'a [u8], path: &Path) -> Result<Vec<&'a [u8]>> {
             return Err(Error::pbf(path, format!("bad blob size {} at byte {pos}", header.datasize())));
         }
         let Some(data) = bytes.get(pos..pos + data_len) else {
-            return Err(Error::pbf(path, format!("truncated at byte {} (blob of {data_len} bytes cut short)", bytes.len())));
+            return Err(Error::pbf(
+                path,
+                format!("truncated at byte {} (blob of {data_len} bytes cut short)", bytes.len()),
+            ));
         };
         pos += data_len;
         match header.type_() {
@@ -296,7 +298,9 @@ pub fn read_pbf_bytes(bytes: &[u8], path: &Path, taxonomy: &Taxonomy, profile: &
     let outs: Vec<BlockOut> = blobs
         .par_iter()
         .enumerate()
-        .map(|(i, data)| decode_blob(data, taxonomy, profile).map_err(|m| Error::pbf(path, format!("data blob {i}: {m}"))))
+        .map(|(i, data)| {
+            decode_blob(data, taxonomy, profile).map_err(|m| Error::pbf(path, format!("data blob {i}: {m}")))
+        })
         .collect::<Result<_>>()?;
     Ok(merge(outs))
 }

@@ -6,8 +6,8 @@
 //! is `O(log S)` expected.
 
 use rayon::prelude::*;
-use rstar::primitives::{GeomWithData, Line};
 use rstar::RTree;
+use rstar::primitives::{GeomWithData, Line};
 
 use crate::geometry::{haversine_m, to_ecef};
 use crate::graph::WalkGraph;
@@ -86,9 +86,8 @@ impl SnapIndex {
             .into_par_iter()
             .flat_map_iter(|e| {
                 let geom = graph.edge_geometry(EdgeId(e));
-                (0..geom.len().saturating_sub(1)).map(move |s| {
-                    GeomWithData::new(Line::new(to_ecef(geom[s]), to_ecef(geom[s + 1])), (e, s as u32))
-                })
+                (0..geom.len().saturating_sub(1))
+                    .map(move |s| GeomWithData::new(Line::new(to_ecef(geom[s]), to_ecef(geom[s + 1])), (e, s as u32)))
             })
             .collect();
         SnapIndex { tree: RTree::bulk_load(segments), cum_m: cumulative_lengths(graph) }

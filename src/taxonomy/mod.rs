@@ -63,7 +63,10 @@ impl TagRule {
         if self.name_contains.is_empty() {
             return true;
         }
-        NAME_KEYS.iter().filter_map(|k| tags.tag(k)).any(|name| self.name_contains.iter().any(|s| name.contains(s.as_str())))
+        NAME_KEYS
+            .iter()
+            .filter_map(|k| tags.tag(k))
+            .any(|name| self.name_contains.iter().any(|s| name.contains(s.as_str())))
     }
 }
 
@@ -171,7 +174,8 @@ impl Taxonomy {
 
     /// Parses a taxonomy from TOML text; `path` names it in errors.
     pub fn from_toml(text: &str, path: &Path) -> Result<Taxonomy> {
-        let raw: RawTaxonomy = toml::from_str(text).map_err(|e| Error::table(path, format!("invalid taxonomy: {e}")))?;
+        let raw: RawTaxonomy =
+            toml::from_str(text).map_err(|e| Error::table(path, format!("invalid taxonomy: {e}")))?;
         if raw.version != 1 {
             return Err(Error::table(path, format!("unsupported taxonomy version {}, expected 1", raw.version)));
         }
@@ -183,7 +187,10 @@ impl Taxonomy {
             let key_ok = !c.key.is_empty()
                 && c.key.chars().all(|ch| ch.is_ascii_lowercase() || ch.is_ascii_digit() || ch == '_');
             if !key_ok {
-                return Err(Error::table(path, format!("category key {:?} must be lower-case ASCII letters, digits or _", c.key)));
+                return Err(Error::table(
+                    path,
+                    format!("category key {:?} must be lower-case ASCII letters, digits or _", c.key),
+                ));
             }
             if categories.iter().any(|k: &Category| k.key == c.key) {
                 return Err(Error::table(path, format!("category {:?} is defined twice", c.key)));
@@ -191,7 +198,10 @@ impl Taxonomy {
             let mut rules = Vec::with_capacity(c.rules.len());
             for r in c.rules {
                 if r.tags.is_empty() && r.name_contains.is_empty() {
-                    return Err(Error::table(path, format!("category {:?}: a match rule needs tags or name_contains", c.key)));
+                    return Err(Error::table(
+                        path,
+                        format!("category {:?}: a match rule needs tags or name_contains", c.key),
+                    ));
                 }
                 let tags = r
                     .tags
