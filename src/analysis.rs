@@ -23,7 +23,7 @@ use crate::io::geojson_out::{PointCollectionWriter, num, round_to};
 use crate::osm::{Facility, Home, extract_features, read_pbf};
 use crate::progress::Progress;
 use crate::routing::{Anchor, DijkstraWorkspace, WorkspacePool};
-use crate::snap::{Snap, SnapIndex};
+use crate::snap::{Snap, SnapIndex, VertexSnapIndex};
 use crate::summary::{CategorySummary, CompleteSummary, HomesSummary, Inputs, Parameters, Summary, Timings};
 use crate::taxonomy::{Profile, Taxonomy};
 
@@ -50,6 +50,8 @@ pub struct AnalyzeConfig {
     pub max_snap_m: f64,
     /// Components of at least this many nodes are kept besides the largest (0 keeps only the largest).
     pub min_component_nodes: usize,
+    /// How points join the network.
+    pub snap_mode: SnapMode,
     /// Worker threads (`None`: one per core).
     pub threads: Option<usize>,
     /// Show progress on stderr.
@@ -72,6 +74,7 @@ impl AnalyzeConfig {
             minutes: 15.0,
             max_snap_m: 500.0,
             min_component_nodes: DEFAULT_MIN_COMPONENT_NODES,
+            snap_mode: SnapMode::Edge,
             threads: None,
             progress: false,
         }
@@ -98,6 +101,17 @@ impl AnalyzeConfig {
     pub fn threshold(&self) -> TimeMs {
         TimeMs::from_secs_f64(self.minutes * 60.0)
     }
+}
+
+/// How homes and facilities join the walking network.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SnapMode {
+    /// At the nearest point of the nearest edge, walking the straight line to it (the default).
+    Edge,
+    /// At the nearest network vertex, without walking to it: how node-based
+    /// tools (scipy/igraph/pandana pipelines) do it; for comparisons with them.
+    Vertex,
 }
 
 /// Default for [`AnalyzeConfig::min_component_nodes`]: a component of this
@@ -169,13 +183,23 @@ pub fn analyze(config: &AnalyzeConfig) -> Result<Summary> {
 fn snap_points(
     graph: &WalkGraph,
     index: &SnapIndex,
+    vertex_index: Option<&VertexSnapIndex>,
     points: &[[f64; 2]],
     max_snap_m: f64,
 ) -> (Vec<Option<Snap>>, Vec<Option<Anchor>>) {
-    let snaps = index.snap_all(graph, points);
+    let snaps = match vertex_index {
+        None => index.snap_all(graph, points),
+        Some(v) => points.par_iter().map(|&p| v.snap(p)).collect(),
+    };
     let anchors = snaps
         .par_iter()
-        .map(|s| s.filter(|s| s.access_m <= max_snap_m).map(|s| Anchor::from_snap(graph, &s)))
+        .map(|s| {
+            s.filter(|s| s.access_m <= max_snap_m).map(|s| {
+                let a = Anchor::from_snap(graph, &s);
+                // Node-based snapping does not walk the access distance.
+                if vertex_index.is_some() { Anchor { access: TimeMs(0), ..a } } else { a }
+            })
+        })
         .collect();
     (snaps, anchors)
 }
@@ -209,10 +233,12 @@ pub fn run(config: &AnalyzeConfig) -> Result<Analysis> {
     let t = Instant::now();
     let pb = progress.stage("snapping homes and facilities");
     let index = SnapIndex::new(&graph);
+    let vertex_index = (config.snap_mode == SnapMode::Vertex).then(|| VertexSnapIndex::new(&graph));
     let home_points: Vec<[f64; 2]> = homes.iter().map(|h| h.lonlat).collect();
-    let (home_snaps, home_anchors) = snap_points(&graph, &index, &home_points, config.max_snap_m);
+    let (home_snaps, home_anchors) =
+        snap_points(&graph, &index, vertex_index.as_ref(), &home_points, config.max_snap_m);
     let fac_points: Vec<[f64; 2]> = facilities.iter().map(|f| f.lonlat).collect();
-    let (_, facility_anchors) = snap_points(&graph, &index, &fac_points, config.max_snap_m);
+    let (_, facility_anchors) = snap_points(&graph, &index, vertex_index.as_ref(), &fac_points, config.max_snap_m);
     let nearest_island = if islands.num_edges() > 0 {
         let island_index = SnapIndex::new(&islands);
         island_index
@@ -329,6 +355,7 @@ pub fn run(config: &AnalyzeConfig) -> Result<Analysis> {
             threshold_m: round_to(config.minutes * 60.0 * speed_m_s, 3),
             max_snap_m: config.max_snap_m,
             min_component_nodes: config.min_component_nodes,
+            snap_mode: config.snap_mode,
             threads: rayon::current_num_threads(),
         },
         timings,

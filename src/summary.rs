@@ -31,6 +31,8 @@ pub struct Parameters {
     pub max_snap_m: f64,
     /// Components of at least this many nodes are kept besides the largest (0: the largest only).
     pub min_component_nodes: usize,
+    /// How points join the network.
+    pub snap_mode: crate::analysis::SnapMode,
     /// Worker threads.
     pub threads: usize,
 }

@@ -5,8 +5,16 @@ use std::path::PathBuf;
 
 use anyhow::{Context, Result};
 use clap::Args;
-use lifecircle::analysis::{DEFAULT_MIN_COMPONENT_NODES, default_pbf};
+
+use lifecircle::analysis::{DEFAULT_MIN_COMPONENT_NODES, SnapMode, default_pbf};
 use lifecircle::{AnalyzeConfig, Profiles, Taxonomy};
+
+/// `--snap` values.
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+enum SnapArg {
+    Edge,
+    Vertex,
+}
 
 /// Arguments of `analyze`.
 #[derive(Debug, Args)]
@@ -35,6 +43,10 @@ pub struct AnalyzeArgs {
     /// Keep, besides the largest, every connected component with at least this many junctions (0: largest only)
     #[arg(long, default_value_t = DEFAULT_MIN_COMPONENT_NODES)]
     min_component_nodes: usize,
+    /// How homes and facilities join the network: `edge` (nearest point of the nearest way, the
+    /// straight line to it walked) or `vertex` (nearest way vertex, not walked: as node-based tools do)
+    #[arg(long, value_enum, default_value_t = SnapArg::Edge)]
+    snap: SnapArg,
     /// Worker threads [default: one per core]
     #[arg(long)]
     threads: Option<usize>,
@@ -61,6 +73,10 @@ impl AnalyzeArgs {
         config.max_snap_m = self.max_snap_m;
         config.min_component_nodes = self.min_component_nodes;
         config.threads = self.threads;
+        config.snap_mode = match self.snap {
+            SnapArg::Edge => SnapMode::Edge,
+            SnapArg::Vertex => SnapMode::Vertex,
+        };
         config.progress = !self.quiet;
         config.validate()?;
         Ok(config)

@@ -1,13 +1,13 @@
 //! Snapping points to the nearest point of the nearest edge.
 //!
-//! An R-tree (rstar) holds every segment of every edge in Earth-centred
-//! metres ([`crate::geometry::to_ecef`]), so distances are true metres
-//! anywhere on the globe. Building is `O(S log S)` for `S` segments; a query
-//! is `O(log S)` expected.
+//! An R-tree (rstar) holds every edge as a polyline in Earth-centred metres
+//! ([`crate::geometry::to_ecef`]), so distances are true metres anywhere on
+//! the globe. Building is `O(E log E)` for `E` edges; a query is `O(log E)`
+//! expected, times the segments of the edges it inspects.
 
 use rayon::prelude::*;
-use rstar::RTree;
-use rstar::primitives::{GeomWithData, Line};
+use rstar::primitives::GeomWithData;
+use rstar::{AABB, PointDistance, RTree, RTreeObject};
 
 use crate::geometry::{haversine_m, to_ecef};
 use crate::graph::WalkGraph;
@@ -24,12 +24,54 @@ pub struct Snap {
     pub access_m: f64,
 }
 
-type Segment = GeomWithData<Line<[f64; 3]>, (u32, u32)>;
+/// One edge in the R-tree: its polyline in Earth-centred metres.
+///
+/// Indexing whole edges rather than single segments keeps the tree a few
+/// times smaller (faster to build); the exact distance scans the edge's few
+/// segments.
+struct EdgeShape {
+    edge: u32,
+    points: Box<[[f64; 3]]>,
+    envelope: AABB<[f64; 3]>,
+}
 
-/// R-tree of edge segments.
+impl RTreeObject for EdgeShape {
+    type Envelope = AABB<[f64; 3]>;
+    fn envelope(&self) -> Self::Envelope {
+        self.envelope
+    }
+}
+
+impl PointDistance for EdgeShape {
+    fn distance_2(&self, q: &[f64; 3]) -> f64 {
+        self.points
+            .windows(2)
+            .map(|w| {
+                let p = lerp3(w[0], w[1], segment_param(w[0], w[1], *q));
+                dist3(p, *q).powi(2)
+            })
+            .fold(f64::INFINITY, f64::min)
+    }
+}
+
+impl EdgeShape {
+    /// The segment nearest to `q` (first on ties).
+    fn nearest_segment(&self, q: [f64; 3]) -> u32 {
+        let mut best = (f64::INFINITY, 0u32);
+        for (i, w) in self.points.windows(2).enumerate() {
+            let d = dist3(lerp3(w[0], w[1], segment_param(w[0], w[1], q)), q);
+            if d < best.0 {
+                best = (d, i as u32);
+            }
+        }
+        best.1
+    }
+}
+
+/// R-tree of edges.
 pub struct SnapIndex {
-    tree: RTree<Segment>,
-    /// Length from the edge start to each geometry vertex, indexed like the graph's geometry.
+    tree: RTree<EdgeShape>,
+    /// Length from the edge start to each geometry vertex.
     cum_m: Vec<Vec<f64>>,
 }
 
@@ -80,30 +122,62 @@ fn snap_on_segment(graph: &WalkGraph, cum_m: &[Vec<f64>], edge: u32, seg: u32, q
 }
 
 impl SnapIndex {
-    /// Indexes every segment of `graph`.
+    /// Indexes every edge of `graph`.
     pub fn new(graph: &WalkGraph) -> SnapIndex {
-        let segments: Vec<Segment> = (0..graph.num_edges() as u32)
+        let edges: Vec<EdgeShape> = (0..graph.num_edges() as u32)
             .into_par_iter()
-            .flat_map_iter(|e| {
-                let geom = graph.edge_geometry(EdgeId(e));
-                (0..geom.len().saturating_sub(1))
-                    .map(move |s| GeomWithData::new(Line::new(to_ecef(geom[s]), to_ecef(geom[s + 1])), (e, s as u32)))
+            .filter_map(|e| {
+                let points: Box<[[f64; 3]]> = graph.edge_geometry(EdgeId(e)).iter().map(|&p| to_ecef(p)).collect();
+                (points.len() >= 2).then(|| EdgeShape { edge: e, envelope: AABB::from_points(points.iter()), points })
             })
             .collect();
-        SnapIndex { tree: RTree::bulk_load(segments), cum_m: cumulative_lengths(graph) }
+        SnapIndex { tree: RTree::bulk_load(edges), cum_m: cumulative_lengths(graph) }
     }
 
     /// Snaps a `[lon, lat]` point to the nearest point of the network (`None` only for an empty graph).
     pub fn snap(&self, graph: &WalkGraph, lonlat: [f64; 2]) -> Option<Snap> {
         let q = to_ecef(lonlat);
         let nearest = self.tree.nearest_neighbor(q)?;
-        let (edge, seg) = nearest.data;
-        Some(snap_on_segment(graph, &self.cum_m, edge, seg, q))
+        Some(snap_on_segment(graph, &self.cum_m, nearest.edge, nearest.nearest_segment(q), q))
     }
 
     /// Snaps many points in parallel, keeping their order.
     pub fn snap_all(&self, graph: &WalkGraph, points: &[[f64; 2]]) -> Vec<Option<Snap>> {
         points.par_iter().map(|&p| self.snap(graph, p)).collect()
+    }
+}
+
+/// R-tree of network vertices (edge ends and interior geometry points), for
+/// node-based snapping as other tools do it: a point joins the network at its
+/// nearest vertex, and the distance to it is not walked.
+pub struct VertexSnapIndex {
+    tree: RTree<GeomWithData<[f64; 3], (u32, u32)>>,
+    cum_m: Vec<Vec<f64>>,
+}
+
+impl VertexSnapIndex {
+    /// Indexes every geometry vertex of `graph`.
+    pub fn new(graph: &WalkGraph) -> VertexSnapIndex {
+        let vertices: Vec<_> = (0..graph.num_edges() as u32)
+            .into_par_iter()
+            .flat_map_iter(|e| {
+                let geom = graph.edge_geometry(EdgeId(e));
+                (0..geom.len()).map(move |i| GeomWithData::new(to_ecef(geom[i]), (e, i as u32)))
+            })
+            .collect();
+        VertexSnapIndex { tree: RTree::bulk_load(vertices), cum_m: cumulative_lengths(graph) }
+    }
+
+    /// Snaps to the nearest vertex: `access_m` is its distance, `offset_m` its place on the edge.
+    pub fn snap(&self, lonlat: [f64; 2]) -> Option<Snap> {
+        let q = to_ecef(lonlat);
+        let nearest = self.tree.nearest_neighbor(q)?;
+        let (edge, i) = nearest.data;
+        Some(Snap {
+            edge: EdgeId(edge),
+            offset_m: self.cum_m[edge as usize][i as usize],
+            access_m: dist3(q, *nearest.geom()),
+        })
     }
 }
 

@@ -86,7 +86,7 @@ pub struct Category {
 /// What counts as a home.
 #[derive(Debug, Clone)]
 pub struct HomeRules {
-    /// `building=*` values that are homes anywhere.
+    /// `building=*` values that are homes anywhere (`"*"`: any value but `no`).
     pub building: Vec<String>,
     /// `building=*` values that are homes inside residential landuse only.
     pub building_inside_residential: Vec<String>,
@@ -247,9 +247,10 @@ impl Taxonomy {
 
     /// How a `building=value` relates to the home rules.
     pub fn building_class(&self, value: &str) -> BuildingClass {
-        if self.homes.building.iter().any(|b| b == value) {
+        let listed = |list: &[String]| value != "no" && list.iter().any(|b| b == value || b == "*");
+        if listed(&self.homes.building) {
             BuildingClass::Home
-        } else if self.homes.building_inside_residential.iter().any(|b| b == value) {
+        } else if listed(&self.homes.building_inside_residential) {
             BuildingClass::HomeIfResidential
         } else {
             BuildingClass::NotHome

@@ -21,8 +21,14 @@ pub struct Profile {
     pub description: String,
     /// Walking speed in km/h.
     pub speed_kmh: f64,
-    /// `highway=*` values that are walkable.
+    /// `highway=*` values that are walkable (`"*"`: any value not in `highways_excluded`).
     pub highways: Vec<String>,
+    /// `highway=*` values never walkable (used with `"*"` in `highways`).
+    #[serde(default)]
+    pub highways_excluded: Vec<String>,
+    /// Ways tagged `area=yes` are skipped (the outline of a pedestrian square is not a walk).
+    #[serde(default)]
+    pub skip_areas: bool,
     /// `highway=*` values walkable only when `foot=*` allows it.
     #[serde(default)]
     pub highways_if_foot_allowed: Vec<String>,
@@ -51,8 +57,14 @@ impl Profile {
         if foot.is_some_and(|f| self.foot_forbidden.iter().any(|a| a == f)) {
             return false;
         }
-        let listed = self.highways.iter().any(|h| h == highway);
+        if self.highways_excluded.iter().any(|h| h == highway) {
+            return false;
+        }
+        if self.skip_areas && tags.tag("area") == Some("yes") {
+            return false;
+        }
         let if_foot = self.highways_if_foot_allowed.iter().any(|h| h == highway);
+        let listed = self.highways.iter().any(|h| h == highway || (h == "*" && !if_foot));
         if !(listed || (if_foot && foot_allowed)) {
             return false;
         }
