@@ -19,9 +19,9 @@ use lifecircle::{AnalyzeConfig, Profiles, Taxonomy};
 
 fn inputs() -> Vec<(String, PathBuf)> {
     let mut v = vec![("liechtenstein".to_string(), lifecircle::analysis::default_pbf())];
-    let big = std::env::var_os("LIFECIRCLE_BENCH_PBF").map(PathBuf::from).unwrap_or_else(|| {
-        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/data/scale-6regions.osm.pbf")
-    });
+    let big = std::env::var_os("LIFECIRCLE_BENCH_PBF")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/data/scale-6regions.osm.pbf"));
     if big.exists() {
         v.push((big.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default(), big));
     }
@@ -38,9 +38,8 @@ fn stages(c: &mut Criterion) {
             b.iter(|| lifecircle::osm::read_pbf(&pbf, &taxonomy, &profile).expect("readable PBF"))
         });
         let data = lifecircle::osm::read_pbf(&pbf, &taxonomy, &profile).expect("readable PBF");
-        group.bench_function("build", |b| {
-            b.iter(|| build_graph(&data, profile.speed_m_s(), 500, &pbf).expect("graph"))
-        });
+        group
+            .bench_function("build", |b| b.iter(|| build_graph(&data, profile.speed_m_s(), 500, &pbf).expect("graph")));
         let config = AnalyzeConfig::new(&pbf, std::env::temp_dir().join("lifecircle-bench"));
         let a = lifecircle::run(&config).expect("analysis");
         let points: Vec<[f64; 2]> = a.homes.iter().map(|h| h.lonlat).collect();

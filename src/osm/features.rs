@@ -43,6 +43,9 @@ pub enum HomeRule {
     Buildings,
     /// Residential landuse areas, because the extract has (almost) no residential buildings.
     ResidentialLanduse,
+    /// Residential buildings, plus the residential areas that hold none of them
+    /// (compounds whose buildings are not mapped), each at its centroid.
+    BuildingsAndEmptyResidentialAreas,
 }
 
 /// What feature extraction saw, for the summary.
@@ -52,6 +55,8 @@ pub struct FeatureReport {
     pub home_rule: HomeRule,
     /// Homes found from buildings (before any fallback).
     pub homes_from_buildings: usize,
+    /// Homes standing in for residential areas (whole-extract fallback, or areas with no home building).
+    pub homes_from_residential_areas: usize,
     /// Residential landuse areas found.
     pub residential_areas: usize,
     /// Areas or relations dropped because their geometry could not be built
@@ -196,12 +201,27 @@ pub fn extract_features(data: &OsmData, taxonomy: &Taxonomy) -> (Vec<Home>, Vec<
         }
     }
     let homes_from_buildings = homes.len();
+    let area_home = |a: &Area| centroid_of(&a.shape).map(|c| Home { osm: a.osm, lonlat: c });
     let home_rule = if homes_from_buildings < taxonomy.homes.landuse_fallback_below && !areas.is_empty() {
-        homes = areas.iter().filter_map(|a| centroid_of(&a.shape).map(|c| Home { osm: a.osm, lonlat: c })).collect();
+        homes = areas.iter().filter_map(area_home).collect();
         HomeRule::ResidentialLanduse
+    } else if taxonomy.homes.empty_residential_areas_are_homes {
+        let points = RTree::bulk_load(homes.iter().map(|h| h.lonlat).collect::<Vec<_>>());
+        let before = homes.len();
+        for a in &areas {
+            let Some(r) = a.shape.bounding_rect() else { continue };
+            let env = AABB::from_corners([r.min().x, r.min().y], [r.max().x, r.max().y]);
+            let occupied = points.locate_in_envelope(env).any(|p| a.shape.contains(&Point::new(p[0], p[1])));
+            if !occupied {
+                homes.extend(area_home(a));
+            }
+        }
+        if homes.len() > before { HomeRule::BuildingsAndEmptyResidentialAreas } else { HomeRule::Buildings }
     } else {
         HomeRule::Buildings
     };
+    let homes_from_residential_areas =
+        homes.len() - if home_rule == HomeRule::ResidentialLanduse { 0 } else { homes_from_buildings };
     homes.sort_by_key(|h| h.osm);
     homes.dedup_by_key(|h| h.osm);
 
@@ -248,6 +268,7 @@ pub fn extract_features(data: &OsmData, taxonomy: &Taxonomy) -> (Vec<Home>, Vec<
     let report = FeatureReport {
         home_rule,
         homes_from_buildings,
+        homes_from_residential_areas,
         residential_areas: areas.len(),
         areas_without_geometry: no_geometry,
     };

@@ -94,6 +94,8 @@ pub struct HomeRules {
     pub residential_landuse: Vec<String>,
     /// When fewer homes than this come from buildings, residential areas stand in as homes.
     pub landuse_fallback_below: usize,
+    /// Otherwise, each residential area holding no home building is a home at its centroid.
+    pub empty_residential_areas_are_homes: bool,
 }
 
 /// How a building relates to the home rules.
@@ -154,6 +156,8 @@ struct RawHomes {
     residential_landuse: Vec<String>,
     #[serde(default)]
     landuse_fallback_below: usize,
+    #[serde(default)]
+    empty_residential_areas_are_homes: bool,
 }
 
 /// Most categories a taxonomy may define.
@@ -220,6 +224,7 @@ impl Taxonomy {
             building_inside_residential: raw.homes.building_inside_residential,
             residential_landuse: raw.homes.residential_landuse,
             landuse_fallback_below: raw.homes.landuse_fallback_below,
+            empty_residential_areas_are_homes: raw.homes.empty_residential_areas_are_homes,
         };
         Ok(Taxonomy { categories, homes })
     }
