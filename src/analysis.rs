@@ -91,8 +91,10 @@ impl AnalyzeConfig {
         if !(self.max_snap_m.is_finite() && self.max_snap_m >= 0.0) {
             return Err(Error::parameter("--max-snap-m", format!("{} is not a distance", self.max_snap_m)));
         }
-        if self.threads == Some(0) {
-            return Err(Error::parameter("--threads", "must be at least 1"));
+        if let Some(n) = self.threads {
+            if !(1..=MAX_THREADS).contains(&n) {
+                return Err(Error::parameter("--threads", format!("{n} is not in 1..={MAX_THREADS}")));
+            }
         }
         Ok(())
     }
@@ -113,6 +115,9 @@ pub enum SnapMode {
     /// tools (scipy/igraph/pandana pipelines) do it; for comparisons with them.
     Vertex,
 }
+
+/// Most worker threads `--threads` accepts.
+pub const MAX_THREADS: usize = 1024;
 
 /// Default for [`AnalyzeConfig::min_component_nodes`]: a component of this
 /// many junctions is a real network (a town, an island), not a stray fragment.
