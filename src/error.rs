@@ -124,11 +124,6 @@ impl fmt::Display for Error {
     }
 }
 
-impl std::error::Error for Error {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match &*self.0 {
-            ErrorKind::Io { source, .. } => Some(source),
-            _ => None,
-        }
-    }
-}
+/// The OS message of an I/O error is part of `Display`, so `source()` is
+/// `None`: a printer that walks the chain shows it once.
+impl std::error::Error for Error {}

@@ -26,10 +26,10 @@ pub struct AnalyzeArgs {
     #[arg(long, value_name = "DIR", default_value = "out")]
     out: PathBuf,
     /// Walking-time threshold in minutes
-    #[arg(long, default_value_t = 15.0)]
+    #[arg(long, allow_negative_numbers = true, default_value_t = 15.0)]
     minutes: f64,
     /// Walking speed in km/h [default: the profile's, 4.5 for adult]
-    #[arg(long)]
+    #[arg(long, allow_negative_numbers = true)]
     speed_kmh: Option<f64>,
     /// Walking profile from data/profiles.toml
     #[arg(long, default_value = "adult")]
@@ -38,7 +38,7 @@ pub struct AnalyzeArgs {
     #[arg(long, value_name = "FILE")]
     taxonomy: Option<PathBuf>,
     /// Homes and facilities farther than this from any walkable way are unreachable
-    #[arg(long, default_value_t = 500.0)]
+    #[arg(long, allow_negative_numbers = true, default_value_t = 500.0)]
     max_snap_m: f64,
     /// Keep, besides the largest, every connected component with at least this many junctions (0: largest only)
     #[arg(long, default_value_t = DEFAULT_MIN_COMPONENT_NODES)]

@@ -5,7 +5,7 @@
 
 use std::collections::HashMap;
 
-use geo::{Contains, Coord, LineString, MultiPolygon, Point, Polygon};
+use geo::{Contains, Coord, InteriorPoint, LineString, MultiPolygon, Point, Polygon};
 
 /// Joins node-id sequences into closed rings.
 ///
@@ -63,15 +63,23 @@ pub fn assemble_rings(ways: &[Vec<i64>]) -> (Vec<Vec<i64>>, usize) {
 
 /// Builds a multipolygon from outer and inner rings of coordinates: each inner
 /// ring becomes a hole of the first outer ring that contains it.
+///
+/// Containment is tested with a point strictly inside the inner ring against
+/// the outer ring alone, so holes that touch each other or the outer ring
+/// (common in landuse relations) are all kept. `O(outers × inners × ring size)`.
 pub fn rings_to_multipolygon(outers: Vec<Vec<[f64; 2]>>, inners: Vec<Vec<[f64; 2]>>) -> MultiPolygon<f64> {
     let to_ls = |r: Vec<[f64; 2]>| LineString::from(r.into_iter().map(|[x, y]| Coord { x, y }).collect::<Vec<_>>());
-    let mut polys: Vec<Polygon<f64>> = outers.into_iter().map(|r| Polygon::new(to_ls(r), vec![])).collect();
+    let shells: Vec<Polygon<f64>> = outers.into_iter().map(|r| Polygon::new(to_ls(r), vec![])).collect();
+    let mut holes: Vec<Vec<LineString<f64>>> = vec![Vec::new(); shells.len()];
     for inner in inners {
-        let Some(first) = inner.first().copied() else { continue };
-        let p = Point::new(first[0], first[1]);
-        if let Some(poly) = polys.iter_mut().find(|poly| poly.contains(&p)) {
-            poly.interiors_push(to_ls(inner));
+        let ring = to_ls(inner);
+        let inside: Option<Point<f64>> = Polygon::new(ring.clone(), vec![]).interior_point();
+        let Some(p) = inside.or_else(|| ring.0.first().map(|c| Point::from(*c))) else { continue };
+        if let Some(i) = shells.iter().position(|shell| shell.contains(&p)) {
+            holes[i].push(ring);
         }
     }
-    MultiPolygon::new(polys)
+    MultiPolygon::new(
+        shells.into_iter().zip(holes).map(|(shell, holes)| Polygon::new(shell.exterior().clone(), holes)).collect(),
+    )
 }

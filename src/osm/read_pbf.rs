@@ -280,10 +280,37 @@ fn frame_blobs<'a>(bytes: &'a [u8], path: &Path) -> Result<Vec<&'a [u8]>> {
 fn decode_blob(data: &[u8], taxonomy: &Taxonomy, profile: &Profile) -> std::result::Result<BlockOut, String> {
     let blob = osmpbfreader::fileformat::Blob::parse_from_bytes(data).map_err(|e| format!("bad blob: {e}"))?;
     let block = osmpbfreader::primitive_block_from_blob(&blob).map_err(|e| format!("cannot decode block: {e}"))?;
-    // The reader indexes string tables without bounds checks of its own; a corrupt
-    // block must become an error, not a crash.
+    check_string_indices(&block)?;
+    // The reader indexes string tables without bounds checks of its own; the check
+    // above rejects such blocks, and this turns anything it missed into an error.
     std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| decode_block(&block, taxonomy, profile)))
         .map_err(|_| "corrupt primitive block".to_string())
+}
+
+/// Rejects a block whose tags or roles point past its string table (the
+/// reader would index out of bounds). `O(block size)`.
+fn check_string_indices(block: &osmpbfreader::osmformat::PrimitiveBlock) -> std::result::Result<(), String> {
+    let len = block.stringtable.s.len() as u64;
+    fn check(what: &str, mut indices: impl Iterator<Item = u64>, len: u64) -> std::result::Result<(), String> {
+        match indices.find(|&i| i >= len) {
+            Some(i) => Err(format!("{what} refers to string {i} of a table of {len}")),
+            None => Ok(()),
+        }
+    }
+    for g in &block.primitivegroup {
+        for n in &g.nodes {
+            check("node tag", n.keys.iter().chain(&n.vals).map(|&i| i as u64), len)?;
+        }
+        check("dense node tag", g.dense.keys_vals.iter().map(|&i| i as u32 as u64), len)?;
+        for w in &g.ways {
+            check("way tag", w.keys.iter().chain(&w.vals).map(|&i| i as u64), len)?;
+        }
+        for r in &g.relations {
+            check("relation tag", r.keys.iter().chain(&r.vals).map(|&i| i as u64), len)?;
+            check("relation role", r.roles_sid.iter().map(|&i| i as u32 as u64), len)?;
+        }
+    }
+    Ok(())
 }
 
 /// Reads and decodes a PBF file.

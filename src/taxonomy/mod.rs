@@ -160,6 +160,20 @@ struct RawHomes {
     empty_residential_areas_are_homes: bool,
 }
 
+/// A TOML error on one line: `line L, column C: message`.
+pub(crate) fn toml_error(text: &str, e: &toml::de::Error) -> String {
+    let message = e.message().trim().replace('\n', "; ");
+    match e.span() {
+        Some(span) => {
+            let before = &text[..span.start.min(text.len())];
+            let line = before.matches('\n').count() + 1;
+            let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+            format!("line {line}, column {column}: {message}")
+        }
+        None => message,
+    }
+}
+
 /// Most categories a taxonomy may define.
 pub const MAX_CATEGORIES: usize = 32;
 
@@ -178,8 +192,8 @@ impl Taxonomy {
 
     /// Parses a taxonomy from TOML text; `path` names it in errors.
     pub fn from_toml(text: &str, path: &Path) -> Result<Taxonomy> {
-        let raw: RawTaxonomy =
-            toml::from_str(text).map_err(|e| Error::table(path, format!("invalid taxonomy: {e}")))?;
+        let raw: RawTaxonomy = toml::from_str(text)
+            .map_err(|e| Error::table(path, format!("invalid taxonomy: {}", toml_error(text, &e))))?;
         if raw.version != 1 {
             return Err(Error::table(path, format!("unsupported taxonomy version {}, expected 1", raw.version)));
         }

@@ -95,8 +95,8 @@ impl Profiles {
 
     /// Parses profiles from TOML text; `path` names it in errors.
     pub fn from_toml(text: &str, path: &Path) -> Result<Profiles> {
-        let raw: RawProfiles =
-            toml::from_str(text).map_err(|e| Error::table(path, format!("invalid profiles: {e}")))?;
+        let raw: RawProfiles = toml::from_str(text)
+            .map_err(|e| Error::table(path, format!("invalid profiles: {}", super::toml_error(text, &e))))?;
         for (name, p) in &raw.profile {
             if !(p.speed_kmh.is_finite() && p.speed_kmh > 0.0 && p.speed_kmh < 100.0) {
                 return Err(Error::table(path, format!("profile {name}: speed_kmh must be in (0, 100)")));
