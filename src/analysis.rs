@@ -85,16 +85,17 @@ impl AnalyzeConfig {
         if !(self.minutes.is_finite() && self.minutes > 0.0 && self.minutes <= 600.0) {
             return Err(Error::parameter("--minutes", format!("{} is not in (0, 600]", self.minutes)));
         }
-        if !(self.speed_kmh.is_finite() && self.speed_kmh > 0.0 && self.speed_kmh < 100.0) {
-            return Err(Error::parameter("--speed-kmh", format!("{} is not in (0, 100)", self.speed_kmh)));
+        if !(self.speed_kmh.is_finite() && (MIN_SPEED_KMH..100.0).contains(&self.speed_kmh)) {
+            return Err(Error::parameter(
+                "--speed-kmh",
+                format!("{} is not in [{MIN_SPEED_KMH}, 100)", self.speed_kmh),
+            ));
         }
         if !(self.max_snap_m.is_finite() && self.max_snap_m >= 0.0) {
             return Err(Error::parameter("--max-snap-m", format!("{} is not a distance", self.max_snap_m)));
         }
-        if let Some(n) = self.threads {
-            if !(1..=MAX_THREADS).contains(&n) {
-                return Err(Error::parameter("--threads", format!("{n} is not in 1..={MAX_THREADS}")));
-            }
+        if let Some(n) = self.threads.filter(|n| !(1..=MAX_THREADS).contains(n)) {
+            return Err(Error::parameter("--threads", format!("{n} is not in 1..={MAX_THREADS}")));
         }
         Ok(())
     }
@@ -115,6 +116,10 @@ pub enum SnapMode {
     /// tools (scipy/igraph/pandana pipelines) do it; for comparisons with them.
     Vertex,
 }
+
+/// Slowest walking speed accepted: keeps any walk under 118 km within the
+/// 49 days that `u32` milliseconds can hold.
+pub const MIN_SPEED_KMH: f64 = 0.1;
 
 /// Most worker threads `--threads` accepts.
 pub const MAX_THREADS: usize = 1024;

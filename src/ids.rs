@@ -102,7 +102,7 @@ impl TimeMs {
 
     /// Saturating addition that keeps [`TimeMs::INF`] infinite.
     #[inline]
-    pub fn add(self, other: TimeMs) -> TimeMs {
+    pub fn saturating_add(self, other: TimeMs) -> TimeMs {
         TimeMs(self.0.saturating_add(other.0))
     }
 }

@@ -32,7 +32,7 @@ pub fn homes_within(
     dijkstra(graph, ws, &anchor_seeds(graph, facility), threshold);
     let time_via_ends = |h: &Anchor| {
         let (u, v) = graph.edge_endpoints(h.edge);
-        ws.time(u).add(h.to_u).min(ws.time(v).add(h.to_v)).add(h.access)
+        ws.time(u).saturating_add(h.to_u).min(ws.time(v).saturating_add(h.to_v)).saturating_add(h.access)
     };
     // The facility's own edge: homes there are also reached directly along it.
     for &hi in homes_by_edge.on(facility.edge) {

@@ -33,8 +33,8 @@ pub fn nearest_times(
     let mut seeds = Vec::with_capacity(2 * facilities.len());
     for f in facilities.iter().flatten() {
         let (u, v) = graph.edge_endpoints(f.edge);
-        seeds.push((u, f.access.add(f.to_u)));
-        seeds.push((v, f.access.add(f.to_v)));
+        seeds.push((u, f.access.saturating_add(f.to_u)));
+        seeds.push((v, f.access.saturating_add(f.to_v)));
     }
     if seeds.is_empty() {
         return vec![TimeMs::INF; homes.len()];
@@ -46,9 +46,9 @@ pub fn nearest_times(
         .map(|h| {
             let Some(h) = h else { return TimeMs::INF };
             let (u, v) = graph.edge_endpoints(h.edge);
-            let via_u = ws.time(u).add(h.to_u);
-            let via_v = ws.time(v).add(h.to_v);
-            let mut best = via_u.min(via_v).add(h.access);
+            let via_u = ws.time(u).saturating_add(h.to_u);
+            let via_v = ws.time(v).saturating_add(h.to_v);
+            let mut best = via_u.min(via_v).saturating_add(h.access);
             for &f in fac_by_edge.on(h.edge) {
                 let f = facilities[f as usize].as_ref().expect("grouped anchors exist");
                 best = best.min(h.same_edge_time(f));
@@ -61,5 +61,5 @@ pub fn nearest_times(
 /// The time to every node from a single anchor (for tests and tools): seeds at both ends of its edge.
 pub fn anchor_seeds(graph: &WalkGraph, a: &Anchor) -> [(NodeId, TimeMs); 2] {
     let (u, v) = graph.edge_endpoints(a.edge);
-    [(u, a.access.add(a.to_u)), (v, a.access.add(a.to_v))]
+    [(u, a.access.saturating_add(a.to_u)), (v, a.access.saturating_add(a.to_v))]
 }

@@ -262,7 +262,7 @@ pub fn extract_features(data: &OsmData, taxonomy: &Taxonomy) -> (Vec<Home>, Vec<
             None => no_geometry += 1,
         }
     }
-    facilities.sort_by(|a, b| (a.category, a.osm).cmp(&(b.category, b.osm)));
+    facilities.sort_by_key(|f| (f.category, f.osm));
     facilities.dedup_by(|a, b| a.category == b.category && a.osm == b.osm);
 
     let report = FeatureReport {

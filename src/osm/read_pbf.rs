@@ -5,6 +5,7 @@
 //! `O(file size)`; memory is `O(nodes + way refs)`: 12 bytes per node
 //! position and 8 bytes per way reference.
 
+use std::io::Read;
 use std::path::Path;
 
 use osmpbfreader::{OsmObj, Tags};
@@ -146,6 +147,10 @@ fn decode_block(block: &osmpbfreader::osmformat::PrimitiveBlock, taxonomy: &Taxo
     for obj in osmpbfreader::blocks::iter(block) {
         match obj {
             OsmObj::Node(n) => {
+                let lonlat = [super::decimicro_to_deg(n.decimicro_lon), super::decimicro_to_deg(n.decimicro_lat)];
+                if !crate::geometry::valid_lonlat(lonlat) {
+                    continue; // an impossible position: treated like a node missing from the extract
+                }
                 out.node_ids.push(n.id.0);
                 out.node_pos.push([n.decimicro_lon, n.decimicro_lat]);
                 if !n.tags.is_empty() {
@@ -226,40 +231,61 @@ fn decode_block(block: &osmpbfreader::osmformat::PrimitiveBlock, taxonomy: &Taxo
     out
 }
 
-/// Splits a PBF byte buffer into its data blobs, checking the framing.
-fn frame_blobs<'a>(bytes: &'a [u8], path: &Path) -> Result<Vec<&'a [u8]>> {
-    let mut pos = 0usize;
+/// Reads exactly `buf.len()` bytes, or reports how many were there.
+fn read_full(r: &mut impl Read, buf: &mut [u8]) -> std::io::Result<usize> {
+    let mut filled = 0;
+    while filled < buf.len() {
+        match r.read(&mut buf[filled..]) {
+            Ok(0) => break,
+            Ok(n) => filled += n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(filled)
+}
+
+/// Reads a PBF stream's framing and returns its data blobs, checking every
+/// length before reading (so a file that is not a PBF fails at its first bytes,
+/// however large it is).
+fn frame_blobs(r: &mut impl Read, path: &Path) -> Result<Vec<Vec<u8>>> {
+    let mut pos = 0u64;
     let mut blobs = Vec::new();
     let mut saw_header = false;
-    if bytes.is_empty() {
-        return Err(Error::pbf(path, "the file is empty"));
-    }
-    while pos < bytes.len() {
-        let Some(len_bytes) = bytes.get(pos..pos + 4) else {
-            return Err(Error::pbf(path, format!("truncated at byte {pos} (incomplete blob header length)")));
-        };
-        let header_len = u32::from_be_bytes([len_bytes[0], len_bytes[1], len_bytes[2], len_bytes[3]]) as usize;
-        pos += 4;
+    let io = |e| Error::io(path, e);
+    loop {
+        let mut len_bytes = [0u8; 4];
+        match read_full(r, &mut len_bytes).map_err(io)? {
+            0 if pos == 0 => return Err(Error::pbf(path, "the file is empty")),
+            0 => break,
+            4 => {}
+            _ => return Err(Error::pbf(path, format!("truncated at byte {pos} (incomplete blob header length)"))),
+        }
+        let header_len = u32::from_be_bytes(len_bytes) as usize;
         if header_len == 0 || header_len > 64 * 1024 {
-            return Err(Error::pbf(path, format!("bad blob header length {header_len} at byte {}", pos - 4)));
+            return Err(Error::pbf(path, format!("bad blob header length {header_len} at byte {pos}")));
         }
-        let Some(hbytes) = bytes.get(pos..pos + header_len) else {
+        pos += 4;
+        let mut hbytes = vec![0u8; header_len];
+        if read_full(r, &mut hbytes).map_err(io)? < header_len {
             return Err(Error::pbf(path, format!("truncated at byte {pos} (incomplete blob header)")));
-        };
-        let header = osmpbfreader::fileformat::BlobHeader::parse_from_bytes(hbytes)
-            .map_err(|e| Error::pbf(path, format!("bad blob header at byte {pos}: {e}")))?;
-        pos += header_len;
-        let data_len = usize::try_from(header.datasize()).unwrap_or(usize::MAX);
-        if header.datasize() < 0 || data_len > 32 * 1024 * 1024 {
-            return Err(Error::pbf(path, format!("bad blob size {} at byte {pos}", header.datasize())));
         }
-        let Some(data) = bytes.get(pos..pos + data_len) else {
+        let header = osmpbfreader::fileformat::BlobHeader::parse_from_bytes(&hbytes)
+            .map_err(|e| Error::pbf(path, format!("bad blob header at byte {pos}: {e}")))?;
+        pos += header_len as u64;
+        let data_len = match usize::try_from(header.datasize()) {
+            Ok(n) if n <= 32 * 1024 * 1024 => n,
+            _ => return Err(Error::pbf(path, format!("bad blob size {} at byte {pos}", header.datasize()))),
+        };
+        let mut data = vec![0u8; data_len];
+        let got = read_full(r, &mut data).map_err(io)?;
+        if got < data_len {
             return Err(Error::pbf(
                 path,
-                format!("truncated at byte {} (blob of {data_len} bytes cut short)", bytes.len()),
+                format!("truncated at byte {} (blob of {data_len} bytes cut short)", pos + got as u64),
             ));
-        };
-        pos += data_len;
+        }
+        pos += data_len as u64;
         match header.type_() {
             "OSMHeader" => saw_header = true,
             "OSMData" => {
@@ -315,13 +341,21 @@ fn check_string_indices(block: &osmpbfreader::osmformat::PrimitiveBlock) -> std:
 
 /// Reads and decodes a PBF file.
 pub fn read_pbf(path: &Path, taxonomy: &Taxonomy, profile: &Profile) -> Result<OsmData> {
-    let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
-    read_pbf_bytes(&bytes, path, taxonomy, profile)
+    let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
+    if file.metadata().map_err(|e| Error::io(path, e))?.is_dir() {
+        return Err(Error::pbf(path, "is a folder"));
+    }
+    let blobs = frame_blobs(&mut std::io::BufReader::with_capacity(1 << 20, file), path)?;
+    decode_all(&blobs, path, taxonomy, profile)
 }
 
 /// Decodes PBF bytes; `path` names the source in errors.
 pub fn read_pbf_bytes(bytes: &[u8], path: &Path, taxonomy: &Taxonomy, profile: &Profile) -> Result<OsmData> {
-    let blobs = frame_blobs(bytes, path)?;
+    let blobs = frame_blobs(&mut &bytes[..], path)?;
+    decode_all(&blobs, path, taxonomy, profile)
+}
+
+fn decode_all(blobs: &[Vec<u8>], path: &Path, taxonomy: &Taxonomy, profile: &Profile) -> Result<OsmData> {
     let outs: Vec<BlockOut> = blobs
         .par_iter()
         .enumerate()

@@ -39,6 +39,6 @@ impl Anchor {
     #[inline]
     pub fn same_edge_time(&self, other: &Anchor) -> TimeMs {
         debug_assert_eq!(self.edge, other.edge);
-        TimeMs(self.to_u.0.abs_diff(other.to_u.0)).add(self.access).add(other.access)
+        TimeMs(self.to_u.0.abs_diff(other.to_u.0)).saturating_add(self.access).saturating_add(other.access)
     }
 }

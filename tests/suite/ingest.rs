@@ -1,0 +1,617 @@
+//! The OSM rules on tiny synthetic PBFs written by `common::pbf`: way
+//! splitting, missing nodes, walkability, homes, facilities, file layout.
+//!
+//! Coordinates are on and near the equator, where 0.001° is
+//! L = 111.195 080 2 m in both directions (see `handbuilt`).
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use lifecircle::ids::{CategoryId, OsmRef, OsmType};
+use lifecircle::osm::{HomeRule, read_pbf_bytes};
+use lifecircle::{Analysis, ErrorKind, Profiles, Taxonomy, run};
+use osmpbfreader::osmformat::{PrimitiveBlock, PrimitiveGroup, StringTable, Way};
+use protobuf::MessageField;
+
+use crate::common::config;
+use crate::common::graphs::MILLIDEGREE_M;
+use crate::common::pbf::{Member, OsmWriter, data_blob, frame, header_blob, raw_blob};
+
+/// Runs the in-memory analysis of `w`, keeping components down to `min_component_nodes`.
+fn analyze_with(w: &OsmWriter, min_component_nodes: usize) -> Analysis {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let pbf = dir.path().join("test.osm.pbf");
+    w.write(&pbf);
+    let mut c = config(&pbf, &dir.path().join("out"));
+    c.min_component_nodes = min_component_nodes;
+    run(&c).unwrap_or_else(|e| panic!("analysis of a valid synthetic extract failed: {e}"))
+}
+
+fn analyze(w: &OsmWriter) -> Analysis {
+    analyze_with(w, 500)
+}
+
+fn way(id: i64) -> OsmRef {
+    OsmRef { kind: OsmType::Way, id }
+}
+
+fn rel(id: i64) -> OsmRef {
+    OsmRef { kind: OsmType::Relation, id }
+}
+
+fn node(id: i64) -> OsmRef {
+    OsmRef { kind: OsmType::Node, id }
+}
+
+fn close(a: [f64; 2], b: [f64; 2]) -> bool {
+    (a[0] - b[0]).abs() < 1e-9 && (a[1] - b[1]).abs() < 1e-9
+}
+
+/// Edges of the analysis graph as sorted pairs of end positions (rounded to 1e-7°) with their vertex count.
+fn edge_shapes(a: &Analysis) -> Vec<([i64; 2], [i64; 2], usize)> {
+    let g = &a.graph;
+    let key = |p: [f64; 2]| [(p[0] * 1e7).round() as i64, (p[1] * 1e7).round() as i64];
+    let mut v: Vec<_> = (0..g.num_edges() as u32)
+        .map(|e| {
+            let geom = g.edge_geometry(lifecircle::ids::EdgeId(e));
+            let (first, last) = (key(geom[0]), key(geom[geom.len() - 1]));
+            (first.min(last), first.max(last), geom.len())
+        })
+        .collect();
+    v.sort();
+    v
+}
+
+fn dm(lon: f64, lat: f64) -> [i64; 2] {
+    [(lon * 1e7).round() as i64, (lat * 1e7).round() as i64]
+}
+
+/// Way 100 footway 1–2–3–4–5 along the equator (0.001° apart), way 101 footway
+/// 10–3–11 crossing it at node 3 (north-south), way 102 residential 5–6–99–7–8
+/// whose node 99 is missing from the extract.
+fn crossing_ways() -> OsmWriter {
+    let mut w = OsmWriter::new();
+    for (id, lon) in [(1, 0.0), (2, 0.001), (3, 0.002), (4, 0.003), (5, 0.004), (6, 0.005), (7, 0.007), (8, 0.008)] {
+        w.node(id, [lon, 0.0], &[]);
+    }
+    w.node(10, [0.002, -0.001], &[]).node(11, [0.002, 0.001], &[]);
+    w.way(100, &[1, 2, 3, 4, 5], &[("highway", "footway")]).way(101, &[10, 3, 11], &[("highway", "footway")]).way(
+        102,
+        &[5, 6, 99, 7, 8],
+        &[("highway", "residential")],
+    );
+    w
+}
+
+#[test]
+fn ways_split_at_shared_nodes_and_segments_with_missing_nodes_skipped() {
+    let a = analyze(&crossing_ways());
+    let r = &a.summary.graph;
+    // Pieces: 1–3 and 3–5 (way 100 split at the junction 3), 10–3 and 3–11, 5–6 and 7–8
+    // (way 102 loses 6–99 and 99–7). Components: {1,3,5,6,10,11} and {7,8}; the small one is dropped.
+    assert_eq!(r.walkable_ways, 3);
+    assert_eq!(r.segments_missing_nodes, 2);
+    assert_eq!((r.components, r.components_kept), (2, 1));
+    assert_eq!((r.nodes, r.edges), (6, 5));
+    assert_eq!((r.island_nodes_dropped, r.island_edges_dropped), (2, 1));
+    // Kept length: 1–3 2L, 3–5 2L, 10–3 L, 3–11 L, 5–6 L = 7L.
+    assert!((r.length_km - 7.0 * MILLIDEGREE_M / 1000.0).abs() < 1e-9, "{}", r.length_km);
+    assert_eq!(
+        edge_shapes(&a),
+        vec![
+            (dm(0.0, 0.0), dm(0.002, 0.0), 3),
+            (dm(0.002, -0.001), dm(0.002, 0.0), 2),
+            (dm(0.002, 0.0), dm(0.002, 0.001), 2),
+            (dm(0.002, 0.0), dm(0.004, 0.0), 3),
+            (dm(0.004, 0.0), dm(0.005, 0.0), 2),
+        ]
+    );
+
+    // Keeping components of 2 nodes or more keeps the island too.
+    let a = analyze_with(&crossing_ways(), 2);
+    let r = &a.summary.graph;
+    assert_eq!((r.nodes, r.edges, r.components_kept, r.island_nodes_dropped), (8, 6, 2, 0));
+    assert!(edge_shapes(&a).contains(&(dm(0.007, 0.0), dm(0.008, 0.0), 2)));
+}
+
+#[test]
+fn missing_nodes_at_the_ends_of_a_way() {
+    // Way 103: 98(missing)–1–2–97(missing)–96(missing)–3: segments 98–1, 2–97, 97–96, 96–3 are skipped;
+    // 1–2 stays; node 3 alone makes no edge.
+    let mut w = OsmWriter::new();
+    w.node(1, [0.0, 0.0], &[]).node(2, [0.001, 0.0], &[]).node(3, [0.002, 0.0], &[]);
+    w.way(103, &[98, 1, 2, 97, 96, 3], &[("highway", "path")]);
+    let a = analyze(&w);
+    let r = &a.summary.graph;
+    assert_eq!(r.segments_missing_nodes, 4);
+    assert_eq!((r.nodes, r.edges), (2, 1));
+    assert!((r.length_km - MILLIDEGREE_M / 1000.0).abs() < 1e-9);
+}
+
+#[test]
+fn closed_and_out_and_back_ways_become_self_loops() {
+    // Ring 1–2–3–4–1 (a 0.001° square, 4L), stub 1–5 (L), out-and-back 5–6–5 (2L), and a way
+    // repeating a node consecutively (5–5–7, i.e. 5–7, L).
+    let mut w = OsmWriter::new();
+    w.node(1, [0.0, 0.0], &[]).node(2, [0.001, 0.0], &[]).node(3, [0.001, 0.001], &[]).node(4, [0.0, 0.001], &[]);
+    w.node(5, [-0.001, 0.0], &[]).node(6, [-0.001, -0.001], &[]).node(7, [-0.002, 0.0], &[]);
+    w.way(200, &[1, 2, 3, 4, 1], &[("highway", "footway")])
+        .way(201, &[1, 5], &[("highway", "footway")])
+        .way(202, &[5, 6, 5], &[("highway", "footway")])
+        .way(203, &[5, 5, 7], &[("highway", "footway")]);
+    let a = analyze(&w);
+    let g = &a.graph;
+    let r = &a.summary.graph;
+    assert_eq!((r.nodes, r.edges), (3, 4));
+    let mut loops: Vec<usize> = (0..g.num_edges() as u32)
+        .map(lifecircle::ids::EdgeId)
+        .filter(|&e| g.edge_endpoints(e).0 == g.edge_endpoints(e).1)
+        .map(|e| g.edge_geometry(e).len())
+        .collect();
+    loops.sort();
+    assert_eq!(loops, vec![3, 5], "the out-and-back (3 vertices) and the ring (5 vertices)");
+    assert!((r.length_km - 8.0 * MILLIDEGREE_M / 1000.0).abs() < 1e-8, "{}", r.length_km);
+}
+
+#[test]
+fn walkability_rules_of_the_adult_profile() {
+    // Each way is a separate two-node segment; the flag says whether it must be walkable.
+    let cases: &[(&[(&str, &str)], bool)] = &[
+        (&[("highway", "footway")], true),
+        (&[("highway", "residential")], true),
+        (&[("highway", "footway"), ("foot", "no")], false),
+        (&[("highway", "motorway")], false),
+        (&[("highway", "motorway"), ("foot", "yes")], true),
+        (&[("highway", "trunk_link"), ("foot", "designated")], true),
+        (&[("highway", "trunk"), ("foot", "no")], false),
+        (&[("highway", "residential"), ("access", "private")], false),
+        (&[("highway", "residential"), ("access", "private"), ("foot", "yes")], true),
+        (&[("highway", "service"), ("access", "no"), ("foot", "permissive")], true),
+        (&[("highway", "service"), ("access", "no")], false),
+        (&[("highway", "footway"), ("access", "yes")], true),
+        (&[("highway", "proposed")], false),
+        (&[("highway", "construction")], false),
+        (&[("building", "yes")], false),
+        (&[("railway", "rail")], false),
+    ];
+    let mut w = OsmWriter::new();
+    for (i, (tags, _)) in cases.iter().enumerate() {
+        let i = i as i64;
+        w.node(2 * i + 1, [0.0, i as f64 * 0.001], &[]).node(2 * i + 2, [0.001, i as f64 * 0.001], &[]);
+        w.way(1000 + i, &[2 * i + 1, 2 * i + 2], tags);
+    }
+    let taxonomy = Taxonomy::builtin();
+    let profiles = Profiles::builtin();
+    let adult = profiles.get("adult").expect("adult profile");
+    let data = read_pbf_bytes(&w.to_bytes(), Path::new("walk.osm.pbf"), &taxonomy, adult).expect("valid PBF");
+    for (i, (tags, walkable)) in cases.iter().enumerate() {
+        assert_eq!(adult.is_walkable(&tags[..]), *walkable, "profile rule for {tags:?}");
+        let idx = data.way_index(1000 + i as i64).expect("way decoded") as u32;
+        let got = data.way_info.iter().find(|wi| wi.way == idx).is_some_and(|wi| wi.walkable);
+        assert_eq!(got, *walkable, "ingest of {tags:?}");
+    }
+    let expected = cases.iter().filter(|c| c.1).count();
+    let a = analyze_with(&w, 1);
+    assert_eq!(a.summary.graph.walkable_ways, expected);
+    assert_eq!(a.summary.graph.edges, expected);
+}
+
+/// A footway south of everything, so the graph builds and points snap.
+fn footway(w: &mut OsmWriter) {
+    w.node(900, [-0.001, -0.001], &[]).node(901, [0.07, -0.001], &[]);
+    w.way(1000, &[900, 901], &[("highway", "footway")]);
+}
+
+/// Residential way 200 over [0, 0.01]²; building=yes 210 inside it; building=garage 220 inside;
+/// building=yes 230 outside; building=house 240 outside; a building=apartments multipolygon 300
+/// whose ring is two open ways 301 + 302; residential multipolygon 400 (outer 401 over
+/// [0.05, 0.06] × [0, 0.01], inner 402 over [0.054, 0.056] × [0.004, 0.006]) with building=yes
+/// 410 in the hole and 411 in the ring.
+fn homes_extract() -> OsmWriter {
+    let mut w = OsmWriter::new();
+    footway(&mut w);
+    let res = [("landuse", "residential")];
+    w.rect_way(200, 201, [0.0, 0.0], [0.01, 0.01], &res);
+    w.rect_way(210, 211, [0.004, 0.004], [0.006, 0.006], &[("building", "yes")]);
+    w.rect_way(220, 221, [0.001, 0.001], [0.002, 0.002], &[("building", "garage")]);
+    w.rect_way(230, 231, [0.02, 0.0], [0.022, 0.002], &[("building", "yes")]);
+    w.rect_way(240, 241, [0.03, 0.0], [0.032, 0.002], &[("building", "house")]);
+    w.node(251, [0.04, 0.0], &[]).node(252, [0.042, 0.0], &[]).node(253, [0.042, 0.002], &[]).node(
+        254,
+        [0.04, 0.002],
+        &[],
+    );
+    w.way(301, &[251, 252, 253], &[]).way(302, &[253, 254, 251], &[]);
+    w.relation(
+        300,
+        &[(Member::Way(301), "outer"), (Member::Way(302), "outer")],
+        &[("type", "multipolygon"), ("building", "apartments")],
+    );
+    w.rect_way(401, 261, [0.05, 0.0], [0.06, 0.01], &[]);
+    w.rect_way(402, 271, [0.054, 0.004], [0.056, 0.006], &[]);
+    w.relation(
+        400,
+        &[(Member::Way(401), "outer"), (Member::Way(402), "inner")],
+        &[("type", "multipolygon"), ("landuse", "residential")],
+    );
+    w.rect_way(410, 281, [0.0545, 0.0045], [0.0555, 0.0055], &[("building", "yes")]);
+    w.rect_way(411, 291, [0.051, 0.001], [0.052, 0.002], &[("building", "yes")]);
+    w
+}
+
+#[test]
+fn homes_from_buildings_and_residential_areas() {
+    let a = analyze(&homes_extract());
+    let homes: Vec<(OsmRef, [f64; 2])> = a.homes.iter().map(|h| (h.osm, h.lonlat)).collect();
+    let ids: Vec<OsmRef> = homes.iter().map(|h| h.0).collect();
+    // Sorted by reference: ways before relations.
+    assert_eq!(ids, vec![way(210), way(240), way(411), rel(300)]);
+    let expect = [[0.005, 0.005], [0.031, 0.001], [0.0515, 0.0015], [0.041, 0.001]];
+    for (h, c) in homes.iter().zip(expect) {
+        assert!(close(h.1, c), "home {} at {:?}, expected its centroid {c:?}", h.0, h.1);
+    }
+    let f = &a.summary.homes.features;
+    assert_eq!(f.home_rule, HomeRule::Buildings);
+    assert_eq!(f.homes_from_buildings, 4);
+    assert_eq!(f.homes_from_residential_areas, 0);
+    assert_eq!(f.residential_areas, 2);
+    assert_eq!(f.areas_without_geometry, 0);
+    assert_eq!(a.summary.homes.total, 4);
+}
+
+#[test]
+fn an_empty_residential_area_adds_one_home_at_its_centroid() {
+    let mut w = homes_extract();
+    w.rect_way(500, 501, [0.0, 0.02], [0.01, 0.03], &[("landuse", "residential")]);
+    let a = analyze(&w);
+    let ids: Vec<OsmRef> = a.homes.iter().map(|h| h.osm).collect();
+    assert_eq!(ids, vec![way(210), way(240), way(411), way(500), rel(300)]);
+    let h = a.homes.iter().find(|h| h.osm == way(500)).expect("area home");
+    assert!(close(h.lonlat, [0.005, 0.025]), "{:?}", h.lonlat);
+    let f = &a.summary.homes.features;
+    assert_eq!(f.home_rule, HomeRule::BuildingsAndEmptyResidentialAreas);
+    assert_eq!((f.homes_from_buildings, f.homes_from_residential_areas, f.residential_areas), (4, 1, 3));
+}
+
+#[test]
+fn residential_areas_stand_in_when_no_building_is_a_home() {
+    // Only a garage inside, building=yes outside: no home building at all.
+    let mut w = OsmWriter::new();
+    footway(&mut w);
+    w.rect_way(200, 201, [0.0, 0.0], [0.01, 0.01], &[("landuse", "residential")]);
+    w.rect_way(500, 501, [0.0, 0.02], [0.01, 0.03], &[("landuse", "residential")]);
+    w.rect_way(220, 221, [0.001, 0.001], [0.002, 0.002], &[("building", "garage")]);
+    w.rect_way(230, 231, [0.02, 0.0], [0.022, 0.002], &[("building", "yes")]);
+    let a = analyze(&w);
+    let homes: Vec<(OsmRef, [f64; 2])> = a.homes.iter().map(|h| (h.osm, h.lonlat)).collect();
+    assert_eq!(homes.len(), 2, "{homes:?}");
+    assert_eq!((homes[0].0, homes[1].0), (way(200), way(500)));
+    assert!(close(homes[0].1, [0.005, 0.005]) && close(homes[1].1, [0.005, 0.025]), "{homes:?}");
+    let f = &a.summary.homes.features;
+    assert_eq!(f.home_rule, HomeRule::ResidentialLanduse);
+    assert_eq!((f.homes_from_buildings, f.homes_from_residential_areas), (0, 2));
+}
+
+/// Facilities of every kind: POI nodes, a closed way, a multipolygon with a hole, and near misses.
+fn facilities_extract() -> OsmWriter {
+    let mut w = OsmWriter::new();
+    footway(&mut w);
+    w.rect_way(240, 241, [0.03, 0.0], [0.032, 0.002], &[("building", "house")]);
+    w.node(700, [0.001, 0.001], &[("shop", "supermarket"), ("name", "Fresh")]);
+    w.node(701, [0.002, 0.001], &[("amenity", "nursing_home"), ("name", "康复诊所")]);
+    w.node(702, [0.0025, 0.001], &[("amenity", "social_facility"), ("social_facility:for", "senior")]);
+    w.node(703, [0.0026, 0.001], &[("amenity", "social_facility"), ("social_facility:for", "child")]);
+    w.node(704, [0.0027, 0.001], &[("shop", "clothes"), ("name", "not a grocery")]);
+    w.rect_way(710, 711, [0.003, 0.0], [0.004, 0.001], &[("amenity", "clinic")]);
+    // Kindergarten: outer square [0.005, 0.009] × [0, 0.004] from two open ways, hole [0.006, 0.007] × [0.001, 0.002].
+    w.node(731, [0.005, 0.0], &[]).node(732, [0.009, 0.0], &[]).node(733, [0.009, 0.004], &[]).node(
+        734,
+        [0.005, 0.004],
+        &[],
+    );
+    w.way(721, &[731, 732, 733], &[]).way(722, &[733, 734, 731], &[]);
+    w.rect_way(723, 741, [0.006, 0.001], [0.007, 0.002], &[]);
+    w.relation(
+        720,
+        &[(Member::Way(721), "outer"), (Member::Way(722), ""), (Member::Way(723), "inner")],
+        &[("type", "multipolygon"), ("amenity", "kindergarten"), ("name", "Sunflower")],
+    );
+    // Not a multipolygon: ignored.
+    w.relation(
+        750,
+        &[(Member::Way(710), "outer"), (Member::Node(700), "")],
+        &[("type", "site"), ("amenity", "clinic")],
+    );
+    w
+}
+
+#[test]
+fn facilities_from_nodes_ways_and_multipolygons() {
+    let a = analyze(&facilities_extract());
+    let got: Vec<(u8, OsmRef, Option<String>)> =
+        a.facilities.iter().map(|f| (f.category.0, f.osm, f.name.clone())).collect();
+    let tax = Taxonomy::builtin();
+    let cat = |k: &str| tax.category_id(k).expect("category").0;
+    let s = |x: &str| Some(x.to_string());
+    assert_eq!(
+        got,
+        vec![
+            (cat("grocery"), node(700), s("Fresh")),
+            (cat("elder_canteen"), node(701), s("康复诊所")),
+            (cat("elder_canteen"), node(702), None),
+            (cat("clinic"), node(701), s("康复诊所")),
+            (cat("clinic"), way(710), None),
+            (cat("childcare"), rel(720), s("Sunflower")),
+        ]
+    );
+    // The clinic way stands at its centroid; the kindergarten at the centroid of the square minus
+    // its hole: lon (16 × 7 − 1 × 6.5) / 15 = 7.0333…, lat (16 × 2 − 1 × 1.5) / 15 = 2.0333… (× 0.001°).
+    let at = |r: OsmRef| a.facilities.iter().find(|f| f.osm == r).expect("facility").lonlat;
+    assert!(close(at(way(710)), [0.0035, 0.0005]), "{:?}", at(way(710)));
+    let k = at(rel(720));
+    assert!((k[0] - 0.105_5 / 15.0).abs() < 1e-9 && (k[1] - 0.030_5 / 15.0).abs() < 1e-9, "{k:?}");
+    let counts: BTreeMap<String, usize> = a.summary.facilities.clone().into_iter().collect();
+    let want: BTreeMap<String, usize> = [("childcare", 1), ("clinic", 2), ("elder_canteen", 2), ("grocery", 1)]
+        .iter()
+        .map(|(k, v)| (k.to_string(), *v))
+        .collect();
+    assert_eq!(counts, want);
+    assert_eq!(a.facilities.iter().filter(|f| f.category == CategoryId(cat("clinic"))).count(), 2);
+}
+
+#[test]
+fn blob_layout_and_element_order_do_not_change_results() {
+    let mut base = facilities_extract();
+    // Homes too, so that coverage is compared.
+    base.rect_way(210, 211, [0.004, 0.004], [0.006, 0.006], &[("building", "apartments")]);
+    let a = analyze(&base);
+    for (split, reverse) in [(true, false), (false, true), (true, true)] {
+        let mut w = base.clone();
+        w.split_blobs = split;
+        w.reverse_order = reverse;
+        let b = analyze(&w);
+        let what = format!("split {split} reverse {reverse}");
+        assert_eq!(a.homes, b.homes, "{what}");
+        assert_eq!(a.facilities, b.facilities, "{what}");
+        assert_eq!(a.nearest, b.nearest, "{what}");
+        assert_eq!(a.counts, b.counts, "{what}");
+        assert_eq!(a.home_anchors, b.home_anchors, "{what}");
+        let (mut sa, mut sb) = (serde_json::to_value(&a.summary).unwrap(), serde_json::to_value(&b.summary).unwrap());
+        for s in [&mut sa, &mut sb] {
+            crate::common::remove_paths(s, &["timings", "inputs.pbf", "inputs.pbf_bytes"]);
+        }
+        assert_eq!(sa, sb, "{what}");
+    }
+    assert_eq!(a.homes.len(), 2);
+    assert!(a.nearest.iter().flatten().any(|t| t.0 > 0 && t.0 < u32::MAX), "some facility is reached");
+}
+
+fn run_bytes(bytes: &[u8]) -> lifecircle::Result<Analysis> {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let pbf = dir.path().join("x.osm.pbf");
+    std::fs::write(&pbf, bytes).expect("write");
+    run(&config(&pbf, &dir.path().join("out")))
+}
+
+#[test]
+fn no_walkable_way_is_an_error_naming_the_file() {
+    let mut w = OsmWriter::new();
+    w.rect_way(240, 241, [0.03, 0.0], [0.032, 0.002], &[("building", "house")]);
+    w.node(1, [0.0, 0.0], &[]).node(2, [0.001, 0.0], &[]);
+    w.way(10, &[1, 2], &[("highway", "motorway")]);
+    w.way(11, &[1, 2], &[("highway", "footway"), ("access", "private")]);
+    let err = run_bytes(&w.to_bytes()).err().expect("no walkable way must fail");
+    assert!(matches!(err.kind(), ErrorKind::NoWalkableWays { .. }), "{err:?}");
+    assert!(err.is_input_error());
+    assert!(err.to_string().contains("x.osm.pbf") && err.to_string().contains("walkable"), "{err}");
+
+    // A header and no data at all.
+    let err = run_bytes(&header_blob()).err().expect("an empty extract must fail");
+    assert!(matches!(err.kind(), ErrorKind::NoWalkableWays { .. }), "{err:?}");
+}
+
+#[test]
+fn framing_errors_and_unknown_blobs() {
+    let walk = {
+        let mut w = OsmWriter::new();
+        w.node(1, [0.0, 0.0], &[]).node(2, [0.001, 0.0], &[]);
+        w.way(10, &[1, 2], &[("highway", "footway")]);
+        w
+    };
+    let data: Vec<u8> = walk.to_bytes()[header_blob().len()..].to_vec();
+
+    // Data before the header.
+    let mut bytes = data.clone();
+    bytes.extend(header_blob());
+    let err = run_bytes(&bytes).err().expect("data before header");
+    assert!(matches!(err.kind(), ErrorKind::Pbf { .. }), "{err:?}");
+
+    // An unknown blob type between header and data is skipped, as the format allows.
+    let mut bytes = header_blob();
+    bytes.extend(frame("OSMSomethingElse", &raw_blob(b"whatever".to_vec())));
+    bytes.extend(&data);
+    let a = run_bytes(&bytes).expect("unknown blob types are skipped");
+    assert_eq!(a.summary.graph.edges, 1);
+
+    // A data blob that is not a Blob message, and one whose block is not a PrimitiveBlock.
+    for garbage in [frame("OSMData", &[0xFF; 40]), frame("OSMData", &raw_blob(vec![0xFF; 40]))] {
+        let mut bytes = header_blob();
+        bytes.extend(garbage);
+        let err = run_bytes(&bytes).err().expect("garbage data blob");
+        assert!(matches!(err.kind(), ErrorKind::Pbf { .. }), "{err:?}");
+        assert!(err.to_string().contains("x.osm.pbf"), "{err}");
+    }
+}
+
+/// A block whose way refers to string 99 of a 3-string table: osmpbfreader would index out of bounds.
+pub fn corrupt_string_table_pbf() -> Vec<u8> {
+    let mut table = StringTable::new();
+    table.s = vec![Vec::new(), b"highway".to_vec(), b"footway".to_vec()];
+    let mut way = Way::new();
+    way.set_id(10);
+    way.keys = vec![99];
+    way.vals = vec![2];
+    way.refs = vec![1, 1];
+    let mut group = PrimitiveGroup::new();
+    group.ways.push(way);
+    let mut block = PrimitiveBlock::new();
+    block.stringtable = MessageField::some(table);
+    block.primitivegroup = vec![group];
+    let mut bytes = header_blob();
+    bytes.extend(data_blob(&block));
+    bytes
+}
+
+#[test]
+fn a_corrupt_string_table_is_an_error_not_a_crash() {
+    let err = run_bytes(&corrupt_string_table_pbf()).err().expect("corrupt block");
+    assert!(matches!(err.kind(), ErrorKind::Pbf { .. }), "{err:?}");
+}
+
+#[test]
+fn dropped_islands_and_far_away_points_are_reported() {
+    // Main network along the equator: 1 (0,0) – 2 (0.005,0) – 3 (0.01,0), two ways (3 nodes).
+    // Island: way 10–11 at latitude 0.003 (2 nodes), dropped. Home H (building 300) centred at
+    // (0.005, 0.0033): 0.0003° from the island, 0.0033° = 366.94 m from the main network.
+    // Home H2 (building 310) centred at (0.001, 0.0002). A clinic node at (0, 0.0001); a
+    // supermarket at (0.02, 0): 0.01° = 1 112 m from the network's end, beyond --max-snap-m 500.
+    let mut w = OsmWriter::new();
+    w.node(1, [0.0, 0.0], &[]).node(2, [0.005, 0.0], &[]).node(3, [0.01, 0.0], &[]);
+    w.node(10, [0.004, 0.003], &[]).node(11, [0.006, 0.003], &[]);
+    w.way(100, &[1, 2], &[("highway", "footway")]).way(101, &[2, 3], &[("highway", "footway")]);
+    w.way(102, &[10, 11], &[("highway", "footway")]);
+    w.rect_way(300, 301, [0.0049, 0.0032], [0.0051, 0.0034], &[("building", "house")]);
+    w.rect_way(310, 311, [0.0009, 0.0001], [0.0011, 0.0003], &[("building", "house")]);
+    w.node(400, [0.0, 0.0001], &[("amenity", "clinic")]);
+    w.node(401, [0.02, 0.0], &[("shop", "supermarket")]);
+    let a = analyze(&w);
+    let s = &a.summary;
+    assert_eq!((s.graph.nodes, s.graph.island_nodes_dropped), (3, 2));
+    assert_eq!(s.homes.total, 2);
+    assert_eq!(s.homes.nearest_way_on_dropped_island, 1);
+    assert_eq!(s.homes.unreachable, 0);
+    let h = a.homes.iter().position(|h| h.osm == way(300)).expect("home H");
+    let snap = a.home_snaps[h].expect("snap");
+    assert!((snap.access_m - 3.3 * MILLIDEGREE_M).abs() < 0.01, "{snap:?}");
+
+    let tax = Taxonomy::builtin();
+    let grocery = tax.category_id("grocery").unwrap().idx();
+    let clinic = tax.category_id("clinic").unwrap().idx();
+    let g = &s.categories[grocery];
+    assert_eq!((g.facilities, g.facilities_unreachable, g.homes_covered), (1, 1, 0));
+    assert!(s.notes.iter().any(|n| n.contains("grocery: 1 of 1 facilities are more than 500 m")), "{:?}", s.notes);
+    assert!(a.nearest[grocery].iter().all(|t| *t == lifecircle::ids::TimeMs::INF));
+
+    // Clinic times at 1.25 m/s. Edge 1–2 is 0.005° = 555.975 m: 444 780 ms. The clinic sits at
+    // node 1 with access 0.0001° = 11.1195 m (8 896 ms); H2 at a fifth of the edge (88 956 ms)
+    // with access 22.239 m (17 791 ms): 8 896 + 88 956 + 17 791 = 115 643 ms.
+    // H: 8 896 + 444 780 + 366.94 m / 1.25 (293 552 ms) = 747 228 ms.
+    let h2 = a.homes.iter().position(|h| h.osm == way(310)).expect("home H2");
+    let near = |i: usize| a.nearest[clinic][i].0 as i64;
+    assert!((near(h2) - 115_643).abs() <= 2, "{}", near(h2));
+    assert!((near(h) - 747_228).abs() <= 3, "{}", near(h));
+    assert_eq!(s.categories[clinic].homes_covered, 2);
+}
+
+#[test]
+fn no_homes_and_no_facilities_still_write_valid_outputs() {
+    let mut w = OsmWriter::new();
+    w.node(1, [0.0, 0.0], &[]).node(2, [0.001, 0.0], &[]);
+    w.way(10, &[1, 2], &[("highway", "footway")]);
+    let dir = tempfile::tempdir().expect("temp dir");
+    let pbf = dir.path().join("empty-ish.osm.pbf");
+    w.write(&pbf);
+    let out = dir.path().join("out");
+    let summary = lifecircle::analyze(&config(&pbf, &out)).expect("analyze");
+    assert_eq!(summary.homes.total, 0);
+    assert_eq!(summary.complete.homes, 0);
+    assert!(summary.notes.iter().any(|n| n.contains("no homes found")), "{:?}", summary.notes);
+    for c in &summary.categories {
+        assert_eq!((c.facilities, c.homes_covered, c.share_covered, c.median_min), (0, 0, 0.0, None));
+        assert_eq!(c.note.as_deref(), Some("no facilities found"));
+    }
+    for f in ["coverage.geojson", "facilities.geojson"] {
+        let v = crate::common::read_json(&out.join(f));
+        assert_eq!(v["type"], "FeatureCollection");
+        assert_eq!(v["features"].as_array().map(Vec::len), Some(0), "{f}");
+    }
+    assert_eq!(crate::common::read_json(&out.join("summary.json"))["homes"]["total"], 0);
+}
+
+#[test]
+fn assemble_rings_by_hand() {
+    use lifecircle::osm::multipolygon::assemble_rings;
+    // Three pieces, the middle one reversed: 1-2-3, 5-4-3, 5-6-1 → 1-2-3-4-5-6-1.
+    let (rings, open) = assemble_rings(&[vec![1, 2, 3], vec![5, 4, 3], vec![5, 6, 1]]);
+    assert_eq!((rings, open), (vec![vec![1, 2, 3, 4, 5, 6, 1]], 0));
+    // A closed way, a three-piece triangle, and a stray piece.
+    let (rings, open) = assemble_rings(&[vec![1, 2, 3, 1], vec![10, 11], vec![11, 12], vec![12, 10], vec![20, 21]]);
+    assert_eq!((rings, open), (vec![vec![1, 2, 3, 1], vec![10, 11, 12, 10]], 1));
+    // Two pieces that never close: both counted open.
+    assert_eq!(assemble_rings(&[vec![1, 2], vec![2, 3]]), (vec![], 2));
+    // Nothing in, nothing out.
+    assert_eq!(assemble_rings(&[]), (vec![], 0));
+}
+
+#[test]
+fn taxonomy_rules_from_toml_by_hand() {
+    let text = r#"
+version = 1
+[[category]]
+key = "food"
+label_en = "Food"
+label_zh = "食"
+[[category.match]]
+tags = { shop = ["bakery", "deli"] }
+[[category.match]]
+tags = { amenity = ["*"], cuisine = ["noodle"] }
+
+[[category]]
+key = "care"
+label_en = "Care"
+label_zh = "护"
+[[category.match]]
+name_contains = ["诊所", "Praxis"]
+[[category.match]]
+tags = { healthcare = ["*"] }
+
+[homes]
+building = ["*"]
+"#;
+    let t = Taxonomy::from_toml(text, Path::new("mine.toml")).expect("valid taxonomy");
+    assert_eq!(t.len(), 2);
+    let c = |tags: &[(&str, &str)]| t.classify(tags);
+    assert_eq!(c(&[("shop", "bakery")]), 0b01);
+    assert_eq!(c(&[("shop", "clothes")]), 0);
+    assert_eq!(c(&[("amenity", "restaurant"), ("cuisine", "noodle")]), 0b01, "\"*\" accepts any value");
+    assert_eq!(c(&[("amenity", "no"), ("cuisine", "noodle")]), 0, "\"*\" does not accept \"no\"");
+    assert_eq!(c(&[("amenity", "restaurant")]), 0, "every tag of a rule must hold");
+    assert_eq!(c(&[("name", "Dr. Meier Praxis")]), 0b10);
+    assert_eq!(c(&[("alt_name", "王氏诊所")]), 0b10, "any name key");
+    assert_eq!(c(&[("description", "诊所")]), 0, "only name keys");
+    assert_eq!(c(&[("shop", "deli"), ("healthcare", "pharmacy")]), 0b11, "several categories at once");
+    assert_eq!(c(&[("healthcare", "no")]), 0);
+    use lifecircle::taxonomy::BuildingClass;
+    assert_eq!(t.building_class("shed"), BuildingClass::Home, "\"*\" home buildings");
+    assert_eq!(t.building_class("no"), BuildingClass::NotHome);
+    let builtin = Taxonomy::builtin();
+    assert_eq!(builtin.building_class("yes"), BuildingClass::HomeIfResidential);
+    assert_eq!(builtin.building_class("apartments"), BuildingClass::Home);
+    assert_eq!(builtin.building_class("garage"), BuildingClass::NotHome);
+    assert!(builtin.is_residential_landuse("residential") && !builtin.is_residential_landuse("commercial"));
+
+    // Errors are table errors naming the file.
+    for bad in [
+        text.replace("version = 1", "version = 7"),
+        text.replace("key = \"care\"", "key = \"food\""),
+        text.replace("name_contains = [\"诊所\", \"Praxis\"]", "name_contains = []"),
+        text.replace("label_zh = \"护\"", "label_zh = \"护\"\ncolour = \"red\""),
+    ] {
+        let err = Taxonomy::from_toml(&bad, Path::new("mine.toml")).expect_err("invalid taxonomy");
+        assert!(matches!(err.kind(), ErrorKind::Table { .. }), "{err:?}");
+        assert!(err.to_string().starts_with("mine.toml: "), "{err}");
+        assert!(err.is_input_error());
+    }
+    let err = Profiles::builtin().get("sprinter").expect_err("unknown profile");
+    assert!(matches!(err.kind(), ErrorKind::InvalidParameter { .. }) && err.to_string().contains("adult"), "{err}");
+}

@@ -1,0 +1,359 @@
+//! Property tests on random graphs (fixed, named seeds) against slow references:
+//! petgraph's Dijkstra, an expanded graph where every home and facility is a
+//! node, and an independent brute-force snap.
+
+use std::collections::BTreeMap;
+
+use lifecircle::coverage::ByEdge;
+use lifecircle::coverage::count_within::{count_within, homes_within};
+use lifecircle::coverage::nearest::nearest_times;
+use lifecircle::geometry::to_ecef;
+use lifecircle::graph::WalkGraph;
+use lifecircle::ids::{EdgeId, NodeId, TimeMs};
+use lifecircle::routing::{Anchor, DijkstraWorkspace, WorkspacePool, dijkstra};
+use lifecircle::snap::{SnapIndex, VertexSnapIndex, snap_brute_force};
+
+use crate::common::graphs::{RandomNet, polyline_m, random_anchor, random_net};
+use crate::common::reference::{self, Expanded, opt};
+use crate::common::rng::SplitMix64;
+
+/// The property-test seeds: 20 fixed values, so a failure names its seed and replays exactly.
+const SEEDS: [u64; 20] = [
+    0x11FE_C1C1_0000_0001,
+    0x11FE_C1C1_0000_0002,
+    0x11FE_C1C1_0000_0003,
+    0x11FE_C1C1_0000_0004,
+    0x11FE_C1C1_0000_0005,
+    0x11FE_C1C1_0000_0006,
+    0x11FE_C1C1_0000_0007,
+    0x11FE_C1C1_0000_0008,
+    0x11FE_C1C1_0000_0009,
+    0x11FE_C1C1_0000_000A,
+    0x11FE_C1C1_0000_000B,
+    0x11FE_C1C1_0000_000C,
+    0x11FE_C1C1_0000_000D,
+    0x11FE_C1C1_0000_000E,
+    0x11FE_C1C1_0000_000F,
+    0x11FE_C1C1_0000_0010,
+    0x11FE_C1C1_0000_0011,
+    0x11FE_C1C1_0000_0012,
+    0x11FE_C1C1_0000_0013,
+    0x11FE_C1C1_0000_0014,
+];
+
+/// A random network of 10–200 nodes for `seed` (the first seeds stay small, where corner cases concentrate).
+fn net_for(seed: u64, i: usize) -> (SplitMix64, RandomNet) {
+    let mut rng = SplitMix64::new(seed);
+    let n = if i < 5 { rng.range(10, 30) } else { rng.range(10, 200) };
+    let net = random_net(&mut rng, n);
+    (rng, net)
+}
+
+#[test]
+fn walk_graph_matches_its_edge_list() {
+    for (i, &seed) in SEEDS.iter().enumerate() {
+        let (_, net) = net_for(seed, i);
+        let g = &net.graph;
+        assert_eq!(g.num_nodes(), net.nodes.len());
+        assert_eq!(g.num_edges(), net.specs.len());
+        // Every (node, neighbour, edge, time) triple the edge list implies, self-loops once.
+        let mut expected: BTreeMap<u32, Vec<(u32, u32, u32)>> = BTreeMap::new();
+        for (e, s) in net.specs.iter().enumerate() {
+            let e = EdgeId(e as u32);
+            let len = polyline_m(&s.geometry);
+            assert!((g.edge_length_m(e) - len).abs() <= 1e-9 * len.max(1.0), "seed {seed:#x} edge {e:?}");
+            let ms = len / net.speed * 1000.0;
+            assert!((g.edge_time(e).0 as f64 - ms).abs() <= 0.5 + 1e-6, "seed {seed:#x} edge {e:?}: {ms}");
+            assert_eq!(g.edge_endpoints(e), (s.u, s.v));
+            assert_eq!(g.edge_geometry(e), &s.geometry[..]);
+            let t = g.edge_time(e).0;
+            expected.entry(s.u.0).or_default().push((s.v.0, e.0, t));
+            if s.u != s.v {
+                expected.entry(s.v.0).or_default().push((s.u.0, e.0, t));
+            }
+        }
+        for n in 0..g.num_nodes() as u32 {
+            let mut got: Vec<_> = g.neighbors(NodeId(n)).map(|(m, e, t)| (m.0, e.0, t.0)).collect();
+            got.sort();
+            let mut want = expected.remove(&n).unwrap_or_default();
+            want.sort();
+            assert_eq!(got, want, "seed {seed:#x} node {n}");
+            let mut inc: Vec<_> = g.incident_edges(NodeId(n)).map(|(e, m)| (m.0, e.0)).collect();
+            inc.sort();
+            assert_eq!(inc, want.iter().map(|w| (w.0, w.1)).collect::<Vec<_>>(), "seed {seed:#x} node {n}");
+        }
+    }
+}
+
+fn random_seeds(rng: &mut SplitMix64, g: &WalkGraph) -> Vec<(NodeId, TimeMs)> {
+    let k = rng.range(1, 6);
+    (0..k)
+        .map(|_| {
+            let t = if rng.chance(0.4) { 0 } else { rng.range(0, 400_000) as u32 };
+            (NodeId(rng.below(g.num_nodes()) as u32), TimeMs(t))
+        })
+        .collect()
+}
+
+/// Checks one search against the petgraph reference: times within the budget, INF beyond, settled set and order.
+fn check_search(g: &WalkGraph, ws: &DijkstraWorkspace, reference: &[Option<u64>], budget: TimeMs, what: &str) {
+    for (n, r) in reference.iter().enumerate() {
+        let want = match r {
+            Some(t) if *t <= budget.0 as u64 => TimeMs(*t as u32),
+            _ => TimeMs::INF,
+        };
+        assert_eq!(ws.time(NodeId(n as u32)), want, "{what}: node {n}");
+    }
+    let settled: Vec<NodeId> = ws.settled().collect();
+    let mut sorted: Vec<u32> = settled.iter().map(|n| n.0).collect();
+    sorted.sort();
+    let expected: Vec<u32> =
+        (0..g.num_nodes() as u32).filter(|&n| reference[n as usize].is_some_and(|t| t <= budget.0 as u64)).collect();
+    assert_eq!(sorted, expected, "{what}: settled set");
+    assert!(settled.windows(2).all(|w| ws.time(w[0]) <= ws.time(w[1])), "{what}: settled out of order");
+}
+
+#[test]
+fn dijkstra_matches_petgraph_with_and_without_budget() {
+    // One workspace for every search on every graph: it must grow, shrink back and reset correctly.
+    let mut shared = DijkstraWorkspace::new(3);
+    let mut searches = 0;
+    for (i, &seed) in SEEDS.iter().enumerate() {
+        let (mut rng, net) = net_for(seed, i);
+        let g = &net.graph;
+        for round in 0..8 {
+            let seeds = random_seeds(&mut rng, g);
+            let reference = reference::node_times(g, &seeds);
+            let what = format!("seed {seed:#x} round {round} seeds {seeds:?}");
+            dijkstra(g, &mut shared, &seeds, TimeMs(u32::MAX - 1));
+            check_search(g, &shared, &reference, TimeMs(u32::MAX - 1), &what);
+            // Budgets: 0, a reference time exactly (the boundary), one below it, and a random one.
+            let finite: Vec<u64> = reference.iter().flatten().copied().collect();
+            let pick = *rng.pick(&finite);
+            for budget in [0, pick, pick.saturating_sub(1), rng.range(0, 1_500_000) as u64] {
+                let budget = TimeMs(budget as u32);
+                dijkstra(g, &mut shared, &seeds, budget);
+                check_search(g, &shared, &reference, budget, &format!("{what} budget {budget:?}"));
+                searches += 1;
+            }
+            // A fresh workspace gives the same answer as the reused one.
+            let mut fresh = DijkstraWorkspace::new(g.num_nodes());
+            dijkstra(g, &mut fresh, &seeds, TimeMs(pick as u32));
+            check_search(g, &fresh, &reference, TimeMs(pick as u32), &format!("{what} fresh"));
+        }
+    }
+    assert!(searches >= 20 * 8 * 4);
+}
+
+/// Random homes and facilities on `g`, sharing a few "hot" edges, plus copies of one another
+/// (a home exactly where a facility is).
+fn random_points(rng: &mut SplitMix64, g: &WalkGraph) -> (Vec<Option<Anchor>>, Vec<Option<Anchor>>) {
+    let hot: Vec<u32> = (0..rng.range(1, 4)).map(|_| rng.below(g.num_edges()) as u32).collect();
+    let nf = rng.range(0, 25);
+    let nh = rng.range(1, 60);
+    let facilities: Vec<Option<Anchor>> = (0..nf).map(|_| random_anchor(rng, g, &hot)).collect();
+    let mut homes: Vec<Option<Anchor>> = (0..nh).map(|_| random_anchor(rng, g, &hot)).collect();
+    for h in homes.iter_mut() {
+        if !facilities.is_empty() && rng.chance(0.1) {
+            *h = *rng.pick(&facilities);
+        }
+    }
+    (facilities, homes)
+}
+
+#[test]
+fn nearest_and_counts_match_the_expanded_graph() {
+    let mut ws = DijkstraWorkspace::new(0);
+    let mut checked_homes = 0;
+    let mut boundary_hits = 0;
+    for (i, &seed) in SEEDS.iter().enumerate() {
+        let (mut rng, net) = net_for(seed, i);
+        let g = &net.graph;
+        let pool = WorkspacePool::new(g.num_nodes());
+        for round in 0..4 {
+            let what = format!("seed {seed:#x} round {round}");
+            let (facilities, homes) = random_points(&mut rng, g);
+            let ex = Expanded::new(g, &facilities, &homes);
+            let times = ex.facility_home_times();
+
+            let got = nearest_times(g, &mut ws, &facilities, &homes);
+            let (want_nearest, _) = reference::coverage(&times, homes.len(), TimeMs(0));
+            for h in 0..homes.len() {
+                assert_eq!(opt(got[h]), want_nearest[h], "{what}: nearest of home {h} {:?}", homes[h]);
+            }
+
+            // Thresholds: 0, exactly some facility-home time (the boundary), one less, random, huge.
+            let finite: Vec<u64> = times.iter().flatten().flatten().copied().collect();
+            let mut thresholds = vec![0u32, rng.range(0, 600_000) as u32, u32::MAX - 1];
+            if !finite.is_empty() {
+                let t = *rng.pick(&finite) as u32;
+                thresholds.extend([t, t.saturating_sub(1)]);
+            }
+            let by_edge = ByEdge::new(g.num_edges(), &homes);
+            for threshold in thresholds {
+                let threshold = TimeMs(threshold);
+                let (_, want_counts) = reference::coverage(&times, homes.len(), threshold);
+                let counts = count_within(g, &pool, &facilities, &homes, &by_edge, threshold);
+                assert_eq!(counts, want_counts, "{what}: counts within {threshold:?}");
+                for (f, fa) in facilities.iter().enumerate() {
+                    let Some(fa) = fa else { continue };
+                    let want: Vec<u32> = (0..homes.len() as u32)
+                        .filter(|&h| times[f][h as usize].is_some_and(|t| t <= threshold.0 as u64))
+                        .collect();
+                    let got = homes_within(g, &mut ws, fa, &homes, &by_edge, threshold);
+                    assert_eq!(got, want, "{what}: homes within {threshold:?} of facility {f} {fa:?}");
+                }
+                // (c) count >= 1 exactly when the nearest facility is within the threshold.
+                for h in 0..homes.len() {
+                    assert_eq!(counts[h] >= 1, got[h] <= threshold, "{what}: home {h} at {threshold:?}");
+                    boundary_hits += (got[h] == threshold) as usize;
+                }
+            }
+            checked_homes += homes.len();
+        }
+    }
+    assert!(checked_homes > 500, "{checked_homes}");
+    assert!(boundary_hits > 20, "thresholds should often sit exactly on a home's time: {boundary_hits}");
+}
+
+#[test]
+fn count_within_does_not_depend_on_the_thread_count() {
+    for (i, &seed) in SEEDS.iter().enumerate().take(6) {
+        let (mut rng, net) = net_for(seed, i);
+        let g = &net.graph;
+        let (facilities, homes) = random_points(&mut rng, g);
+        let by_edge = ByEdge::new(g.num_edges(), &homes);
+        let results: Vec<Vec<u32>> = [1, 3]
+            .iter()
+            .map(|&threads| {
+                let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().expect("pool");
+                pool.install(|| {
+                    let ws = WorkspacePool::new(g.num_nodes());
+                    count_within(g, &ws, &facilities, &homes, &by_edge, TimeMs(300_000))
+                })
+            })
+            .collect();
+        assert_eq!(results[0], results[1], "seed {seed:#x}");
+        // A pool of workspaces sized for another thread pool: threads share slots, results stay the same.
+        let outside = WorkspacePool::new(g.num_nodes());
+        let four = rayon::ThreadPoolBuilder::new().num_threads(4).build().expect("pool");
+        let shared = four.install(|| count_within(g, &outside, &facilities, &homes, &by_edge, TimeMs(300_000)));
+        assert_eq!(results[0], shared, "seed {seed:#x}: shared workspaces");
+        assert!(outside.created() >= 1);
+    }
+}
+
+/// Distance from `q` to the nearest point of every segment of `g`, computed
+/// independently of the library: the closest point of each chord found by
+/// projection in Earth-centred coordinates, clamped to the segment.
+fn independent_nearest_distance(g: &WalkGraph, q: [f64; 2]) -> f64 {
+    let q = to_ecef(q);
+    let mut best = f64::INFINITY;
+    for e in 0..g.num_edges() {
+        for w in g.edge_geometry(EdgeId(e as u32)).windows(2) {
+            let (a, b) = (to_ecef(w[0]), to_ecef(w[1]));
+            let ab: Vec<f64> = (0..3).map(|k| b[k] - a[k]).collect();
+            let aq: Vec<f64> = (0..3).map(|k| q[k] - a[k]).collect();
+            let l2: f64 = ab.iter().map(|x| x * x).sum();
+            let t =
+                if l2 > 0.0 { (ab.iter().zip(&aq).map(|(x, y)| x * y).sum::<f64>() / l2).clamp(0.0, 1.0) } else { 0.0 };
+            let d: f64 = (0..3).map(|k| (a[k] + t * ab[k] - q[k]).powi(2)).sum::<f64>().sqrt();
+            best = best.min(d);
+        }
+    }
+    best
+}
+
+/// The Earth-centred position `offset_m` along edge `e` (interpolating each segment's chord by length).
+fn point_at_offset(g: &WalkGraph, e: EdgeId, offset_m: f64) -> [f64; 3] {
+    let geom = g.edge_geometry(e);
+    let mut acc = 0.0;
+    let last = geom.len() - 2;
+    for (k, w) in geom.windows(2).enumerate() {
+        let len = polyline_m(w);
+        if offset_m <= acc + len || k == last {
+            let t = if len > 0.0 { ((offset_m - acc) / len).clamp(0.0, 1.0) } else { 0.0 };
+            let (a, b) = (to_ecef(w[0]), to_ecef(w[1]));
+            return [a[0] + (b[0] - a[0]) * t, a[1] + (b[1] - a[1]) * t, a[2] + (b[2] - a[2]) * t];
+        }
+        acc += len;
+    }
+    to_ecef(geom[0])
+}
+
+fn dist3(a: [f64; 3], b: [f64; 3]) -> f64 {
+    ((a[0] - b[0]).powi(2) + (a[1] - b[1]).powi(2) + (a[2] - b[2]).powi(2)).sqrt()
+}
+
+#[test]
+fn snap_index_matches_brute_force() {
+    let mut checked = 0;
+    for (i, &seed) in SEEDS.iter().enumerate() {
+        let (mut rng, net) = net_for(seed, i);
+        let g = &net.graph;
+        let index = SnapIndex::new(g);
+        let (min, max) = net.bbox;
+        let mut queries: Vec<[f64; 2]> = (0..60)
+            .map(|_| [rng.float(min[0] - 0.003, max[0] + 0.003), rng.float(min[1] - 0.003, max[1] + 0.003)])
+            .collect();
+        // Points exactly on vertices and on the middle of segments (access 0).
+        for _ in 0..15 {
+            let geom = g.edge_geometry(EdgeId(rng.below(g.num_edges()) as u32));
+            let k = rng.below(geom.len() - 1);
+            queries.push(geom[k]);
+            queries.push([(geom[k][0] + geom[k + 1][0]) / 2.0, (geom[k][1] + geom[k + 1][1]) / 2.0]);
+        }
+        for q in queries {
+            let what = format!("seed {seed:#x} point {q:?}");
+            let s = index.snap(g, q).expect("a graph with edges");
+            let b = snap_brute_force(g, q).expect("a graph with edges");
+            assert!((s.access_m - b.access_m).abs() <= 1e-6, "{what}: index {s:?} vs brute force {b:?}");
+            let reference = independent_nearest_distance(g, q);
+            assert!((b.access_m - reference).abs() <= 1e-6, "{what}: brute force {b:?} vs independent {reference}");
+            for snap in [s, b] {
+                let len = g.edge_length_m(snap.edge);
+                assert!(
+                    snap.offset_m >= 0.0 && snap.offset_m <= len * (1.0 + 1e-12) + 1e-9,
+                    "{what}: offset {snap:?} outside [0, {len}]"
+                );
+                // The snapped point really is access_m from q (offset and access agree).
+                let p = point_at_offset(g, snap.edge, snap.offset_m);
+                assert!((dist3(p, to_ecef(q)) - snap.access_m).abs() < 1e-3, "{what}: {snap:?} inconsistent");
+                let a = Anchor::from_snap(g, &snap);
+                assert_eq!(a.to_u.0 + a.to_v.0, g.edge_time(snap.edge).0, "{what}: {a:?}");
+            }
+            checked += 1;
+        }
+    }
+    assert_eq!(checked, 20 * 90);
+}
+
+#[test]
+fn vertex_snap_finds_the_nearest_vertex() {
+    for (i, &seed) in SEEDS.iter().enumerate().take(8) {
+        let (mut rng, net) = net_for(seed, i);
+        let g = &net.graph;
+        let index = VertexSnapIndex::new(g);
+        let (min, max) = net.bbox;
+        for _ in 0..40 {
+            let q = [rng.float(min[0] - 0.002, max[0] + 0.002), rng.float(min[1] - 0.002, max[1] + 0.002)];
+            let s = index.snap(q).expect("vertices");
+            let qe = to_ecef(q);
+            let best = (0..g.num_edges())
+                .flat_map(|e| g.edge_geometry(EdgeId(e as u32)).iter().map(|&p| dist3(to_ecef(p), qe)))
+                .fold(f64::INFINITY, f64::min);
+            assert!((s.access_m - best).abs() <= 1e-6, "seed {seed:#x} {q:?}: {s:?} vs {best}");
+            // The offset names a vertex of the snapped edge at that distance.
+            let geom = g.edge_geometry(s.edge);
+            let at = (0..geom.len())
+                .find(|&k| (polyline_m(&geom[..=k]) - s.offset_m).abs() < 1e-6)
+                .unwrap_or_else(|| panic!("seed {seed:#x}: offset {} is not at a vertex of {:?}", s.offset_m, s.edge));
+            let d = dist3(to_ecef(geom[at]), qe);
+            // Zero-length segments make several vertices share an offset; one of them must be the nearest.
+            let ok = (0..geom.len())
+                .filter(|&k| (polyline_m(&geom[..=k]) - s.offset_m).abs() < 1e-6)
+                .any(|k| (dist3(to_ecef(geom[k]), qe) - s.access_m).abs() < 1e-6);
+            assert!(ok, "seed {seed:#x}: vertex at {at} is {d} m away, snap says {}", s.access_m);
+        }
+    }
+}

@@ -1,0 +1,36 @@
+//! The lifecircle integration test suite.
+//!
+//! Everything is compiled into this one test binary (cargo would build one
+//! binary per `tests/*.rs` file, so the modules live under `tests/suite/` and
+//! are pulled in with `#[path]`):
+//!
+//! | module | what it covers |
+//! |---|---|
+//! | `common` | helpers: a fixed-seed PRNG, a tiny PBF writer, petgraph references, fixtures, the CLI runner |
+//! | `handbuilt` | networks at known coordinates with every answer worked out by hand |
+//! | `properties` | random graphs (named seeds) against petgraph and brute-force references |
+//! | `ingest` | synthetic PBFs for the OSM rules: splitting, missing nodes, walkability, homes, facilities |
+//! | `realdata` | the bundled extracts against independent re-computations and slow references |
+//! | `determinism` | thread count does not change any output byte |
+//! | `golden` | `summary.json` of the Beijing fixture against `tests/golden/` (`LIFECIRCLE_BLESS=1` rewrites) |
+//! | `cli` | every bad input and parameter: exit 2, one line, no output, no panic |
+//! | `regression` | one test per reported bug |
+
+#[path = "suite/cli.rs"]
+mod cli;
+#[path = "suite/common/mod.rs"]
+mod common;
+#[path = "suite/determinism.rs"]
+mod determinism;
+#[path = "suite/golden.rs"]
+mod golden;
+#[path = "suite/handbuilt.rs"]
+mod handbuilt;
+#[path = "suite/ingest.rs"]
+mod ingest;
+#[path = "suite/properties.rs"]
+mod properties;
+#[path = "suite/realdata.rs"]
+mod realdata;
+#[path = "suite/regression.rs"]
+mod regression;
