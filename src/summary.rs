@@ -3,7 +3,7 @@
 use serde::Serialize;
 
 use crate::graph::GraphReport;
-use crate::osm::FeatureReport;
+use crate::osm::{FeatureReport, HomeRule};
 
 /// Inputs used.
 #[derive(Debug, Clone, Serialize)]
@@ -152,10 +152,19 @@ impl Summary {
             g.segments_missing_nodes
         );
         let h = &self.homes;
+        let f = &h.features;
+        let origin = match f.home_rule {
+            HomeRule::Buildings => "residential buildings".to_string(),
+            HomeRule::ResidentialLanduse => "residential areas: the extract has no residential buildings".to_string(),
+            HomeRule::BuildingsAndEmptyResidentialAreas => format!(
+                "{} residential buildings + {} residential areas without mapped homes",
+                f.homes_from_buildings, f.homes_from_residential_areas
+            ),
+        };
         let _ = writeln!(
             s,
-            "homes: {} ({:?}), {} unreachable (> {} m from a way), {} nearest to a dropped island",
-            h.total, h.features.home_rule, h.unreachable, p.max_snap_m, h.nearest_way_on_dropped_island
+            "homes: {} ({origin}); {} unreachable (> {} m from a way), {} nearest to a dropped island",
+            h.total, h.unreachable, p.max_snap_m, h.nearest_way_on_dropped_island
         );
         let _ = writeln!(s);
         let _ = writeln!(
