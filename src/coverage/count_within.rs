@@ -61,6 +61,25 @@ pub fn homes_within(
 }
 
 /// For every home, the number of `facilities` within `threshold`.
+///
+/// ```
+/// use lifecircle::coverage::{ByEdge, count_within::count_within};
+/// use lifecircle::graph::{EdgeSpec, WalkGraph};
+/// use lifecircle::ids::{EdgeId, NodeId, TimeMs};
+/// use lifecircle::routing::{Anchor, WorkspacePool};
+/// // One 111 m edge walked at 1 m/s: 111 195 ms.
+/// let nodes = vec![[0.0, 0.0], [0.001, 0.0]];
+/// let g = WalkGraph::new(nodes.clone(), vec![EdgeSpec { u: NodeId(0), v: NodeId(1), geometry: nodes, highway: 0 }], 1.0);
+/// let total = g.edge_time(EdgeId(0)).0;
+/// let at = |ms: u32| Some(Anchor { edge: EdgeId(0), to_u: TimeMs(ms), to_v: TimeMs(total - ms), access: TimeMs(0) });
+/// let homes = vec![at(0), at(100_000)];
+/// let facilities = vec![at(10_000), at(90_000)];
+/// let by_edge = ByEdge::new(g.num_edges(), &homes);
+/// let pool = WorkspacePool::new(g.num_nodes());
+/// // Within 20 s: the first home reaches only the facility 10 s away, the second only the one 10 s away from it.
+/// assert_eq!(count_within(&g, &pool, &facilities, &homes, &by_edge, TimeMs(20_000)), vec![1, 1]);
+/// assert_eq!(count_within(&g, &pool, &facilities, &homes, &by_edge, TimeMs(90_000)), vec![2, 2]);
+/// ```
 pub fn count_within(
     graph: &WalkGraph,
     pool: &WorkspacePool,

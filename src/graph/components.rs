@@ -8,6 +8,15 @@
 use petgraph::unionfind::UnionFind;
 
 /// Component label of every node, and the size of each component.
+///
+/// ```
+/// use lifecircle::graph::components::{components_to_keep, connected_components};
+/// let (label, sizes) = connected_components(5, [(0, 1), (1, 2), (3, 4)].into_iter());
+/// assert_eq!(label[0], label[2]);
+/// assert_eq!(sizes[label[3] as usize], 2);
+/// let keep = components_to_keep(&sizes, 0); // the largest only
+/// assert!(keep[label[0] as usize] && !keep[label[3] as usize]);
+/// ```
 pub fn connected_components(num_nodes: usize, edges: impl Iterator<Item = (usize, usize)>) -> (Vec<u32>, Vec<u32>) {
     let mut uf = UnionFind::<u32>::new(num_nodes);
     for (a, b) in edges {
