@@ -51,6 +51,15 @@ pub enum ErrorKind {
         /// What is wrong with it.
         message: String,
     },
+    /// A user-supplied input file (CSV, GeoJSON) is malformed.
+    BadInput {
+        /// The file.
+        path: PathBuf,
+        /// Where in it: `row 12`, `feature 3`, or empty for the whole file.
+        location: String,
+        /// What is wrong.
+        message: String,
+    },
     /// The output folder cannot be used.
     Output {
         /// The output folder or file.
@@ -77,6 +86,7 @@ impl Error {
                 | ErrorKind::Table { .. }
                 | ErrorKind::InvalidParameter { .. }
                 | ErrorKind::Output { .. }
+                | ErrorKind::BadInput { .. }
         )
     }
 
@@ -94,6 +104,11 @@ impl Error {
 
     pub(crate) fn parameter(name: &str, message: impl Into<String>) -> Self {
         ErrorKind::InvalidParameter { name: name.to_string(), message: message.into() }.into()
+    }
+
+    /// A malformed user input: `location` is like `row 12` or `feature 3` (empty for the whole file).
+    pub fn bad_input(path: &Path, location: impl Into<String>, message: impl Into<String>) -> Self {
+        ErrorKind::BadInput { path: path.to_path_buf(), location: location.into(), message: message.into() }.into()
     }
 
     pub(crate) fn output(path: &Path, message: impl Into<String>) -> Self {
@@ -120,6 +135,12 @@ impl fmt::Display for Error {
             ErrorKind::Table { path, message } => write!(f, "{}: {}", path.display(), message),
             ErrorKind::InvalidParameter { name, message } => write!(f, "{name}: {message}"),
             ErrorKind::Output { path, message } => write!(f, "{}: {}", path.display(), message),
+            ErrorKind::BadInput { path, location, message } if location.is_empty() => {
+                write!(f, "{}: {}", path.display(), message)
+            }
+            ErrorKind::BadInput { path, location, message } => {
+                write!(f, "{}: {}: {}", path.display(), location, message)
+            }
         }
     }
 }

@@ -15,11 +15,15 @@
 //! | `golden` | `summary.json` of the Beijing fixture against `tests/golden/` (`LIFECIRCLE_BLESS=1` rewrites) |
 //! | `cli` | every bad input and parameter: exit 2, one line, no output, no panic |
 //! | `regression` | one test per reported bug |
+//! | `crs` | GCJ-02 / BD-09 conversions against published reference values |
+//! | `points` | user facility and home files (CSV, GeoJSON) and their bad-input errors |
 
 #[path = "suite/cli.rs"]
 mod cli;
 #[path = "suite/common/mod.rs"]
 mod common;
+#[path = "suite/crs.rs"]
+mod crs;
 #[path = "suite/determinism.rs"]
 mod determinism;
 #[path = "suite/golden.rs"]
@@ -28,6 +32,8 @@ mod golden;
 mod handbuilt;
 #[path = "suite/ingest.rs"]
 mod ingest;
+#[path = "suite/points.rs"]
+mod points;
 #[path = "suite/properties.rs"]
 mod properties;
 #[path = "suite/realdata.rs"]

@@ -79,6 +79,8 @@ pub struct Category {
     pub label_en: String,
     /// Chinese label.
     pub label_zh: String,
+    /// Other names users write for it in their own files (`托育`, `幼儿园`, `诊所`, ...).
+    pub aliases: Vec<String>,
     /// The category matches when any rule does.
     pub rules: Vec<TagRule>,
 }
@@ -133,6 +135,8 @@ struct RawCategory {
     key: String,
     label_en: String,
     label_zh: String,
+    #[serde(default)]
+    aliases: Vec<String>,
     #[serde(rename = "match", default)]
     rules: Vec<RawRule>,
 }
@@ -231,7 +235,13 @@ impl Taxonomy {
                     .collect();
                 rules.push(TagRule { tags, name_contains: r.name_contains });
             }
-            categories.push(Category { key: c.key, label_en: c.label_en, label_zh: c.label_zh, rules });
+            categories.push(Category {
+                key: c.key,
+                label_en: c.label_en,
+                label_zh: c.label_zh,
+                aliases: c.aliases,
+                rules,
+            });
         }
         let homes = HomeRules {
             building: raw.homes.building,
@@ -279,6 +289,28 @@ impl Taxonomy {
     /// Is `landuse=value` residential?
     pub fn is_residential_landuse(&self, value: &str) -> bool {
         self.homes.residential_landuse.iter().any(|l| l == value)
+    }
+
+    /// The category a user's label names: its key, English or Chinese label, or
+    /// an alias; case-insensitive for ASCII, surrounding spaces ignored.
+    ///
+    /// ```
+    /// let t = lifecircle::Taxonomy::builtin();
+    /// assert_eq!(t.resolve_category("幼儿园"), t.category_id("childcare"));
+    /// assert_eq!(t.resolve_category(" Grocery "), t.category_id("grocery"));
+    /// assert_eq!(t.resolve_category("bakery"), None);
+    /// ```
+    pub fn resolve_category(&self, label: &str) -> Option<CategoryId> {
+        let label = label.trim();
+        self.categories
+            .iter()
+            .position(|c| {
+                c.key.eq_ignore_ascii_case(label)
+                    || c.label_en.eq_ignore_ascii_case(label)
+                    || c.label_zh == label
+                    || c.aliases.iter().any(|a| a.eq_ignore_ascii_case(label))
+            })
+            .map(|i| CategoryId(i as u8))
     }
 
     /// The id of the category with this key.

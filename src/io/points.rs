@@ -1,0 +1,1 @@
+//! Readers for user-supplied points: facilities and homes from CSV or GeoJSON (being written).

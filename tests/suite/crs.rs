@@ -1,0 +1,1 @@
+//! GCJ-02 / BD-09 conversion tests (written next).

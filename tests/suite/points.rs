@@ -1,0 +1,1 @@
+//! User point file tests (written next).
