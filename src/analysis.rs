@@ -1,22 +1,24 @@
 //! The `analyze` job: every stage in order, from a PBF to the output folder.
 //!
-//! [`run`] computes an [`Analysis`] in memory; [`write_outputs`] writes it;
-//! [`analyze`] does both and returns the [`Summary`].
+//! [`run`] computes an [`Analysis`] in memory; [`analyze`] runs it and writes
+//! `coverage.geojson`, `facilities.geojson` and `summary.json` atomically.
 
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use geojson::JsonObject;
 use rayon::prelude::*;
-use serde_json::json;
+use serde_json::{Value, json};
 
 use crate::coverage::ByEdge;
-use crate::coverage::count_within::count_within;
+use crate::coverage::count_within::{counts_per_threshold, reach_within};
 use crate::coverage::nearest::nearest_times;
 use crate::coverage::stats::{median_time, minutes_ceil_2dp, share};
+use crate::coverage::two_step_fca::{TwoStepFca, two_step_fca};
 use crate::error::{Error, Result};
 use crate::graph::{BuiltGraph, WalkGraph, build_graph};
 use crate::ids::TimeMs;
+use crate::inputs::{InputReport, PointsInput, merge_facilities, merge_homes};
 use crate::io::OutputDir;
 use crate::io::atomic::{FinishedFile, write_all};
 use crate::io::geojson_out::{PointCollectionWriter, num, round_to};
@@ -24,8 +26,11 @@ use crate::osm::{Facility, Home, extract_features, read_pbf};
 use crate::progress::Progress;
 use crate::routing::{Anchor, DijkstraWorkspace, WorkspacePool};
 use crate::snap::{Snap, SnapIndex, VertexSnapIndex};
-use crate::summary::{CategorySummary, CompleteSummary, HomesSummary, Inputs, Parameters, Summary, Timings};
-use crate::taxonomy::{Profile, Taxonomy};
+use crate::summary::{
+    CapacitySummary, CategorySummary, CompleteSummary, HomesSummary, Inputs, OverCapacity, Parameters, Summary,
+    ThresholdSummary, Timings,
+};
+use crate::taxonomy::{Profile, Taxonomy, Tiers};
 
 /// Everything `analyze` needs, validated.
 #[derive(Debug, Clone)]
@@ -42,8 +47,10 @@ pub struct AnalyzeConfig {
     pub profile: Profile,
     /// The profile's name.
     pub profile_name: String,
-    /// Threshold in minutes.
-    pub minutes: f64,
+    /// Thresholds in minutes, ascending; the last is the main one (`<cat>_ok`).
+    pub minutes: Vec<f64>,
+    /// Per-category walking distances instead of `minutes` (e.g. GB 50180's tiers).
+    pub tiers: Option<Tiers>,
     /// Walking speed in km/h (overrides the profile's).
     pub speed_kmh: f64,
     /// Points farther than this from the network are unreachable.
@@ -52,6 +59,12 @@ pub struct AnalyzeConfig {
     pub min_component_nodes: usize,
     /// How points join the network.
     pub snap_mode: SnapMode,
+    /// The user's facilities (`--facilities`).
+    pub facilities_input: Option<PointsInput>,
+    /// The user's homes (`--homes`).
+    pub homes_input: Option<PointsInput>,
+    /// Skip and count bad rows of user files instead of failing.
+    pub skip_bad_rows: bool,
     /// Worker threads (`None`: one per core).
     pub threads: Option<usize>,
     /// Show progress on stderr.
@@ -71,10 +84,14 @@ impl AnalyzeConfig {
             speed_kmh: profile.speed_kmh,
             profile,
             profile_name: "adult".into(),
-            minutes: 15.0,
+            minutes: vec![15.0],
+            tiers: None,
             max_snap_m: 500.0,
             min_component_nodes: DEFAULT_MIN_COMPONENT_NODES,
             snap_mode: SnapMode::Edge,
+            facilities_input: None,
+            homes_input: None,
+            skip_bad_rows: false,
             threads: None,
             progress: false,
         }
@@ -82,8 +99,16 @@ impl AnalyzeConfig {
 
     /// Checks the parameters' ranges.
     pub fn validate(&self) -> Result<()> {
-        if !(self.minutes.is_finite() && self.minutes > 0.0 && self.minutes <= 600.0) {
-            return Err(Error::parameter("--minutes", format!("{} is not in (0, 600]", self.minutes)));
+        if self.minutes.is_empty() {
+            return Err(Error::parameter("--minutes", "give at least one threshold"));
+        }
+        for &m in &self.minutes {
+            if !(m.is_finite() && m > 0.0 && m <= 600.0) {
+                return Err(Error::parameter("--minutes", format!("{m} is not in (0, 600]")));
+            }
+        }
+        if !self.minutes.windows(2).all(|w| w[0] < w[1]) {
+            return Err(Error::parameter("--minutes", "thresholds must be distinct and ascending"));
         }
         if !(self.speed_kmh.is_finite() && (MIN_SPEED_KMH..100.0).contains(&self.speed_kmh)) {
             return Err(Error::parameter(
@@ -100,17 +125,35 @@ impl AnalyzeConfig {
         Ok(())
     }
 
-    /// The threshold as an exact time.
+    /// The main threshold (the largest of `minutes`) as an exact time.
     pub fn threshold(&self) -> TimeMs {
-        TimeMs::from_secs_f64(self.minutes * 60.0)
+        TimeMs::from_secs_f64(self.minutes.last().copied().unwrap_or(15.0) * 60.0)
+    }
+
+    /// The thresholds of category `c`, ascending, with their labels: the
+    /// `minutes`, or the category's tier distance walked at the run's speed.
+    pub fn thresholds(&self, c: usize) -> Vec<(String, TimeMs)> {
+        match &self.tiers {
+            Some(t) => {
+                let tier = t.by_category[&self.taxonomy.categories[c].key];
+                vec![(format!("{}m", tier.distance_m), TimeMs::from_secs_f64(tier.distance_m / (self.speed_kmh / 3.6)))]
+            }
+            None => self.minutes.iter().map(|&m| (minutes_label(m), TimeMs::from_secs_f64(m * 60.0))).collect(),
+        }
     }
 }
 
+/// `15` for 15.0, `7.5` for 7.5: the suffix of `<cat>_ok_<m>`.
+pub fn minutes_label(m: f64) -> String {
+    if m.fract() == 0.0 { format!("{m:.0}") } else { format!("{m}") }
+}
+
 /// How homes and facilities join the walking network.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum SnapMode {
     /// At the nearest point of the nearest edge, walking the straight line to it (the default).
+    #[default]
     Edge,
     /// At the nearest network vertex, without walking to it: how node-based
     /// tools (scipy/igraph/pandana pipelines) do it; for comparisons with them.
@@ -134,20 +177,26 @@ pub struct Analysis {
     pub config: AnalyzeConfig,
     /// The walking graph.
     pub graph: WalkGraph,
-    /// Homes, sorted by OSM reference.
+    /// Homes: from OSM sorted by reference, then the user's in file order.
     pub homes: Vec<Home>,
     /// Each home's snap (`None` only for an empty graph).
     pub home_snaps: Vec<Option<Snap>>,
     /// Each home on the network (`None` when farther than `max_snap_m`).
     pub home_anchors: Vec<Option<Anchor>>,
-    /// Facilities, sorted by category and OSM reference.
+    /// Facilities, sorted by category, then OSM reference, then the user's in file order.
     pub facilities: Vec<Facility>,
     /// Each facility on the network.
     pub facility_anchors: Vec<Option<Anchor>>,
     /// `nearest[c][h]`: time from home `h` to the nearest facility of category `c`.
     pub nearest: Vec<Vec<TimeMs>>,
-    /// `counts[c][h]`: facilities of category `c` within the threshold of home `h`.
+    /// `counts[c][h]`: facilities of category `c` within the main threshold of home `h`.
     pub counts: Vec<Vec<u32>>,
+    /// `counts_by_threshold[c][k][h]`: the same for each threshold `k` of [`AnalyzeConfig::thresholds`].
+    pub counts_by_threshold: Vec<Vec<Vec<u32>>>,
+    /// Per category, 2SFCA results when any of its facilities has a capacity.
+    pub capacity: Vec<Option<TwoStepFca>>,
+    /// `facility_index[c]`: indices into `facilities` of category `c`, in order.
+    pub facility_index: Vec<Vec<usize>>,
     /// The summary (write time not yet filled in).
     pub summary: Summary,
 }
@@ -176,15 +225,12 @@ pub fn analyze(config: &AnalyzeConfig) -> Result<Summary> {
         let t = Instant::now();
         let progress = Progress::new(config.progress);
         let pb = progress.stage("writing outputs");
-        analysis.summary.timings.total_s = started.elapsed().as_secs_f64();
-        analysis.summary.timings.write_s = 0.0;
         // Write, then fill in the write time and total, and write the summary last.
-        let files = write_features(&analysis, &out)?;
+        let mut files = write_features(&analysis, &out)?;
         analysis.summary.timings.write_s = t.elapsed().as_secs_f64();
         analysis.summary.timings.total_s = started.elapsed().as_secs_f64();
-        let mut all = files;
-        all.push(write_summary(&analysis.summary, &out)?);
-        FinishedFile::commit_all(all)?;
+        files.push(write_summary(&analysis.summary, &out)?);
+        FinishedFile::commit_all(files)?;
         pb.finish_and_clear();
         Ok(analysis.summary)
     })?
@@ -221,11 +267,19 @@ pub fn run(config: &AnalyzeConfig) -> Result<Analysis> {
     let mut timings = Timings::default();
     let t0 = Instant::now();
 
-    // Parse.
+    // Parse: OSM, then the user's files.
     let pb = progress.stage(&format!("reading {}", config.pbf.display()));
     let pbf_bytes = std::fs::metadata(&config.pbf).map_err(|e| Error::io(&config.pbf, e))?.len();
     let data = read_pbf(&config.pbf, &config.taxonomy, &config.profile)?;
-    let (homes, facilities, feature_report) = extract_features(&data, &config.taxonomy);
+    let (mut homes, mut facilities, feature_report) = extract_features(&data, &config.taxonomy);
+    let facilities_report = match &config.facilities_input {
+        Some(input) => Some(merge_facilities(&mut facilities, input, &config.taxonomy, config.skip_bad_rows)?),
+        None => None,
+    };
+    let homes_report = match &config.homes_input {
+        Some(input) => Some(merge_homes(&mut homes, input, config.skip_bad_rows)?),
+        None => None,
+    };
     pb.finish_and_clear();
     timings.parse_s = t0.elapsed().as_secs_f64();
 
@@ -269,13 +323,11 @@ pub fn run(config: &AnalyzeConfig) -> Result<Analysis> {
 
     // Compute.
     let t = Instant::now();
-    let threshold = config.threshold();
     let ncat = config.taxonomy.len();
-    let per_cat: Vec<Vec<Option<Anchor>>> = (0..ncat)
-        .map(|c| {
-            facilities.iter().zip(&facility_anchors).filter(|(f, _)| f.category.idx() == c).map(|(_, a)| *a).collect()
-        })
-        .collect();
+    let facility_index: Vec<Vec<usize>> =
+        (0..ncat).map(|c| (0..facilities.len()).filter(|&i| facilities[i].category.idx() == c).collect()).collect();
+    let per_cat: Vec<Vec<Option<Anchor>>> =
+        facility_index.iter().map(|idx| idx.iter().map(|&i| facility_anchors[i]).collect()).collect();
     let pool = WorkspacePool::new(graph.num_nodes());
     let pb = progress.bar("nearest facility per category", ncat as u64);
     let nearest: Vec<Vec<TimeMs>> = per_cat
@@ -288,101 +340,24 @@ pub fn run(config: &AnalyzeConfig) -> Result<Analysis> {
         .collect();
     pb.finish_and_clear();
     let homes_by_edge = ByEdge::new(graph.num_edges(), &home_anchors);
-    let pb = progress.bar("facilities within the threshold", ncat as u64);
-    let counts: Vec<Vec<u32>> = per_cat
-        .iter()
-        .map(|fac| {
-            let r = count_within(&graph, &pool, fac, &home_anchors, &homes_by_edge, threshold);
-            pb.inc(1);
-            r
-        })
-        .collect();
+    let population: Vec<f64> = homes.iter().map(|h| h.population).collect();
+    let pb = progress.bar("facilities within the thresholds", ncat as u64);
+    let mut counts_by_threshold = Vec::with_capacity(ncat);
+    let mut capacity = Vec::with_capacity(ncat);
+    for c in 0..ncat {
+        let limits: Vec<TimeMs> = config.thresholds(c).into_iter().map(|(_, t)| t).collect();
+        let main = *limits.last().expect("at least one threshold");
+        let reach = reach_within(&graph, &pool, &per_cat[c], &home_anchors, &homes_by_edge, main);
+        counts_by_threshold.push(counts_per_threshold(&reach, homes.len(), &limits));
+        let caps: Vec<Option<f64>> = facility_index[c].iter().map(|&i| facilities[i].capacity).collect();
+        capacity.push(caps.iter().any(Option::is_some).then(|| two_step_fca(&reach, &caps, &population, main)));
+        pb.inc(1);
+    }
     pb.finish_and_clear();
+    let counts: Vec<Vec<u32>> = counts_by_threshold.iter().map(|k| k.last().expect("a threshold").clone()).collect();
     timings.compute_s = t.elapsed().as_secs_f64();
 
-    // Summary.
-    let n_homes = homes.len();
-    let mut categories = Vec::with_capacity(ncat);
-    let mut notes = Vec::new();
-    for (c, cat) in config.taxonomy.categories.iter().enumerate() {
-        let n_fac = per_cat[c].len();
-        let unreachable = per_cat[c].iter().filter(|a| a.is_none()).count();
-        let covered = nearest[c].iter().filter(|&&t| t <= threshold).count();
-        let note = (n_fac == 0).then(|| "no facilities found".to_string());
-        if n_fac == 0 {
-            notes.push(format!(
-                "{}: no facilities found in this extract (normal where OSM has few POIs; supply your own list)",
-                cat.key
-            ));
-        } else if unreachable > 0 {
-            notes.push(format!(
-                "{}: {unreachable} of {n_fac} facilities are more than {} m from any walkable way",
-                cat.key, config.max_snap_m
-            ));
-        }
-        categories.push(CategorySummary {
-            key: cat.key.clone(),
-            label_en: cat.label_en.clone(),
-            label_zh: cat.label_zh.clone(),
-            facilities: n_fac,
-            facilities_unreachable: unreachable,
-            homes_covered: covered,
-            share_covered: share(covered, n_homes),
-            median_min: median_time(&nearest[c]).map(minutes_ceil_2dp),
-            note,
-        });
-    }
-    let complete = (0..n_homes).filter(|&h| (0..ncat).all(|c| nearest[c][h] <= threshold)).count();
-    let unreachable_homes = home_anchors.iter().filter(|a| a.is_none()).count();
-    if unreachable_homes > 0 {
-        notes.push(format!(
-            "{unreachable_homes} homes are more than {} m from any walkable way: counted as uncovered",
-            config.max_snap_m
-        ));
-    }
-    if n_homes == 0 {
-        notes.push("no homes found: check the taxonomy's home rules for this extract".into());
-    }
-    let mut snap_m: Vec<f64> = home_snaps.iter().flatten().map(|s| s.access_m).collect();
-    let median_snap_m = if snap_m.is_empty() {
-        None
-    } else {
-        let mid = (snap_m.len() - 1) / 2;
-        let (_, m, _) = snap_m.select_nth_unstable_by(mid, f64::total_cmp);
-        Some(round_to(*m, 1))
-    };
-    let summary = Summary {
-        lifecircle_version: env!("CARGO_PKG_VERSION").to_string(),
-        inputs: Inputs {
-            pbf: config.pbf.display().to_string(),
-            pbf_bytes,
-            taxonomy: config.taxonomy_source.clone(),
-            profile: config.profile_name.clone(),
-        },
-        parameters: Parameters {
-            minutes: config.minutes,
-            speed_kmh: config.speed_kmh,
-            threshold_m: round_to(config.minutes * 60.0 * speed_m_s, 3),
-            max_snap_m: config.max_snap_m,
-            min_component_nodes: config.min_component_nodes,
-            snap_mode: config.snap_mode,
-            threads: rayon::current_num_threads(),
-        },
-        timings,
-        graph: graph_report,
-        homes: HomesSummary {
-            total: n_homes,
-            unreachable: unreachable_homes,
-            nearest_way_on_dropped_island: nearest_island,
-            median_snap_m,
-            features: feature_report,
-        },
-        facilities: config.taxonomy.categories.iter().zip(&per_cat).map(|(c, f)| (c.key.clone(), f.len())).collect(),
-        categories,
-        complete: CompleteSummary { homes: complete, share: share(complete, n_homes) },
-        notes,
-    };
-    Ok(Analysis {
+    let mut analysis = Analysis {
         config: config.clone(),
         graph,
         homes,
@@ -392,42 +367,266 @@ pub fn run(config: &AnalyzeConfig) -> Result<Analysis> {
         facility_anchors,
         nearest,
         counts,
-        summary,
-    })
+        counts_by_threshold,
+        capacity,
+        facility_index,
+        summary: Summary::default(),
+    };
+    analysis.summary = summarize(
+        &analysis,
+        SummaryParts {
+            pbf_bytes,
+            timings,
+            graph_report,
+            feature_report,
+            nearest_island,
+            facilities_report,
+            homes_report,
+        },
+    );
+    Ok(analysis)
+}
+
+/// Pieces of the summary that the stages produced.
+struct SummaryParts {
+    pbf_bytes: u64,
+    timings: Timings,
+    graph_report: crate::graph::GraphReport,
+    feature_report: crate::osm::FeatureReport,
+    nearest_island: usize,
+    facilities_report: Option<InputReport>,
+    homes_report: Option<InputReport>,
+}
+
+/// `(homes, population)` for which `pred(home)` holds.
+fn tally(a: &Analysis, pred: impl Fn(usize) -> bool) -> (usize, f64) {
+    (0..a.homes.len()).filter(|&h| pred(h)).fold((0, 0.0), |(n, p), h| (n + 1, p + a.homes[h].population))
+}
+
+fn summarize(a: &Analysis, parts: SummaryParts) -> Summary {
+    let config = &a.config;
+    let n_homes = a.homes.len();
+    let total_population: f64 = a.homes.iter().map(|h| h.population).sum();
+    let pshare = |p: f64| if total_population > 0.0 { p / total_population } else { 0.0 };
+    let ncat = config.taxonomy.len();
+    let mut categories = Vec::with_capacity(ncat);
+    let mut notes = Vec::new();
+    let main_of = |c: usize| config.thresholds(c).last().expect("a threshold").1;
+    for (c, cat) in config.taxonomy.categories.iter().enumerate() {
+        let idx = &a.facility_index[c];
+        let n_fac = idx.len();
+        let unreachable = idx.iter().filter(|&&i| a.facility_anchors[i].is_none()).count();
+        let main = main_of(c);
+        let (covered, covered_pop) = tally(a, |h| a.nearest[c][h] <= main);
+        let note = (n_fac == 0).then(|| "no facilities found".to_string());
+        if n_fac == 0 {
+            notes.push(format!(
+                "{}: no facilities found (normal where OSM has few POIs; supply your own list with --facilities)",
+                cat.key
+            ));
+        } else if unreachable > 0 {
+            notes.push(format!(
+                "{}: {unreachable} of {n_fac} facilities are more than {} m from any walkable way",
+                cat.key, config.max_snap_m
+            ));
+        }
+        let thresholds = config
+            .thresholds(c)
+            .into_iter()
+            .map(|(label, limit)| {
+                let (homes, population) = tally(a, |h| a.nearest[c][h] <= limit);
+                ThresholdSummary {
+                    label,
+                    minutes: round_to(limit.minutes(), 3),
+                    homes,
+                    share: share(homes, n_homes),
+                    population: round_to(population, 3),
+                    share_population: pshare(population),
+                }
+            })
+            .collect();
+        let capacity = a.capacity[c].as_ref().map(|fca| {
+            let mut over = Vec::new();
+            let mut with_capacity = 0;
+            for (k, &i) in idx.iter().enumerate() {
+                let f = &a.facilities[i];
+                if let Some(cap) = f.capacity {
+                    with_capacity += 1;
+                    if fca.facility_demand[k] > cap {
+                        over.push(OverCapacity {
+                            id: f.id(),
+                            name: f.name.clone(),
+                            capacity: cap,
+                            population_within: round_to(fca.facility_demand[k], 3),
+                        });
+                    }
+                }
+            }
+            if !over.is_empty() {
+                notes.push(format!("{}: {} facilities serve more people than their capacity", cat.key, over.len()));
+            }
+            CapacitySummary { facilities_with_capacity: with_capacity, over_capacity: over }
+        });
+        categories.push(CategorySummary {
+            key: cat.key.clone(),
+            label_en: cat.label_en.clone(),
+            label_zh: cat.label_zh.clone(),
+            facilities: n_fac,
+            facilities_unreachable: unreachable,
+            tier: config.tiers.as_ref().map(|t| t.by_category[&cat.key]),
+            homes_covered: covered,
+            share_covered: share(covered, n_homes),
+            population_covered: round_to(covered_pop, 3),
+            share_covered_population: pshare(covered_pop),
+            median_min: median_time(&a.nearest[c]).map(minutes_ceil_2dp),
+            thresholds,
+            capacity,
+            note,
+        });
+    }
+    let (complete, complete_pop) = tally(a, |h| (0..ncat).all(|c| a.nearest[c][h] <= main_of(c)));
+    let unreachable_homes = a.home_anchors.iter().filter(|x| x.is_none()).count();
+    if unreachable_homes > 0 {
+        notes.push(format!(
+            "{unreachable_homes} homes are more than {} m from any walkable way: counted as uncovered",
+            config.max_snap_m
+        ));
+    }
+    if n_homes == 0 {
+        notes.push("no homes found: check the taxonomy's home rules for this extract, or give --homes".into());
+    }
+    for r in parts.facilities_report.iter().chain(&parts.homes_report) {
+        if r.rows_skipped > 0 {
+            notes.push(format!("{}: {} bad rows skipped", r.path, r.rows_skipped));
+        }
+        if r.duplicates_within_30m > 0 {
+            notes.push(format!(
+                "{}: {} facilities within 30 m of another of the same category (likely duplicates)",
+                r.path, r.duplicates_within_30m
+            ));
+        }
+    }
+    let mut snap_m: Vec<f64> = a.home_snaps.iter().flatten().map(|s| s.access_m).collect();
+    let median_snap_m = if snap_m.is_empty() {
+        None
+    } else {
+        let mid = (snap_m.len() - 1) / 2;
+        let (_, m, _) = snap_m.select_nth_unstable_by(mid, f64::total_cmp);
+        Some(round_to(*m, 1))
+    };
+    let speed_m_s = config.speed_kmh / 3.6;
+    Summary {
+        lifecircle_version: env!("CARGO_PKG_VERSION").to_string(),
+        inputs: Inputs {
+            pbf: config.pbf.display().to_string(),
+            pbf_bytes: parts.pbf_bytes,
+            taxonomy: config.taxonomy_source.clone(),
+            profile: config.profile_name.clone(),
+            facilities: parts.facilities_report,
+            homes: parts.homes_report,
+        },
+        parameters: Parameters {
+            minutes: *config.minutes.last().expect("validated"),
+            thresholds_minutes: config.minutes.clone(),
+            tiers: config.tiers.as_ref().map(|t| t.name.clone()),
+            speed_kmh: config.speed_kmh,
+            threshold_m: round_to(config.minutes.last().expect("validated") * 60.0 * speed_m_s, 3),
+            max_snap_m: config.max_snap_m,
+            min_component_nodes: config.min_component_nodes,
+            snap_mode: config.snap_mode,
+            threads: rayon::current_num_threads(),
+        },
+        timings: parts.timings,
+        graph: parts.graph_report,
+        homes: HomesSummary {
+            total: n_homes,
+            population: round_to(total_population, 3),
+            unreachable: unreachable_homes,
+            nearest_way_on_dropped_island: parts.nearest_island,
+            median_snap_m,
+            features: parts.feature_report,
+        },
+        facilities: config
+            .taxonomy
+            .categories
+            .iter()
+            .zip(&a.facility_index)
+            .map(|(c, f)| (c.key.clone(), f.len()))
+            .collect(),
+        categories,
+        complete: CompleteSummary {
+            homes: complete,
+            share: share(complete, n_homes),
+            population: round_to(complete_pop, 3),
+            share_population: pshare(complete_pop),
+        },
+        notes,
+    }
 }
 
 /// Writes `coverage.geojson` and `facilities.geojson` as temporary files.
 fn write_features(a: &Analysis, out: &OutputDir) -> Result<Vec<FinishedFile>> {
-    let threshold = a.config.threshold();
     let cats = &a.config.taxonomy.categories;
+    let thresholds: Vec<Vec<(String, TimeMs)>> = (0..cats.len()).map(|c| a.config.thresholds(c)).collect();
+    let several = thresholds.iter().any(|t| t.len() > 1);
     let mut cov = PointCollectionWriter::new(out.create("coverage.geojson")?)?;
     for (h, home) in a.homes.iter().enumerate() {
         let mut p = JsonObject::new();
-        p.insert("id".into(), json!(home.osm.to_string()));
-        p.insert("snap_m".into(), a.home_snaps[h].map_or(serde_json::Value::Null, |s| num(round_to(s.access_m, 1))));
+        p.insert("id".into(), json!(home.id()));
+        p.insert("population".into(), num(home.population));
+        p.insert("snap_m".into(), a.home_snaps[h].map_or(Value::Null, |s| num(round_to(s.access_m, 1))));
         p.insert("reachable".into(), json!(a.home_anchors[h].is_some()));
         let mut ok_count = 0;
         for (c, cat) in cats.iter().enumerate() {
             let t = a.nearest[c][h];
-            let ok = t <= threshold;
+            let main = thresholds[c].last().expect("a threshold").1;
+            let ok = t <= main;
             ok_count += ok as u32;
-            let min = if t == TimeMs::INF { serde_json::Value::Null } else { num(minutes_ceil_2dp(t)) };
+            let min = if t == TimeMs::INF { Value::Null } else { num(minutes_ceil_2dp(t)) };
             p.insert(format!("{}_min", cat.key), min);
             p.insert(format!("{}_count", cat.key), json!(a.counts[c][h]));
             p.insert(format!("{}_ok", cat.key), json!(ok));
+            if several {
+                for (k, (label, limit)) in thresholds[c].iter().enumerate() {
+                    p.insert(format!("{}_count_{label}", cat.key), json!(a.counts_by_threshold[c][k][h]));
+                    p.insert(format!("{}_ok_{label}", cat.key), json!(t <= *limit));
+                }
+            }
+            if let Some(fca) = &a.capacity[c] {
+                p.insert(format!("{}_access", cat.key), num(round_to(fca.home_access[h], 9)));
+            }
         }
         p.insert("categories_ok".into(), json!(ok_count));
         p.insert("complete".into(), json!(ok_count as usize == cats.len()));
         cov.point(home.lonlat, p)?;
     }
     let cov = cov.finish()?;
+    // Position of each facility in its category's list, for the 2SFCA results.
+    let mut rank = vec![0usize; a.facilities.len()];
+    for idx in &a.facility_index {
+        for (k, &i) in idx.iter().enumerate() {
+            rank[i] = k;
+        }
+    }
     let mut fac = PointCollectionWriter::new(out.create("facilities.geojson")?)?;
     for (f, facility) in a.facilities.iter().enumerate() {
+        let c = facility.category.idx();
         let mut p = JsonObject::new();
-        p.insert("id".into(), json!(facility.osm.to_string()));
-        p.insert("category".into(), json!(cats[facility.category.idx()].key));
+        p.insert("id".into(), json!(facility.id()));
+        p.insert("category".into(), json!(cats[c].key));
         p.insert("name".into(), json!(facility.name));
+        p.insert("source".into(), json!(if facility.user_id.is_some() { "user" } else { "osm" }));
         p.insert("reachable".into(), json!(a.facility_anchors[f].is_some()));
+        if let Some(fca) = &a.capacity[c] {
+            let k = rank[f];
+            p.insert("capacity".into(), facility.capacity.map_or(Value::Null, num));
+            p.insert("population_within".into(), num(round_to(fca.facility_demand[k], 3)));
+            p.insert("supply_ratio".into(), fca.facility_ratio[k].map_or(Value::Null, |r| num(round_to(r, 9))));
+            p.insert(
+                "over_capacity".into(),
+                facility.capacity.map_or(Value::Null, |cap| json!(fca.facility_demand[k] > cap)),
+            );
+        }
         fac.point(facility.lonlat, p)?;
     }
     Ok(vec![cov, fac.finish()?])

@@ -40,6 +40,7 @@ pub mod error;
 pub mod geometry;
 pub mod graph;
 pub mod ids;
+pub mod inputs;
 pub mod io;
 pub mod osm;
 pub mod progress;

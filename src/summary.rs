@@ -6,7 +6,7 @@ use crate::graph::GraphReport;
 use crate::osm::{FeatureReport, HomeRule};
 
 /// Inputs used.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Default, Serialize)]
 pub struct Inputs {
     /// The PBF file.
     pub pbf: String,
@@ -16,13 +16,23 @@ pub struct Inputs {
     pub taxonomy: String,
     /// The walking profile's name.
     pub profile: String,
+    /// The user's facilities file, if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub facilities: Option<crate::inputs::InputReport>,
+    /// The user's homes file, if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub homes: Option<crate::inputs::InputReport>,
 }
 
 /// Parameters used.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Default, Serialize)]
 pub struct Parameters {
-    /// Threshold in minutes.
+    /// The main threshold in minutes (the largest of `thresholds_minutes`).
     pub minutes: f64,
+    /// Every threshold in minutes, ascending.
+    pub thresholds_minutes: Vec<f64>,
+    /// The tier table used instead of minutes, if any (`gb50180`).
+    pub tiers: Option<String>,
     /// Walking speed in km/h.
     pub speed_kmh: f64,
     /// Threshold as a walking distance, metres.
@@ -55,10 +65,12 @@ pub struct Timings {
 }
 
 /// Homes found and how they joined the network.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Default, Serialize)]
 pub struct HomesSummary {
     /// Homes.
     pub total: usize,
+    /// People living in them (1 per home unless the user's homes carry `population`).
+    pub population: f64,
     /// Homes farther than `max_snap_m` from the network (no access; reported, not dropped).
     pub unreachable: usize,
     /// Homes whose nearest way lies on a dropped island (they were joined to the kept network instead).
@@ -71,7 +83,7 @@ pub struct HomesSummary {
 }
 
 /// One category's results.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Default, Serialize)]
 pub struct CategorySummary {
     /// Category key.
     pub key: String,
@@ -83,27 +95,82 @@ pub struct CategorySummary {
     pub facilities: usize,
     /// Facilities farther than `max_snap_m` from the network.
     pub facilities_unreachable: usize,
-    /// Homes with a facility within the threshold.
+    /// The category's tier (distance threshold) when `--tiers` is used.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tier: Option<crate::taxonomy::Tier>,
+    /// Homes with a facility within the main threshold.
     pub homes_covered: usize,
     /// Share of homes covered.
     pub share_covered: f64,
+    /// People in the covered homes.
+    pub population_covered: f64,
+    /// Share of the population covered.
+    pub share_covered_population: f64,
     /// Median minutes to the nearest facility over all homes (null when more than half reach none).
     pub median_min: Option<f64>,
+    /// Coverage at each threshold, ascending.
+    pub thresholds: Vec<ThresholdSummary>,
+    /// Capacity-aware access (2SFCA) when facilities carry a capacity.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub capacity: Option<CapacitySummary>,
     /// `no facilities found` when the category is empty.
     pub note: Option<String>,
 }
 
+/// Coverage of a category at one threshold.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct ThresholdSummary {
+    /// The threshold's label in output names (`15` minutes, or `300m` for a tier).
+    pub label: String,
+    /// The threshold as minutes.
+    pub minutes: f64,
+    /// Homes covered.
+    pub homes: usize,
+    /// Their share.
+    pub share: f64,
+    /// People covered.
+    pub population: f64,
+    /// Their share.
+    pub share_population: f64,
+}
+
+/// The service-population side of a category (2SFCA).
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct CapacitySummary {
+    /// Facilities with a capacity.
+    pub facilities_with_capacity: usize,
+    /// Facilities whose population within the threshold exceeds their capacity.
+    pub over_capacity: Vec<OverCapacity>,
+}
+
+/// A facility serving more people than its capacity.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct OverCapacity {
+    /// Its id.
+    pub id: String,
+    /// Its name.
+    pub name: Option<String>,
+    /// Its capacity.
+    pub capacity: f64,
+    /// People living within the threshold of it.
+    pub population_within: f64,
+}
+
 /// Homes reaching every category.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Default, Serialize)]
 pub struct CompleteSummary {
     /// Homes reaching all categories within the threshold.
     pub homes: usize,
     /// Their share.
     pub share: f64,
+    /// People in them.
+    pub population: f64,
+    /// Their share of the population.
+    pub share_population: f64,
 }
 
 /// The run summary.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Default, Serialize)]
 pub struct Summary {
     /// Version of lifecircle that made it.
     pub lifecircle_version: String,
@@ -169,29 +236,42 @@ impl Summary {
         let _ = writeln!(s);
         let _ = writeln!(
             s,
-            "{:<14} {:>10} {:>10} {:>9} {:>11}  note",
-            "category", "facilities", "covered", "share", "median min"
+            "{:<14} {:>10} {:>10} {:>9} {:>9} {:>10} {:>11}  note",
+            "category", "facilities", "threshold", "covered", "share", "pop share", "median min"
         );
         for c in &self.categories {
             let med = c.median_min.map_or("-".to_string(), |m| format!("{m:.2}"));
-            let _ = writeln!(
-                s,
-                "{:<14} {:>10} {:>10} {:>8.1}% {:>11}  {}",
-                c.key,
-                c.facilities,
-                c.homes_covered,
-                c.share_covered * 100.0,
-                med,
-                c.note.as_deref().unwrap_or("")
-            );
+            let n = c.thresholds.len();
+            for (k, t) in c.thresholds.iter().enumerate() {
+                let limit = match &c.tier {
+                    Some(tier) => format!("{} m", tier.distance_m),
+                    None => format!("{} min", t.label),
+                };
+                let (key, fac) = if k == 0 { (c.key.as_str(), c.facilities.to_string()) } else { ("", String::new()) };
+                let last = k + 1 == n;
+                let _ = writeln!(
+                    s,
+                    "{:<14} {:>10} {:>10} {:>9} {:>8.1}% {:>9.1}% {:>11}  {}",
+                    key,
+                    fac,
+                    limit,
+                    t.homes,
+                    t.share * 100.0,
+                    t.share_population * 100.0,
+                    if last { med.as_str() } else { "" },
+                    if last { c.note.as_deref().unwrap_or("") } else { "" }
+                );
+            }
         }
         let _ = writeln!(
             s,
-            "{:<14} {:>10} {:>10} {:>8.1}%",
+            "{:<14} {:>10} {:>10} {:>9} {:>8.1}% {:>9.1}%",
             "complete",
             "",
+            "",
             self.complete.homes,
-            self.complete.share * 100.0
+            self.complete.share * 100.0,
+            self.complete.share_population * 100.0
         );
         let t = &self.timings;
         let _ = writeln!(

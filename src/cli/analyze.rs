@@ -7,7 +7,30 @@ use anyhow::{Context, Result};
 use clap::Args;
 
 use lifecircle::analysis::{DEFAULT_MIN_COMPONENT_NODES, SnapMode, default_pbf};
+use lifecircle::inputs::{MergeMode, PointsInput};
+use lifecircle::io::crs::Crs;
+use lifecircle::taxonomy::Tiers;
 use lifecircle::{AnalyzeConfig, Profiles, Taxonomy};
+
+/// `--facilities-mode` / `--homes-mode` values.
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+enum ModeArg {
+    Add,
+    Replace,
+}
+
+impl From<ModeArg> for MergeMode {
+    fn from(m: ModeArg) -> MergeMode {
+        match m {
+            ModeArg::Add => MergeMode::Add,
+            ModeArg::Replace => MergeMode::Replace,
+        }
+    }
+}
+
+fn parse_crs(flag: &str, value: &str) -> Result<Crs> {
+    value.parse::<Crs>().map_err(|e| anyhow::anyhow!("{flag}: {e}"))
+}
 
 /// `--snap` values.
 #[derive(Debug, Clone, Copy, clap::ValueEnum)]
@@ -25,15 +48,39 @@ pub struct AnalyzeArgs {
     /// Output folder
     #[arg(long, value_name = "DIR", default_value = "out")]
     out: PathBuf,
-    /// Walking-time threshold in minutes
-    #[arg(long, allow_negative_numbers = true, default_value_t = 15.0)]
-    minutes: f64,
+    /// Walking-time thresholds in minutes, comma-separated (`5,10,15`); the largest is the main one
+    #[arg(long, allow_negative_numbers = true, value_delimiter = ',', default_value = "15")]
+    minutes: Vec<f64>,
+    /// Per-category walking distances from data/tiers.toml instead of --minutes (`gb50180`: 300/500/1000 m)
+    #[arg(long, value_name = "NAME", conflicts_with = "minutes")]
+    tiers: Option<String>,
     /// Walking speed in km/h [default: the profile's, 4.5 for adult]
     #[arg(long, allow_negative_numbers = true)]
     speed_kmh: Option<f64>,
-    /// Walking profile from data/profiles.toml
+    /// Walking profile from data/profiles.toml: adult, elderly, wheelchair (or peers)
     #[arg(long, default_value = "adult")]
     profile: String,
+    /// Your own facilities (CSV or GeoJSON; columns lon/lat, category, optional name, id, capacity)
+    #[arg(long, value_name = "FILE")]
+    facilities: Option<PathBuf>,
+    /// Coordinate system of --facilities: wgs84, gcj02 (AutoNavi/Gaode, Tencent) or bd09 (Baidu)
+    #[arg(long, value_name = "CRS", default_value = "wgs84")]
+    facilities_crs: String,
+    /// add: OSM facilities and yours; replace: yours replace OSM's in each category your file has
+    #[arg(long, value_enum, default_value_t = ModeArg::Add)]
+    facilities_mode: ModeArg,
+    /// Your own homes (CSV or GeoJSON; lon/lat, optional population and id; polygons at their centroid)
+    #[arg(long, value_name = "FILE")]
+    homes: Option<PathBuf>,
+    /// Coordinate system of --homes: wgs84, gcj02 or bd09
+    #[arg(long, value_name = "CRS", default_value = "wgs84")]
+    homes_crs: String,
+    /// replace: your homes replace OSM's; add: both
+    #[arg(long, value_enum, default_value_t = ModeArg::Replace)]
+    homes_mode: ModeArg,
+    /// Skip bad rows of --facilities / --homes (counted in the summary) instead of failing
+    #[arg(long)]
+    skip_bad_rows: bool,
     /// Taxonomy TOML replacing the built-in data/taxonomy.toml
     #[arg(long, value_name = "FILE")]
     taxonomy: Option<PathBuf>,
@@ -69,7 +116,30 @@ impl AnalyzeArgs {
         config.taxonomy_source = taxonomy_source;
         config.profile = profile;
         config.profile_name = self.profile;
-        config.minutes = self.minutes;
+        let mut minutes = self.minutes;
+        minutes.sort_by(f64::total_cmp);
+        minutes.dedup();
+        config.minutes = minutes;
+        if let Some(name) = &self.tiers {
+            config.tiers = Some(Tiers::builtin(name, &config.taxonomy)?);
+        }
+        config.facilities_input = match self.facilities {
+            Some(path) => Some(PointsInput {
+                path,
+                crs: parse_crs("--facilities-crs", &self.facilities_crs)?,
+                mode: self.facilities_mode.into(),
+            }),
+            None => None,
+        };
+        config.homes_input = match self.homes {
+            Some(path) => Some(PointsInput {
+                path,
+                crs: parse_crs("--homes-crs", &self.homes_crs)?,
+                mode: self.homes_mode.into(),
+            }),
+            None => None,
+        };
+        config.skip_bad_rows = self.skip_bad_rows;
         config.max_snap_m = self.max_snap_m;
         config.min_component_nodes = self.min_component_nodes;
         config.threads = self.threads;

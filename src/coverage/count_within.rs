@@ -25,6 +25,19 @@ pub fn homes_within(
     homes_by_edge: &ByEdge,
     threshold: TimeMs,
 ) -> Vec<u32> {
+    homes_within_timed(graph, ws, facility, homes, homes_by_edge, threshold).into_iter().map(|(h, _)| h).collect()
+}
+
+/// Homes reached from one facility within `threshold`, with their walking
+/// times, ascending by home index.
+pub fn homes_within_timed(
+    graph: &WalkGraph,
+    ws: &mut DijkstraWorkspace,
+    facility: &Anchor,
+    homes: &[Option<Anchor>],
+    homes_by_edge: &ByEdge,
+    threshold: TimeMs,
+) -> Vec<(u32, TimeMs)> {
     let mut out = Vec::new();
     if facility.access > threshold {
         return out;
@@ -37,8 +50,9 @@ pub fn homes_within(
     // The facility's own edge: homes there are also reached directly along it.
     for &hi in homes_by_edge.on(facility.edge) {
         let h = homes[hi as usize].as_ref().expect("grouped anchors exist");
-        if time_via_ends(h).min(h.same_edge_time(facility)) <= threshold {
-            out.push(hi);
+        let t = time_via_ends(h).min(h.same_edge_time(facility));
+        if t <= threshold {
+            out.push((hi, t));
         }
     }
     // Every other edge touching a settled node, visited once: from its settled
@@ -50,14 +64,47 @@ pub fn homes_within(
             }
             for &hi in homes_by_edge.on(e) {
                 let h = homes[hi as usize].as_ref().expect("grouped anchors exist");
-                if time_via_ends(h) <= threshold {
-                    out.push(hi);
+                let t = time_via_ends(h);
+                if t <= threshold {
+                    out.push((hi, t));
                 }
             }
         }
     }
     out.sort_unstable();
     out
+}
+
+/// For each facility, the homes within `threshold` with their times (see [`homes_within_timed`]),
+/// computed in parallel with one workspace per thread.
+pub fn reach_within(
+    graph: &WalkGraph,
+    pool: &WorkspacePool,
+    facilities: &[Option<Anchor>],
+    homes: &[Option<Anchor>],
+    homes_by_edge: &ByEdge,
+    threshold: TimeMs,
+) -> Vec<Vec<(u32, TimeMs)>> {
+    facilities
+        .par_iter()
+        .map(|f| match f {
+            None => Vec::new(),
+            Some(f) => pool.with(|ws| homes_within_timed(graph, ws, f, homes, homes_by_edge, threshold)),
+        })
+        .collect()
+}
+
+/// Per threshold, per home: how many facilities' reach lists hold the home within that threshold.
+pub fn counts_per_threshold(reach: &[Vec<(u32, TimeMs)>], num_homes: usize, thresholds: &[TimeMs]) -> Vec<Vec<u32>> {
+    let mut counts = vec![vec![0u32; num_homes]; thresholds.len()];
+    for list in reach {
+        for &(h, t) in list {
+            for (k, &limit) in thresholds.iter().enumerate() {
+                counts[k][h as usize] += (t <= limit) as u32;
+            }
+        }
+    }
+    counts
 }
 
 /// For every home, the number of `facilities` within `threshold`.
@@ -88,18 +135,6 @@ pub fn count_within(
     homes_by_edge: &ByEdge,
     threshold: TimeMs,
 ) -> Vec<u32> {
-    let reached: Vec<Vec<u32>> = facilities
-        .par_iter()
-        .map(|f| match f {
-            None => Vec::new(),
-            Some(f) => pool.with(|ws| homes_within(graph, ws, f, homes, homes_by_edge, threshold)),
-        })
-        .collect();
-    let mut counts = vec![0u32; homes.len()];
-    for list in reached {
-        for h in list {
-            counts[h as usize] += 1;
-        }
-    }
-    counts
+    let reach = reach_within(graph, pool, facilities, homes, homes_by_edge, threshold);
+    counts_per_threshold(&reach, homes.len(), &[threshold]).pop().expect("one threshold")
 }

@@ -1,10 +1,12 @@
 //! Per-home access metrics: time to the nearest facility of each category
 //! ([`nearest`]) and the number of facilities within the threshold
-//! ([`count_within`]), then shares and medians ([`stats`]).
+//! ([`count_within`]), then shares and medians ([`stats`]), and capacity-aware
+//! access ([`two_step_fca`]).
 
 pub mod count_within;
 pub mod nearest;
 pub mod stats;
+pub mod two_step_fca;
 
 use crate::ids::EdgeId;
 use crate::routing::Anchor;

@@ -16,12 +16,14 @@ use crate::ids::NodeId;
 use crate::osm::OsmData;
 
 /// What graph building saw and did, for the summary.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Default, Serialize)]
 pub struct GraphReport {
     /// Walkable ways in the extract.
     pub walkable_ways: usize,
-    /// Way segments skipped because a node is missing from the extract.
+    /// Way segments skipped because a node is missing from the extract (or blocked by the profile).
     pub segments_missing_nodes: usize,
+    /// Way references to nodes the profile cannot pass (e.g. raised kerbs for wheelchairs).
+    pub blocked_node_refs: usize,
     /// Nodes of the kept graph (way ends and junctions).
     pub nodes: usize,
     /// Edges of the kept graph.
@@ -39,6 +41,12 @@ pub struct GraphReport {
     /// Edges on dropped islands.
     pub island_edges_dropped: usize,
 }
+
+/// Per-way edge attributes: `highway=*` value index and speed factor.
+type EdgeAttrs = (u16, f32);
+
+/// The petgraph edge weight while building: geometry and attributes.
+type EdgeWeight = (Vec<[f64; 2]>, EdgeAttrs);
 
 /// The result of [`build_graph`].
 #[derive(Debug, Clone)]
@@ -63,7 +71,8 @@ pub fn build_graph(data: &OsmData, speed_m_s: f64, min_component_nodes: usize, p
 
     // How many times each node is used by walkable ways: junctions are used twice or more.
     let mut uses = vec![0u8; data.node_ids.len()];
-    let mut way_resolved: Vec<(usize, Vec<Option<u32>>, u16)> = Vec::with_capacity(walkable.len());
+    let mut blocked_refs = 0usize;
+    let mut way_resolved: Vec<(usize, Vec<Option<u32>>, EdgeAttrs)> = Vec::with_capacity(walkable.len());
     for w in &walkable {
         let nodes = data.way_nodes(w.way as usize);
         let mut prev: Option<i64> = None;
@@ -73,22 +82,25 @@ pub fn build_graph(data: &OsmData, speed_m_s: f64, min_component_nodes: usize, p
                 continue; // a repeated consecutive reference adds nothing
             }
             prev = Some(n);
-            let idx = data.node_index(n).map(|i| i as u32);
+            // A node the profile cannot pass cuts the way like a missing node.
+            let blocked = !data.blocked_nodes.is_empty() && data.blocked_nodes.binary_search(&n).is_ok();
+            blocked_refs += blocked as usize;
+            let idx = if blocked { None } else { data.node_index(n).map(|i| i as u32) };
             if let Some(i) = idx {
                 uses[i as usize] = uses[i as usize].saturating_add(1);
             }
             r.push(idx);
         }
-        way_resolved.push((w.way as usize, r, w.highway));
+        way_resolved.push((w.way as usize, r, (w.highway, w.speed_factor)));
     }
 
-    let mut graph: UnGraph<u32, (Vec<[f64; 2]>, u16)> = UnGraph::default();
+    let mut graph: UnGraph<u32, EdgeWeight> = UnGraph::default();
     let mut node_of = vec![u32::MAX; data.node_ids.len()];
     let pos = |i: u32| {
         let p = data.node_pos[i as usize];
         [p[0] as f64 * 1e-7, p[1] as f64 * 1e-7]
     };
-    let mut graph_node = |graph: &mut UnGraph<u32, (Vec<[f64; 2]>, u16)>, i: u32| -> NodeIndex {
+    let mut graph_node = |graph: &mut UnGraph<u32, EdgeWeight>, i: u32| -> NodeIndex {
         if node_of[i as usize] == u32::MAX {
             node_of[i as usize] = graph.add_node(i).index() as u32;
         }
@@ -169,24 +181,29 @@ pub fn build_graph(data: &OsmData, speed_m_s: f64, min_component_nodes: usize, p
         }
     }
     let mut edges = Vec::with_capacity(graph.edge_count());
+    let mut factors = Vec::with_capacity(graph.edge_count());
     let mut island_edges = Vec::new();
+    let mut island_factors = Vec::new();
     let (_, raw_edges) = graph.into_nodes_edges();
     for e in raw_edges {
         let (s, t) = (e.source().index(), e.target().index());
-        let (geometry, highway) = e.weight;
+        let (geometry, (highway, factor)) = e.weight;
         if new_id[s] == u32::MAX {
             island_edges.push(EdgeSpec { u: NodeId(island_id[s]), v: NodeId(island_id[t]), geometry, highway });
+            island_factors.push(factor as f64);
         } else {
             edges.push(EdgeSpec { u: NodeId(new_id[s]), v: NodeId(new_id[t]), geometry, highway });
+            factors.push(factor as f64);
         }
     }
     let dropped_edges = island_edges.len();
-    let g = WalkGraph::new(node_lonlat, edges, speed_m_s);
-    let islands = WalkGraph::new(island_lonlat, island_edges, speed_m_s);
+    let g = WalkGraph::with_speed_factors(node_lonlat, edges, speed_m_s, &factors);
+    let islands = WalkGraph::with_speed_factors(island_lonlat, island_edges, speed_m_s, &island_factors);
     let length_km = (0..g.num_edges()).map(|e| g.edge_length_m(crate::ids::EdgeId(e as u32))).sum::<f64>() / 1000.0;
     let report = GraphReport {
         walkable_ways: walkable.len(),
         segments_missing_nodes: missing_segments,
+        blocked_node_refs: blocked_refs,
         nodes: g.num_nodes(),
         edges: g.num_edges(),
         length_km,

@@ -54,6 +54,18 @@ impl WalkGraph {
     /// assert!((g.edge_length_m(lifecircle::ids::EdgeId(0)) - 111.195).abs() < 0.01);
     /// ```
     pub fn new(node_lonlat: Vec<[f64; 2]>, edges: Vec<EdgeSpec>, speed_m_s: f64) -> WalkGraph {
+        WalkGraph::with_speed_factors(node_lonlat, edges, speed_m_s, &[])
+    }
+
+    /// Like [`WalkGraph::new`], with a speed factor per edge (`speed_factors[i]`
+    /// multiplies the speed on edge `i`; missing entries are 1). Access walks
+    /// to the network use the plain `speed_m_s`.
+    pub fn with_speed_factors(
+        node_lonlat: Vec<[f64; 2]>,
+        edges: Vec<EdgeSpec>,
+        speed_m_s: f64,
+        speed_factors: &[f64],
+    ) -> WalkGraph {
         let n = node_lonlat.len();
         let m = edges.len();
         let mut g = WalkGraph {
@@ -72,13 +84,14 @@ impl WalkGraph {
             speed_m_s,
         };
         g.geom_offsets.push(0);
-        for e in &edges {
+        for (i, e) in edges.iter().enumerate() {
             assert!(e.u.idx() < n && e.v.idx() < n, "edge endpoint out of range");
             let len_m = polyline_length_m(&e.geometry);
+            let factor = speed_factors.get(i).copied().unwrap_or(1.0);
             g.edge_u.push(e.u.0);
             g.edge_v.push(e.v.0);
             g.edge_len_m.push(len_m);
-            g.edge_time.push(TimeMs::from_secs_f64(len_m / speed_m_s).0);
+            g.edge_time.push(TimeMs::from_secs_f64(len_m / (speed_m_s * factor)).0);
             g.edge_highway.push(e.highway);
             g.geom.extend_from_slice(&e.geometry);
             g.geom_offsets.push(g.geom.len() as u32);

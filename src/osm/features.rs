@@ -16,8 +16,13 @@ use crate::taxonomy::{BuildingClass, Taxonomy};
 /// A home: where people live, at a point.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Home {
-    /// Where it comes from.
+    /// Where it comes from: an OSM element, or for a user-supplied home
+    /// `OsmType::Other` with its position in the user's file (so it sorts after OSM homes).
     pub osm: OsmRef,
+    /// The user's id for a user-supplied home.
+    pub user_id: Option<String>,
+    /// People living there (1 for a home from OSM).
+    pub population: f64,
     /// Longitude, latitude (WGS-84 degrees).
     pub lonlat: [f64; 2],
 }
@@ -25,21 +30,45 @@ pub struct Home {
 /// A service facility of one category.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Facility {
-    /// Where it comes from.
+    /// Where it comes from (as for [`Home::osm`]).
     pub osm: OsmRef,
+    /// The user's id for a user-supplied facility.
+    pub user_id: Option<String>,
     /// Its category.
     pub category: CategoryId,
     /// Its name, if tagged.
     pub name: Option<String>,
+    /// How many people it can serve (user-supplied `capacity`), if known.
+    pub capacity: Option<f64>,
     /// Longitude, latitude (WGS-84 degrees).
     pub lonlat: [f64; 2],
 }
 
+impl Home {
+    /// A home from OSM, one person.
+    pub fn from_osm(osm: OsmRef, lonlat: [f64; 2]) -> Home {
+        Home { osm, user_id: None, population: 1.0, lonlat }
+    }
+
+    /// The id written to outputs: the user's id, or `way/123`.
+    pub fn id(&self) -> String {
+        self.user_id.clone().unwrap_or_else(|| self.osm.to_string())
+    }
+}
+
+impl Facility {
+    /// The id written to outputs: the user's id, or `node/123`.
+    pub fn id(&self) -> String {
+        self.user_id.clone().unwrap_or_else(|| self.osm.to_string())
+    }
+}
+
 /// Which rule produced the homes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum HomeRule {
     /// Residential buildings (and unspecified buildings inside residential areas).
+    #[default]
     Buildings,
     /// Residential landuse areas, because the extract has (almost) no residential buildings.
     ResidentialLanduse,
@@ -49,7 +78,7 @@ pub enum HomeRule {
 }
 
 /// What feature extraction saw, for the summary.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Default, Serialize)]
 pub struct FeatureReport {
     /// The rule that produced the homes.
     pub home_rule: HomeRule,
@@ -184,7 +213,7 @@ pub fn extract_features(data: &OsmData, taxonomy: &Taxonomy) -> (Vec<Home>, Vec<
                 BuildingClass::NotHome => false,
             };
             if is_home {
-                homes.push(Home { osm, lonlat: c });
+                homes.push(Home::from_osm(osm, c));
             }
         }
     };
@@ -201,7 +230,7 @@ pub fn extract_features(data: &OsmData, taxonomy: &Taxonomy) -> (Vec<Home>, Vec<
         }
     }
     let homes_from_buildings = homes.len();
-    let area_home = |a: &Area| centroid_of(&a.shape).map(|c| Home { osm: a.osm, lonlat: c });
+    let area_home = |a: &Area| centroid_of(&a.shape).map(|c| Home::from_osm(a.osm, c));
     let home_rule = if homes_from_buildings < taxonomy.homes.landuse_fallback_below && !areas.is_empty() {
         homes = areas.iter().filter_map(area_home).collect();
         HomeRule::ResidentialLanduse
@@ -230,7 +259,14 @@ pub fn extract_features(data: &OsmData, taxonomy: &Taxonomy) -> (Vec<Home>, Vec<
     let mut push = |osm: OsmRef, bits: u32, name: &Option<String>, lonlat: [f64; 2]| {
         for c in 0..taxonomy.len() {
             if bits & (1 << c) != 0 {
-                facilities.push(Facility { osm, category: CategoryId(c as u8), name: name.clone(), lonlat });
+                facilities.push(Facility {
+                    osm,
+                    user_id: None,
+                    category: CategoryId(c as u8),
+                    name: name.clone(),
+                    capacity: None,
+                    lonlat,
+                });
             }
         }
     };

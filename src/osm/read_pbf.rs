@@ -30,6 +30,8 @@ pub struct WayInfo {
     pub walkable: bool,
     /// `highway=*` value index into [`OsmData::highway_values`] (walkable ways only).
     pub highway: u16,
+    /// The profile's speed factor for this way (walkable ways only; 1 otherwise).
+    pub speed_factor: f32,
     /// Home class of its `building=*` tag.
     pub building: Option<BuildingClass>,
     /// Tagged as residential landuse.
@@ -93,6 +95,8 @@ pub struct OsmData {
     pub pois: Vec<PoiNode>,
     /// Multipolygon relations that matter.
     pub relations: Vec<RelationRecord>,
+    /// Nodes the profile does not let pass (e.g. raised kerbs for wheelchairs), ascending.
+    pub blocked_nodes: Vec<i64>,
 }
 
 impl OsmData {
@@ -136,6 +140,7 @@ struct BlockOut {
     way_info: Vec<(WayInfo, Option<String>)>,
     pois: Vec<PoiNode>,
     relations: Vec<RelationRecord>,
+    blocked_nodes: Vec<i64>,
 }
 
 fn display_name(tags: &Tags) -> Option<String> {
@@ -154,6 +159,9 @@ fn decode_block(block: &osmpbfreader::osmformat::PrimitiveBlock, taxonomy: &Taxo
                 out.node_ids.push(n.id.0);
                 out.node_pos.push([n.decimicro_lon, n.decimicro_lat]);
                 if !n.tags.is_empty() {
+                    if profile.has_blocked_nodes() && profile.blocks_node(&n.tags) {
+                        out.blocked_nodes.push(n.id.0);
+                    }
                     let categories = taxonomy.classify(&n.tags);
                     if categories != 0 {
                         out.pois.push(PoiNode {
@@ -188,6 +196,7 @@ fn decode_block(block: &osmpbfreader::osmformat::PrimitiveBlock, taxonomy: &Taxo
                             way: local,
                             walkable,
                             highway: 0,
+                            speed_factor: if walkable { profile.speed_factor(&w.tags) as f32 } else { 1.0 },
                             building: building.filter(|b| *b != BuildingClass::NotHome),
                             residential,
                             categories,
@@ -405,7 +414,10 @@ fn merge(outs: Vec<BlockOut>) -> OsmData {
         }
         d.pois.extend(o.pois);
         d.relations.extend(o.relations);
+        d.blocked_nodes.extend(o.blocked_nodes);
     }
+    d.blocked_nodes.sort_unstable();
+    d.blocked_nodes.dedup();
     sort_nodes(&mut d);
     sort_ways(&mut d);
     d

@@ -4,8 +4,10 @@
 //! with their own file. Matching a feature is `O(rules × tags per rule)`.
 
 mod profile;
+mod tiers;
 
 pub use profile::{Profile, Profiles};
+pub use tiers::{Tier, Tiers};
 
 use std::collections::BTreeMap;
 use std::path::Path;
