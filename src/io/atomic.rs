@@ -14,14 +14,33 @@ pub struct OutputDir {
 }
 
 impl OutputDir {
-    /// Creates the folder if needed and checks that files can be created in it.
+    /// Checks, before any work, that the folder can be created and written;
+    /// nothing is created yet (see [`OutputDir::create`]), so a run that fails
+    /// on its input leaves no trace.
     pub fn prepare(dir: &Path) -> Result<OutputDir> {
         if dir.exists() && !dir.is_dir() {
             return Err(Error::output(dir, "output path exists and is not a folder"));
         }
-        std::fs::create_dir_all(dir).map_err(|e| Error::output(dir, format!("cannot create output folder: {e}")))?;
-        let probe = dir.join(format!(".lifecircle-probe-{}", std::process::id()));
-        File::create(&probe).map_err(|e| Error::output(dir, format!("output folder is not writable: {e}")))?;
+        // The folder itself, or the nearest ancestor that exists, must take new files.
+        let mut existing = dir;
+        while !existing.exists() {
+            existing = match existing.parent() {
+                Some(p) if !p.as_os_str().is_empty() => p,
+                _ => Path::new("."),
+            };
+            if existing == Path::new(".") {
+                break;
+            }
+        }
+        if !existing.is_dir() {
+            return Err(Error::output(
+                dir,
+                format!("cannot create the output folder: {} is not a folder", existing.display()),
+            ));
+        }
+        let probe = existing.join(format!(".lifecircle-probe-{}", std::process::id()));
+        File::create(&probe)
+            .map_err(|e| Error::output(dir, format!("output folder is not writable ({}: {e})", existing.display())))?;
         let _ = std::fs::remove_file(&probe);
         Ok(OutputDir { dir: dir.to_path_buf() })
     }
@@ -31,8 +50,10 @@ impl OutputDir {
         &self.dir
     }
 
-    /// Starts writing `name` in the folder.
+    /// Starts writing `name` in the folder, creating the folder if needed.
     pub fn create(&self, name: &str) -> Result<AtomicFile> {
+        std::fs::create_dir_all(&self.dir)
+            .map_err(|e| Error::output(&self.dir, format!("cannot create output folder: {e}")))?;
         AtomicFile::create(&self.dir.join(name))
     }
 }
