@@ -17,11 +17,14 @@ use crate::coverage::stats::{median_time, minutes_ceil_2dp, share};
 use crate::coverage::two_step_fca::{TwoStepFca, two_step_fca};
 use crate::error::{Error, Result};
 use crate::graph::{BuiltGraph, WalkGraph, build_graph};
+use crate::ids::CategoryId;
 use crate::ids::TimeMs;
 use crate::inputs::{InputReport, PointsInput, merge_facilities, merge_homes};
 use crate::io::OutputDir;
 use crate::io::atomic::{FinishedFile, write_all};
 use crate::io::geojson_out::{PointCollectionWriter, num, round_to};
+use crate::isochrone::IsochroneParams;
+use crate::isochrone::batch::{AreaResult, CategoryAreas, FacilityAreas, HomeIndex, category_areas, facility_areas};
 use crate::osm::{Facility, Home, extract_features, read_pbf};
 use crate::progress::Progress;
 use crate::routing::{Anchor, DijkstraWorkspace, WorkspacePool};
@@ -65,10 +68,21 @@ pub struct AnalyzeConfig {
     pub homes_input: Option<PointsInput>,
     /// Skip and count bad rows of user files instead of failing.
     pub skip_bad_rows: bool,
+    /// Service areas to draw (`--isochrones`), if any.
+    pub isochrones: Option<IsochroneOptions>,
     /// Worker threads (`None`: one per core).
     pub threads: Option<usize>,
     /// Show progress on stderr.
     pub progress: bool,
+}
+
+/// What service areas to draw.
+#[derive(Debug, Clone)]
+pub struct IsochroneOptions {
+    /// Buffer, cell size, simplification.
+    pub params: IsochroneParams,
+    /// Only this category's facilities (`None`: every category).
+    pub category: Option<String>,
 }
 
 impl AnalyzeConfig {
@@ -92,6 +106,7 @@ impl AnalyzeConfig {
             facilities_input: None,
             homes_input: None,
             skip_bad_rows: false,
+            isochrones: None,
             threads: None,
             progress: false,
         }
@@ -118,6 +133,22 @@ impl AnalyzeConfig {
         }
         if !(self.max_snap_m.is_finite() && self.max_snap_m >= 0.0) {
             return Err(Error::parameter("--max-snap-m", format!("{} is not a distance", self.max_snap_m)));
+        }
+        if let Some(iso) = &self.isochrones {
+            let p = &iso.params;
+            if !(p.buffer_m.is_finite() && p.buffer_m > 0.0 && p.buffer_m <= 1000.0) {
+                return Err(Error::parameter("--buffer-m", format!("{} is not in (0, 1000]", p.buffer_m)));
+            }
+            if !(p.simplify_m.is_finite() && (0.0..=100.0).contains(&p.simplify_m)) {
+                return Err(Error::parameter("--simplify-m", format!("{} is not in [0, 100]", p.simplify_m)));
+            }
+            if let Some(c) = iso.category.as_deref().filter(|c| self.taxonomy.category_id(c).is_none()) {
+                let keys: Vec<&str> = self.taxonomy.categories.iter().map(|k| k.key.as_str()).collect();
+                return Err(Error::parameter(
+                    "--category",
+                    format!("unknown category {c:?} (known: {})", keys.join(", ")),
+                ));
+            }
         }
         if let Some(n) = self.threads.filter(|n| !(1..=MAX_THREADS).contains(n)) {
             return Err(Error::parameter("--threads", format!("{n} is not in 1..={MAX_THREADS}")));
@@ -197,8 +228,19 @@ pub struct Analysis {
     pub capacity: Vec<Option<TwoStepFca>>,
     /// `facility_index[c]`: indices into `facilities` of category `c`, in order.
     pub facility_index: Vec<Vec<usize>>,
+    /// Service areas, when asked for.
+    pub isochrones: Option<Isochrones>,
     /// The summary (write time not yet filled in).
     pub summary: Summary,
+}
+
+/// Service areas per facility and coverage areas per category.
+#[derive(Debug, Clone)]
+pub struct Isochrones {
+    /// Per facility (in facility order), an area per threshold.
+    pub facilities: Vec<FacilityAreas>,
+    /// Per category (in taxonomy order), the union's area per threshold.
+    pub categories: Vec<CategoryAreas>,
 }
 
 /// Runs `f` on a rayon pool of `threads` threads (the global pool when `None`).
@@ -227,6 +269,9 @@ pub fn analyze(config: &AnalyzeConfig) -> Result<Summary> {
         let pb = progress.stage("writing outputs");
         // Write, then fill in the write time and total, and write the summary last.
         let mut files = write_features(&analysis, &out)?;
+        if let Some(iso) = &analysis.isochrones {
+            files.push(write_isochrones(&analysis, iso, &out)?);
+        }
         analysis.summary.timings.write_s = t.elapsed().as_secs_f64();
         analysis.summary.timings.total_s = started.elapsed().as_secs_f64();
         files.push(write_summary(&analysis.summary, &out)?);
@@ -357,6 +402,48 @@ pub fn run(config: &AnalyzeConfig) -> Result<Analysis> {
     let counts: Vec<Vec<u32>> = counts_by_threshold.iter().map(|k| k.last().expect("a threshold").clone()).collect();
     timings.compute_s = t.elapsed().as_secs_f64();
 
+    // Service areas.
+    let isochrones = match &config.isochrones {
+        None => None,
+        Some(iso) => {
+            let t = Instant::now();
+            let pb = progress.bar("service areas per category", ncat as u64);
+            let home_index = HomeIndex::new(&home_points, &population);
+            let mut out = Isochrones { facilities: Vec::new(), categories: Vec::new() };
+            for (c, cat_facilities) in facility_index.iter().enumerate() {
+                if iso.category.as_deref().is_some_and(|k| k != config.taxonomy.categories[c].key) {
+                    pb.inc(1);
+                    continue;
+                }
+                let limits: Vec<TimeMs> = config.thresholds(c).into_iter().map(|(_, t)| t).collect();
+                let todo: Vec<(usize, Anchor, [f64; 2])> = cat_facilities
+                    .iter()
+                    .filter_map(|&i| facility_anchors[i].map(|a| (i, a, facilities[i].lonlat)))
+                    .collect();
+                let done = facility_areas(&graph, &pool, &todo, &limits, &iso.params, &home_index);
+                let intervals: Vec<&Vec<Vec<_>>> = done.iter().map(|(_, iv)| iv).collect();
+                let positions: Vec<[f64; 2]> = todo.iter().map(|t| t.2).collect();
+                if !todo.is_empty() {
+                    out.categories.push(category_areas(
+                        &graph,
+                        CategoryId(c as u8),
+                        &intervals,
+                        &positions,
+                        limits.len(),
+                        &iso.params,
+                        &home_index,
+                    ));
+                }
+                out.facilities.extend(done.into_iter().map(|(f, _)| f));
+                pb.inc(1);
+            }
+            out.facilities.sort_by_key(|f| f.facility);
+            pb.finish_and_clear();
+            timings.isochrones_s = Some(t.elapsed().as_secs_f64());
+            Some(out)
+        }
+    };
+
     let mut analysis = Analysis {
         config: config.clone(),
         graph,
@@ -370,6 +457,7 @@ pub fn run(config: &AnalyzeConfig) -> Result<Analysis> {
         counts_by_threshold,
         capacity,
         facility_index,
+        isochrones,
         summary: Summary::default(),
     };
     analysis.summary = summarize(
@@ -630,6 +718,47 @@ fn write_features(a: &Analysis, out: &OutputDir) -> Result<Vec<FinishedFile>> {
         fac.point(facility.lonlat, p)?;
     }
     Ok(vec![cov, fac.finish()?])
+}
+
+/// Writes `isochrones.geojson`: per facility and threshold, then per category and threshold.
+fn write_isochrones(a: &Analysis, iso: &Isochrones, out: &OutputDir) -> Result<FinishedFile> {
+    let cats = &a.config.taxonomy.categories;
+    let mut w = PointCollectionWriter::new(out.create("isochrones.geojson")?)?;
+    let props = |kind: &str, c: usize, label: &str, r: &AreaResult| {
+        let mut p = JsonObject::new();
+        p.insert("kind".into(), json!(kind));
+        p.insert("category".into(), json!(cats[c].key));
+        let limit = &a.config.thresholds(c)[r.threshold];
+        p.insert("minutes".into(), num(round_to(limit.1.minutes(), 3)));
+        p.insert("threshold".into(), json!(label));
+        p.insert("area_m2".into(), num(round_to(r.area.area_m2, 1)));
+        p.insert("homes".into(), json!(r.homes));
+        p.insert("population".into(), num(round_to(r.population, 3)));
+        p
+    };
+    for f in &iso.facilities {
+        let fac = &a.facilities[f.facility];
+        let c = fac.category.idx();
+        let labels = a.config.thresholds(c);
+        for r in &f.areas {
+            let mut p = JsonObject::new();
+            p.insert("facility_id".into(), json!(fac.id()));
+            p.insert("name".into(), json!(fac.name));
+            p.extend(props("facility", c, &labels[r.threshold].0, r));
+            w.multipolygon(&r.area.polygon, p)?;
+        }
+    }
+    for cat in &iso.categories {
+        let c = cat.category.idx();
+        let labels = a.config.thresholds(c);
+        for r in &cat.areas {
+            let mut p = JsonObject::new();
+            p.insert("id".into(), json!(format!("{}_coverage", cats[c].key)));
+            p.extend(props(&format!("{}_coverage", cats[c].key), c, &labels[r.threshold].0, r));
+            w.multipolygon(&r.area.polygon, p)?;
+        }
+    }
+    w.finish()
 }
 
 fn write_summary(summary: &Summary, out: &OutputDir) -> Result<FinishedFile> {

@@ -42,6 +42,7 @@ pub mod graph;
 pub mod ids;
 pub mod inputs;
 pub mod io;
+pub mod isochrone;
 pub mod osm;
 pub mod progress;
 pub mod routing;

@@ -58,6 +58,9 @@ pub struct Timings {
     pub snap_s: f64,
     /// Searches and metrics.
     pub compute_s: f64,
+    /// Service areas (with `--isochrones`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub isochrones_s: Option<f64>,
     /// Writing the outputs.
     pub write_s: f64,
     /// The whole run.

@@ -6,9 +6,11 @@ use std::path::PathBuf;
 use anyhow::{Context, Result};
 use clap::Args;
 
+use lifecircle::analysis::IsochroneOptions;
 use lifecircle::analysis::{DEFAULT_MIN_COMPONENT_NODES, SnapMode, default_pbf};
 use lifecircle::inputs::{MergeMode, PointsInput};
 use lifecircle::io::crs::Crs;
+use lifecircle::isochrone::IsochroneParams;
 use lifecircle::taxonomy::Tiers;
 use lifecircle::{AnalyzeConfig, Profiles, Taxonomy};
 
@@ -39,7 +41,7 @@ enum SnapArg {
     Vertex,
 }
 
-/// Arguments of `analyze`.
+/// Arguments of `analyze` (and `isochrones`).
 #[derive(Debug, Args)]
 pub struct AnalyzeArgs {
     /// OpenStreetMap PBF extract [default: the bundled Liechtenstein extract in data/]
@@ -81,6 +83,18 @@ pub struct AnalyzeArgs {
     /// Skip bad rows of --facilities / --homes (counted in the summary) instead of failing
     #[arg(long)]
     skip_bad_rows: bool,
+    /// Also draw every facility's service area per threshold and each category's coverage area (isochrones.geojson)
+    #[arg(long)]
+    pub isochrones: bool,
+    /// Service areas: the ground within this many metres of the reached network
+    #[arg(long, default_value_t = 50.0, allow_negative_numbers = true)]
+    buffer_m: f64,
+    /// Service areas: simplification tolerance in metres (validity is kept; 0 for none)
+    #[arg(long, default_value_t = 2.0, allow_negative_numbers = true)]
+    simplify_m: f64,
+    /// Service areas: only this category's facilities
+    #[arg(long, value_name = "KEY")]
+    category: Option<String>,
     /// Taxonomy TOML replacing the built-in data/taxonomy.toml
     #[arg(long, value_name = "FILE")]
     taxonomy: Option<PathBuf>,
@@ -140,6 +154,13 @@ impl AnalyzeArgs {
             None => None,
         };
         config.skip_bad_rows = self.skip_bad_rows;
+        if self.isochrones {
+            let mut params = IsochroneParams::with_buffer(self.buffer_m);
+            params.simplify_m = self.simplify_m;
+            config.isochrones = Some(IsochroneOptions { params, category: self.category });
+        } else if self.category.is_some() {
+            anyhow::bail!("--category: applies to service areas; give --isochrones or use `lifecircle isochrones`");
+        }
         config.max_snap_m = self.max_snap_m;
         config.min_component_nodes = self.min_component_nodes;
         config.threads = self.threads;

@@ -19,6 +19,8 @@ struct Cli {
 enum Command {
     /// Walking time from every home to the nearest grocery, elder canteen, clinic and childcare.
     Analyze(analyze::AnalyzeArgs),
+    /// The same, plus every facility's walking service area and each category's coverage area.
+    Isochrones(analyze::AnalyzeArgs),
 }
 
 /// Runs the CLI and maps errors to exit codes.
@@ -33,6 +35,10 @@ pub fn main() -> ExitCode {
     };
     let result = match cli.command {
         Command::Analyze(args) => analyze::run(args),
+        Command::Isochrones(mut args) => {
+            args.isochrones = true;
+            analyze::run(args)
+        }
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -20,7 +20,7 @@ pub fn round_to(v: f64, decimals: i32) -> f64 {
     (v * f).round() / f
 }
 
-/// Writes a FeatureCollection of points, one feature at a time.
+/// Writes a FeatureCollection, one feature at a time.
 pub struct PointCollectionWriter {
     file: AtomicFile,
     first: bool,
@@ -36,11 +36,26 @@ impl PointCollectionWriter {
 
     /// Appends a Point feature at `lonlat` with `properties`.
     pub fn point(&mut self, lonlat: [f64; 2], properties: JsonObject) -> Result<()> {
+        let value = GeometryValue::Point { coordinates: [round_coord(lonlat[0]), round_coord(lonlat[1])].into() };
+        self.feature(value, properties)
+    }
+
+    /// Appends a MultiPolygon feature (coordinates rounded to 7 decimals; rings kept as given).
+    pub fn multipolygon(&mut self, mp: &geo::MultiPolygon<f64>, properties: JsonObject) -> Result<()> {
+        let ring = |ls: &geo::LineString<f64>| -> Vec<geojson::Position> {
+            ls.0.iter().map(|c| [round_coord(c.x), round_coord(c.y)].into()).collect()
+        };
+        let coordinates =
+            mp.0.iter()
+                .map(|p| std::iter::once(ring(p.exterior())).chain(p.interiors().iter().map(ring)).collect())
+                .collect();
+        self.feature(GeometryValue::MultiPolygon { coordinates }, properties)
+    }
+
+    fn feature(&mut self, value: GeometryValue, properties: JsonObject) -> Result<()> {
         let feature = Feature {
             bbox: None,
-            geometry: Some(Geometry::new(GeometryValue::Point {
-                coordinates: [round_coord(lonlat[0]), round_coord(lonlat[1])].into(),
-            })),
+            geometry: Some(Geometry::new(value)),
             id: None,
             properties: Some(properties),
             foreign_members: None,

@@ -1,0 +1,25 @@
+//! Service areas: the ground within a walking buffer of the network a
+//! facility reaches within a time budget.
+//!
+//! Stages, kernel apart from geometry (Valhalla's thor → midgard split):
+//! - [`reach`]: one bounded search gives every reached edge interval,
+//!   including partial edges cut exactly where the budget runs out;
+//! - [`distance_field`]: the reached intervals are drawn onto a fine grid in
+//!   local metres and an exact Euclidean distance transform gives every cell
+//!   its distance to the reached network;
+//! - [`marching_squares`]: the buffer distance's contour of that field, as
+//!   closed rings with the inside on their left (outer rings counter-clockwise,
+//!   holes clockwise, as RFC 7946 asks);
+//! - [`service_area`]: rings to valid (Multi)Polygons, simplification that
+//!   keeps validity, areas;
+//! - [`batch`]: every facility in parallel (one search serves all
+//!   thresholds), homes inside, and each category's union.
+
+pub mod batch;
+pub mod distance_field;
+pub mod marching_squares;
+pub mod reach;
+pub mod service_area;
+
+pub use reach::{ReachedInterval, intervals_within, reached_intervals};
+pub use service_area::{IsochroneParams, ServiceArea, build_area, local_projection};
