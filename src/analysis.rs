@@ -19,13 +19,13 @@ use crate::error::{Error, Result};
 use crate::graph::{BuiltGraph, WalkGraph, build_graph};
 use crate::ids::CategoryId;
 use crate::ids::TimeMs;
-use crate::inputs::{InputReport, PointsInput, merge_facilities, merge_homes};
+use crate::inputs::{InputReport, MergeMode, PointsInput, merge_facilities, merge_homes};
 use crate::io::OutputDir;
 use crate::io::atomic::{FinishedFile, write_all};
 use crate::io::geojson_out::{PointCollectionWriter, num, round_to};
 use crate::isochrone::IsochroneParams;
 use crate::isochrone::batch::{AreaResult, CategoryAreas, FacilityAreas, HomeIndex, category_areas, facility_areas};
-use crate::osm::{Facility, Home, extract_features, read_pbf};
+use crate::osm::{Facility, Home, HomeRule, extract_features, read_pbf};
 use crate::progress::Progress;
 use crate::routing::{Anchor, DijkstraWorkspace, WorkspacePool};
 use crate::snap::{Snap, SnapIndex, VertexSnapIndex};
@@ -316,13 +316,25 @@ pub fn run(config: &AnalyzeConfig) -> Result<Analysis> {
     let pb = progress.stage(&format!("reading {}", config.pbf.display()));
     let pbf_bytes = std::fs::metadata(&config.pbf).map_err(|e| Error::io(&config.pbf, e))?.len();
     let data = read_pbf(&config.pbf, &config.taxonomy, &config.profile)?;
-    let (mut homes, mut facilities, feature_report) = extract_features(&data, &config.taxonomy);
+    let (mut homes, mut facilities, mut feature_report) = extract_features(&data, &config.taxonomy);
     let facilities_report = match &config.facilities_input {
         Some(input) => Some(merge_facilities(&mut facilities, input, &config.taxonomy, config.skip_bad_rows)?),
         None => None,
     };
     let homes_report = match &config.homes_input {
-        Some(input) => Some(merge_homes(&mut homes, input, config.skip_bad_rows)?),
+        Some(input) => {
+            let before = homes.len();
+            let report = merge_homes(&mut homes, input, config.skip_bad_rows)?;
+            if input.mode == MergeMode::Replace {
+                feature_report.home_rule = HomeRule::UserFile;
+                feature_report.homes_from_buildings = 0;
+                feature_report.homes_from_residential_areas = 0;
+                feature_report.homes_from_file = homes.len();
+            } else {
+                feature_report.homes_from_file = homes.len() - before;
+            }
+            Some(report)
+        }
         None => None,
     };
     pb.finish_and_clear();
@@ -614,11 +626,15 @@ fn summarize(a: &Analysis, parts: SummaryParts) -> Summary {
             homes: parts.homes_report,
         },
         parameters: Parameters {
-            minutes: *config.minutes.last().expect("validated"),
-            thresholds_minutes: config.minutes.clone(),
+            // With tiers, each category has its own threshold (in `categories[i].tier`).
+            minutes: config.tiers.is_none().then(|| *config.minutes.last().expect("validated")),
+            thresholds_minutes: if config.tiers.is_none() { config.minutes.clone() } else { Vec::new() },
             tiers: config.tiers.as_ref().map(|t| t.name.clone()),
             speed_kmh: config.speed_kmh,
-            threshold_m: round_to(config.minutes.last().expect("validated") * 60.0 * speed_m_s, 3),
+            threshold_m: config
+                .tiers
+                .is_none()
+                .then(|| round_to(config.minutes.last().expect("validated") * 60.0 * speed_m_s, 3)),
             max_snap_m: config.max_snap_m,
             min_component_nodes: config.min_component_nodes,
             snap_mode: config.snap_mode,

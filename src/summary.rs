@@ -27,16 +27,16 @@ pub struct Inputs {
 /// Parameters used.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct Parameters {
-    /// The main threshold in minutes (the largest of `thresholds_minutes`).
-    pub minutes: f64,
-    /// Every threshold in minutes, ascending.
+    /// The main threshold in minutes (the largest of `thresholds_minutes`; null with tiers).
+    pub minutes: Option<f64>,
+    /// Every threshold in minutes, ascending (empty with tiers).
     pub thresholds_minutes: Vec<f64>,
     /// The tier table used instead of minutes, if any (`gb50180`).
     pub tiers: Option<String>,
     /// Walking speed in km/h.
     pub speed_kmh: f64,
-    /// Threshold as a walking distance, metres.
-    pub threshold_m: f64,
+    /// The main threshold as a walking distance, metres (null with tiers).
+    pub threshold_m: Option<f64>,
     /// Points farther than this from the network are unreachable.
     pub max_snap_m: f64,
     /// Components of at least this many nodes are kept besides the largest (0: the largest only).
@@ -204,11 +204,12 @@ impl Summary {
         let mut s = String::new();
         let p = &self.parameters;
         let _ = writeln!(s, "lifecircle {}: {}", self.lifecircle_version, self.inputs.pbf);
-        let _ = writeln!(
-            s,
-            "threshold {} min at {} km/h ({:.0} m), profile {}, {} threads",
-            p.minutes, p.speed_kmh, p.threshold_m, self.inputs.profile, p.threads
-        );
+        let limits = match (&p.tiers, p.minutes, p.threshold_m) {
+            (Some(t), _, _) => format!("thresholds: {t} tiers, per category"),
+            (None, Some(m), Some(d)) => format!("threshold {m} min ({d:.0} m)"),
+            _ => String::new(),
+        };
+        let _ = writeln!(s, "{limits} at {} km/h, profile {}, {} threads", p.speed_kmh, self.inputs.profile, p.threads);
         let g = &self.graph;
         let _ = writeln!(
             s,
@@ -230,6 +231,12 @@ impl Summary {
                 "{} residential buildings + {} residential areas without mapped homes",
                 f.homes_from_buildings, f.homes_from_residential_areas
             ),
+            HomeRule::UserFile => "from --homes".to_string(),
+        };
+        let origin = if f.homes_from_file > 0 && f.home_rule != HomeRule::UserFile {
+            format!("{origin} + {} from --homes", f.homes_from_file)
+        } else {
+            origin
         };
         let _ = writeln!(
             s,

@@ -75,6 +75,8 @@ pub enum HomeRule {
     /// Residential buildings, plus the residential areas that hold none of them
     /// (compounds whose buildings are not mapped), each at its centroid.
     BuildingsAndEmptyResidentialAreas,
+    /// The user's homes file (`--homes`), replacing OSM's homes.
+    UserFile,
 }
 
 /// What feature extraction saw, for the summary.
@@ -86,6 +88,8 @@ pub struct FeatureReport {
     pub homes_from_buildings: usize,
     /// Homes standing in for residential areas (whole-extract fallback, or areas with no home building).
     pub homes_from_residential_areas: usize,
+    /// Homes from the user's file (`--homes`).
+    pub homes_from_file: usize,
     /// Residential landuse areas found.
     pub residential_areas: usize,
     /// Areas or relations dropped because their geometry could not be built
@@ -305,6 +309,7 @@ pub fn extract_features(data: &OsmData, taxonomy: &Taxonomy) -> (Vec<Home>, Vec<
         home_rule,
         homes_from_buildings,
         homes_from_residential_areas,
+        homes_from_file: 0,
         residential_areas: areas.len(),
         areas_without_geometry: no_geometry,
     };
