@@ -630,7 +630,7 @@ fn summarize(a: &Analysis, parts: SummaryParts) -> Summary {
             minutes: config.tiers.is_none().then(|| *config.minutes.last().expect("validated")),
             thresholds_minutes: if config.tiers.is_none() { config.minutes.clone() } else { Vec::new() },
             tiers: config.tiers.as_ref().map(|t| t.name.clone()),
-            speed_kmh: config.speed_kmh,
+            speed_kmh: round_to(config.speed_kmh, 6),
             threshold_m: config
                 .tiers
                 .is_none()

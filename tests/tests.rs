@@ -17,6 +17,7 @@
 //! | `regression` | one test per reported bug |
 //! | `crs` | GCJ-02 / BD-09 conversions against published reference values |
 //! | `points` | user facility and home files (CSV, GeoJSON) and their bad-input errors |
+//! | `userdata` | users' own data end to end: population weighting, elderly and wheelchair profiles, several thresholds and tiers, 2SFCA capacity, add/replace modes, CRS, bad rows |
 
 #[path = "suite/cli.rs"]
 mod cli;
@@ -40,3 +41,5 @@ mod properties;
 mod realdata;
 #[path = "suite/regression.rs"]
 mod regression;
+#[path = "suite/userdata.rs"]
+mod userdata;

@@ -195,3 +195,91 @@ fn bug_multipolygon_hole_touching_another_hole_is_dropped() {
     let ids: Vec<i64> = a.homes.iter().map(|h| h.osm.id).collect();
     assert_eq!(ids, vec![502], "only the building in the residential ring is a home");
 }
+
+/// Bug: with `--tiers`, the summary still reports the default 15-minute
+/// threshold that no category uses. `summary.json` has
+/// `"parameters": {"minutes": 15.0, "thresholds_minutes": [15.0], "threshold_m": 1125.0, "tiers": "gb50180", ...}`
+/// and the table's header says `threshold 15 min at 4.5 km/h (1125 m)`,
+/// while the categories are judged at 300 / 500 / 1000 m (4.0 / 6.667 /
+/// 13.333 min); with `--profile elderly` it says `(702 m)`.
+///
+/// Where: `src/analysis.rs`, `summarize`: `Parameters { minutes, thresholds_minutes, threshold_m }`
+/// are taken from `config.minutes`, which keeps its default `[15.0]` when
+/// `config.tiers` is set (`src/cli/analyze.rs` leaves it); and
+/// `src/summary.rs`, `Summary::to_table`, whose header line prints them.
+///
+/// Repro: `lifecircle analyze --pbf tests/fixtures/beijing-bupt.osm.pbf --tiers gb50180`.
+///
+/// Status: open (found while writing `userdata`).
+#[test]
+fn bug_tiers_summary_reports_an_unused_15_minute_threshold() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let out = dir.path().join("out");
+    let pbf = beijing();
+    let o = run_cli(&["analyze", "--pbf", pbf.to_str().unwrap(), "--out", out.to_str().unwrap(), "--tiers", "gb50180"]);
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
+    let summary = crate::common::read_json(&out.join("summary.json"));
+    let cats = summary["categories"].as_array().expect("categories");
+    let used_minutes: Vec<f64> = cats
+        .iter()
+        .flat_map(|c| c["thresholds"].as_array().unwrap().iter().map(|t| t["minutes"].as_f64().unwrap()))
+        .collect();
+    let used_m: Vec<f64> = cats.iter().map(|c| c["tier"]["distance_m"].as_f64().unwrap()).collect();
+    let p = &summary["parameters"];
+    // Whatever `parameters` still states as a threshold must be one the categories use.
+    let mut claimed: Vec<f64> = p["minutes"].as_f64().into_iter().collect();
+    claimed.extend(p["thresholds_minutes"].as_array().into_iter().flatten().filter_map(|m| m.as_f64()));
+    for m in claimed {
+        assert!(used_minutes.iter().any(|u| (u - m).abs() < 1e-3), "parameters claim {m} min; used: {used_minutes:?}");
+    }
+    if let Some(d) = p["threshold_m"].as_f64() {
+        assert!(used_m.contains(&d), "parameters claim {d} m; the tiers are {used_m:?}");
+    }
+    let header = stdout.lines().nth(1).unwrap_or_default();
+    assert!(!header.contains("15 min") && !header.contains("1125 m"), "table header: {header}");
+}
+
+/// Bug: when `--homes` replaces the OSM homes, the summary still attributes
+/// the homes to the OSM rules. For 5 homes from a file, the table says
+/// `homes: 5 (57 residential buildings + 1 residential areas without mapped homes)`
+/// and `summary.json` `homes` has `"total": 5, "home_rule":
+/// "buildings_and_empty_residential_areas", "homes_from_buildings": 57,
+/// "homes_from_residential_areas": 1`: sources that add up to 58 homes, none
+/// of which is in the outputs.
+///
+/// Where: `src/analysis.rs`, `run`/`summarize`: `homes.features` is the
+/// `FeatureReport` of `extract_features` taken before `merge_homes` replaced
+/// the homes; and `src/summary.rs`, `Summary::to_table` (the `homes:` line).
+///
+/// Repro: `lifecircle analyze --pbf tests/fixtures/beijing-bupt.osm.pbf --homes tests/fixtures/userdata/beijing-homes.csv`.
+///
+/// Status: open (found while writing `userdata`).
+#[test]
+fn bug_replaced_homes_are_attributed_to_osm_buildings() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let out = dir.path().join("out");
+    let pbf = beijing();
+    let homes = crate::common::repo_file("tests/fixtures/userdata/beijing-homes.csv");
+    let o = run_cli(&[
+        "analyze",
+        "--pbf",
+        pbf.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "--homes",
+        homes.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
+    let summary = crate::common::read_json(&out.join("summary.json"));
+    let h = &summary["homes"];
+    let from_file = summary["inputs"]["homes"]["rows"].as_u64().unwrap()
+        - summary["inputs"]["homes"]["rows_skipped"].as_u64().unwrap();
+    let from_osm =
+        h["homes_from_buildings"].as_u64().unwrap_or(0) + h["homes_from_residential_areas"].as_u64().unwrap_or(0);
+    assert_eq!(h["total"].as_u64().unwrap(), 5);
+    assert_eq!(from_osm + from_file, 5, "the homes' stated sources must add up to the homes written: {h}");
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    let line = stdout.lines().find(|l| l.starts_with("homes:")).unwrap_or_default();
+    assert!(!line.contains("residential buildings"), "the table attributes the file's homes to OSM: {line}");
+}
