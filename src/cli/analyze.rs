@@ -137,22 +137,11 @@ impl AnalyzeArgs {
         if let Some(name) = &self.tiers {
             config.tiers = Some(Tiers::builtin(name, &config.taxonomy)?);
         }
-        config.facilities_input = match self.facilities {
-            Some(path) => Some(PointsInput {
-                path,
-                crs: parse_crs("--facilities-crs", &self.facilities_crs)?,
-                mode: self.facilities_mode.into(),
-            }),
-            None => None,
-        };
-        config.homes_input = match self.homes {
-            Some(path) => Some(PointsInput {
-                path,
-                crs: parse_crs("--homes-crs", &self.homes_crs)?,
-                mode: self.homes_mode.into(),
-            }),
-            None => None,
-        };
+        let facilities_crs = parse_crs("--facilities-crs", &self.facilities_crs)?;
+        let homes_crs = parse_crs("--homes-crs", &self.homes_crs)?;
+        config.facilities_input =
+            self.facilities.map(|path| PointsInput { path, crs: facilities_crs, mode: self.facilities_mode.into() });
+        config.homes_input = self.homes.map(|path| PointsInput { path, crs: homes_crs, mode: self.homes_mode.into() });
         config.skip_bad_rows = self.skip_bad_rows;
         if self.isochrones {
             let mut params = IsochroneParams::with_buffer(self.buffer_m);
