@@ -134,6 +134,16 @@ impl AnalyzeConfig {
         if !(self.max_snap_m.is_finite() && self.max_snap_m >= 0.0) {
             return Err(Error::parameter("--max-snap-m", format!("{} is not a distance", self.max_snap_m)));
         }
+        if let Some((t, c)) = self
+            .tiers
+            .as_ref()
+            .and_then(|t| self.taxonomy.categories.iter().find(|c| !t.by_category.contains_key(&c.key)).map(|c| (t, c)))
+        {
+            return Err(Error::parameter(
+                "--tiers",
+                format!("tier table {} has no tier for category {}", t.name, c.key),
+            ));
+        }
         if let Some(iso) = &self.isochrones {
             let p = &iso.params;
             if !(p.buffer_m.is_finite() && p.buffer_m > 0.0 && p.buffer_m <= 1000.0) {
@@ -257,6 +267,9 @@ pub fn with_threads<R: Send>(threads: Option<usize>, f: impl FnOnce() -> R + Sen
     }
 }
 
+/// Every file `analyze` may write; those a run does not write are removed from the folder.
+pub const OUTPUT_FILES: [&str; 4] = ["coverage.geojson", "facilities.geojson", "isochrones.geojson", "summary.json"];
+
 /// Runs the analysis and writes the outputs; returns the summary.
 pub fn analyze(config: &AnalyzeConfig) -> Result<Summary> {
     config.validate()?;
@@ -275,7 +288,8 @@ pub fn analyze(config: &AnalyzeConfig) -> Result<Summary> {
         analysis.summary.timings.write_s = t.elapsed().as_secs_f64();
         analysis.summary.timings.total_s = started.elapsed().as_secs_f64();
         files.push(write_summary(&analysis.summary, &out)?);
-        FinishedFile::commit_all(files)?;
+        let known: Vec<PathBuf> = OUTPUT_FILES.iter().map(|n| out.path().join(n)).collect();
+        FinishedFile::commit_all_replacing(files, &known)?;
         pb.finish_and_clear();
         Ok(analysis.summary)
     })?
@@ -434,18 +448,16 @@ pub fn run(config: &AnalyzeConfig) -> Result<Analysis> {
                     .collect();
                 let done = facility_areas(&graph, &pool, &todo, &limits, &iso.params, &home_index);
                 let intervals: Vec<&Vec<Vec<_>>> = done.iter().map(|(_, iv)| iv).collect();
-                let positions: Vec<[f64; 2]> = todo.iter().map(|t| t.2).collect();
-                if !todo.is_empty() {
-                    out.categories.push(category_areas(
-                        &graph,
-                        CategoryId(c as u8),
-                        &intervals,
-                        &positions,
-                        limits.len(),
-                        &iso.params,
-                        &home_index,
-                    ));
-                }
+                let areas: Vec<&FacilityAreas> = done.iter().map(|(f, _)| f).collect();
+                out.categories.push(category_areas(
+                    &graph,
+                    CategoryId(c as u8),
+                    &intervals,
+                    &areas,
+                    limits.len(),
+                    &iso.params,
+                    &home_index,
+                ));
                 out.facilities.extend(done.into_iter().map(|(f, _)| f));
                 pb.inc(1);
             }

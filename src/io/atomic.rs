@@ -69,7 +69,10 @@ impl AtomicFile {
     /// Opens a temporary file beside `target`.
     pub fn create(target: &Path) -> Result<AtomicFile> {
         let name = target.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-        let temp = target.with_file_name(format!(".{name}.tmp-{}", std::process::id()));
+        // Unique per process and per file opened, so concurrent runs never share a temporary.
+        static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+        let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let temp = target.with_file_name(format!(".{name}.tmp-{}-{n}", std::process::id()));
         let file = File::create(&temp).map_err(|e| Error::io(&temp, e))?;
         Ok(AtomicFile { target: target.to_path_buf(), temp, writer: Some(BufWriter::with_capacity(1 << 20, file)) })
     }
@@ -113,6 +116,18 @@ pub struct FinishedFile {
 }
 
 impl FinishedFile {
+    /// Renames every file into place, after removing `stale` outputs of an
+    /// earlier run in the same folder that this run does not write (so the
+    /// folder never mixes two runs); on failure removes the remaining temporaries.
+    pub fn commit_all_replacing(files: Vec<FinishedFile>, stale: &[PathBuf]) -> Result<()> {
+        for path in stale {
+            if !files.iter().any(|f| &f.target == path) && path.exists() {
+                std::fs::remove_file(path).map_err(|e| Error::io(path, e))?;
+            }
+        }
+        FinishedFile::commit_all(files)
+    }
+
     /// Renames every file into place; on failure removes the remaining temporaries.
     pub fn commit_all(files: Vec<FinishedFile>) -> Result<()> {
         // The remaining temporaries are removed by `Drop` if a rename fails.

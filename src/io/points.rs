@@ -444,10 +444,14 @@ fn check_lonlat(lon: f64, lat: f64) -> Result<[f64; 2], String> {
 }
 
 /// An optional non-negative finite number.
+/// The largest population or capacity accepted (sums of a billion of them stay finite and exact enough).
+pub const MAX_QUANTITY: f64 = 1e12;
+
 fn non_negative(p: &impl Props, f: Field) -> Result<Option<f64>, String> {
     match p.number(f)? {
         Some(v) if !v.is_finite() => Err(format!("{} {v} is not a finite number", f.what())),
         Some(v) if v < 0.0 => Err(format!("{} {v} is negative", f.what())),
+        Some(v) if v > MAX_QUANTITY => Err(format!("{} {v} is larger than {MAX_QUANTITY:e}", f.what())),
         other => Ok(other),
     }
 }

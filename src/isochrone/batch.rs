@@ -118,27 +118,77 @@ pub fn facility_areas(
 }
 
 /// The coverage area of a category: the union of its facilities' reached
-/// intervals (`per_facility[f][k]` for threshold `k`), drawn once per threshold.
+/// intervals (`per_facility[f][k]` for threshold `k`). Facilities whose areas
+/// overlap (by bounding box) are drawn together on one local grid; groups
+/// that do not touch are drawn apart, so the cells stay as fine as a single
+/// facility's however far apart the facilities are (a merged extract may span
+/// continents).
 pub fn category_areas(
     graph: &WalkGraph,
     category: CategoryId,
     per_facility: &[&Vec<Vec<ReachedInterval>>],
-    positions: &[[f64; 2]],
+    areas: &[&FacilityAreas],
     num_thresholds: usize,
     params: &IsochroneParams,
     homes: &HomeIndex,
 ) -> CategoryAreas {
-    let n = positions.len().max(1) as f64;
-    let centre = [positions.iter().map(|p| p[0]).sum::<f64>() / n, positions.iter().map(|p| p[1]).sum::<f64>() / n];
-    let proj = local_projection(centre);
-    let areas = (0..num_thresholds)
+    let results = (0..num_thresholds)
         .into_par_iter()
         .map(|k| {
-            let all: Vec<ReachedInterval> = per_facility.iter().flat_map(|f| f[k].iter().copied()).collect();
-            let area = build_area(graph, &all, &proj, params);
+            let boxes: Vec<Option<[f64; 4]>> = areas
+                .iter()
+                .map(|f| f.areas[k].area.polygon.bounding_rect().map(|r| [r.min().x, r.min().y, r.max().x, r.max().y]))
+                .collect();
+            let groups = overlapping_groups(&boxes);
+            let mut polygons = Vec::new();
+            let mut area_m2 = 0.0;
+            for group in groups {
+                let all: Vec<ReachedInterval> =
+                    group.iter().flat_map(|&f| per_facility[f][k].iter().copied()).collect();
+                let b =
+                    group.iter().filter_map(|&f| boxes[f]).fold([f64::MAX, f64::MAX, f64::MIN, f64::MIN], |a, b| {
+                        [a[0].min(b[0]), a[1].min(b[1]), a[2].max(b[2]), a[3].max(b[3])]
+                    });
+                let proj = local_projection([(b[0] + b[2]) / 2.0, (b[1] + b[3]) / 2.0]);
+                let area = build_area(graph, &all, &proj, params);
+                area_m2 += area.area_m2;
+                polygons.extend(area.polygon.0);
+            }
+            let area = ServiceArea { polygon: geo::MultiPolygon::new(polygons), area_m2 };
             let (homes, population) = homes.count(&area);
             AreaResult { threshold: k, area, homes, population }
         })
         .collect();
-    CategoryAreas { category, areas }
+    CategoryAreas { category, areas: results }
+}
+
+/// Groups of indices whose boxes (`[min x, min y, max x, max y]`) overlap,
+/// directly or through others; `None` boxes are left out. Each group is
+/// ascending, groups by their first index. `O(n²)` box tests.
+fn overlapping_groups(boxes: &[Option<[f64; 4]>]) -> Vec<Vec<usize>> {
+    let n = boxes.len();
+    let mut parent: Vec<usize> = (0..n).collect();
+    fn find(p: &mut [usize], mut i: usize) -> usize {
+        while p[i] != i {
+            p[i] = p[p[i]];
+            i = p[i];
+        }
+        i
+    }
+    for i in 0..n {
+        let Some(a) = boxes[i] else { continue };
+        for (j, b) in boxes.iter().enumerate().skip(i + 1) {
+            let Some(b) = *b else { continue };
+            if a[0] <= b[2] && b[0] <= a[2] && a[1] <= b[3] && b[1] <= a[3] {
+                let (ri, rj) = (find(&mut parent, i), find(&mut parent, j));
+                parent[ri.max(rj)] = ri.min(rj);
+            }
+        }
+    }
+    let mut groups: std::collections::BTreeMap<usize, Vec<usize>> = std::collections::BTreeMap::new();
+    for i in (0..n).filter(|&i| boxes[i].is_some()) {
+        let r = find(&mut parent, i);
+        groups.entry(r).or_default().push(i);
+    }
+    groups.into_values().collect()
 }

@@ -34,11 +34,12 @@ pub fn contour_rings(values: &[f64], width: usize, height: usize, level: f64) ->
     assert_eq!(values.len(), width * height, "field size");
     let inside = |i: usize, j: usize| values[j * width + i] <= level;
     let val = |i: usize, j: usize| values[j * width + i] - level;
-    // The crossing point on an edge, nudged off the corners so rings never share a vertex.
+    // The crossing point on an edge, kept a hundredth of a cell off the corners so
+    // that rings never share a vertex, even after coordinates are rounded.
     let point = |k: EdgeKey| -> [f64; 2] {
         let (i, j) = (k.i as usize, k.j as usize);
         let (a, b) = if k.vertical { (val(i, j), val(i, j + 1)) } else { (val(i, j), val(i + 1, j)) };
-        let t = if a == b { 0.5 } else { (a / (a - b)).clamp(1e-6, 1.0 - 1e-6) };
+        let t = if a == b { 0.5 } else { (a / (a - b)).clamp(0.01, 0.99) };
         if k.vertical { [i as f64, j as f64 + t] } else { [i as f64 + t, j as f64] }
     };
     let mut next: HashMap<EdgeKey, EdgeKey> = HashMap::new();

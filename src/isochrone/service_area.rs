@@ -159,31 +159,40 @@ pub fn build_area(
             poly.interiors_push(h);
         }
     }
-    let mut local = MultiPolygon::new(polys);
+    let local = MultiPolygon::new(polys);
+    // Back to longitude/latitude, rounded as written (1e-7 degree), repeated vertices dropped;
+    // simplification is kept only when the rounded result is still valid.
+    let finish = |mp: &MultiPolygon<f64>| -> MultiPolygon<f64> {
+        let ring = |ls: &LineString<f64>| -> LineString<f64> {
+            let mut pts: Vec<Coord<f64>> = Vec::with_capacity(ls.0.len());
+            for c in &ls.0 {
+                let q = proj.inverse([c.x, c.y]);
+                let q = Coord { x: (q[0] * 1e7).round() / 1e7, y: (q[1] * 1e7).round() / 1e7 };
+                if pts.last() != Some(&q) {
+                    pts.push(q);
+                }
+            }
+            LineString::new(pts)
+        };
+        MultiPolygon::new(
+            mp.0.iter()
+                .map(|p| {
+                    let holes = p.interiors().iter().map(ring).filter(|r| r.0.len() >= 4).collect();
+                    Polygon::new(ring(p.exterior()), holes)
+                })
+                .filter(|p| p.exterior().0.len() >= 4)
+                .collect(),
+        )
+    };
+    let mut polygon = finish(&local);
+    let mut area_m2 = local.unsigned_area();
     if params.simplify_m > 0.0 {
         let simplified = local.simplify(params.simplify_m);
-        if simplified.is_valid() && simplified.0.len() == local.0.len() {
-            local = simplified;
+        let rounded = finish(&simplified);
+        if rounded.0.len() == polygon.0.len() && rounded.is_valid() {
+            polygon = rounded;
+            area_m2 = simplified.unsigned_area();
         }
     }
-    let area_m2 = local.unsigned_area();
-    let polygon = MultiPolygon::new(
-        local
-            .0
-            .into_iter()
-            .map(|p| {
-                let (ext, ints) = p.into_inner();
-                let back = |ls: LineString<f64>| -> LineString<f64> {
-                    ls.0.into_iter()
-                        .map(|c| {
-                            let q = proj.inverse([c.x, c.y]);
-                            Coord { x: q[0], y: q[1] }
-                        })
-                        .collect()
-                };
-                Polygon::new(back(ext), ints.into_iter().map(back).collect())
-            })
-            .collect(),
-    );
     ServiceArea { polygon, area_m2 }
 }

@@ -180,6 +180,10 @@ pub(crate) fn toml_error(text: &str, e: &toml::de::Error) -> String {
     }
 }
 
+/// Keys a category may not take: they would collide with the output properties
+/// `categories_ok`, `complete`, ... (each category writes `<key>_min`, `<key>_ok`, ...).
+pub const RESERVED_KEYS: [&str; 7] = ["categories", "complete", "population", "snap", "reachable", "id", "source"];
+
 /// Most categories a taxonomy may define.
 pub const MAX_CATEGORIES: usize = 32;
 
@@ -215,6 +219,9 @@ impl Taxonomy {
                     path,
                     format!("category key {:?} must be lower-case ASCII letters, digits or _", c.key),
                 ));
+            }
+            if RESERVED_KEYS.contains(&c.key.as_str()) {
+                return Err(Error::table(path, format!("category key {:?} is reserved for an output property", c.key)));
             }
             if categories.iter().any(|k: &Category| k.key == c.key) {
                 return Err(Error::table(path, format!("category {:?} is defined twice", c.key)));
