@@ -22,7 +22,7 @@ use crate::ids::TimeMs;
 use crate::inputs::{InputReport, MergeMode, PointsInput, merge_facilities, merge_homes};
 use crate::io::OutputDir;
 use crate::io::atomic::{FinishedFile, write_all};
-use crate::io::geojson_out::{PointCollectionWriter, num, round_to};
+use crate::io::geojson_out::{PointCollectionWriter, PropertiesBuf, json_key, num, round_to};
 use crate::isochrone::IsochroneParams;
 use crate::isochrone::batch::{AreaResult, CategoryAreas, FacilityAreas, HomeIndex, category_areas, facility_areas};
 use crate::osm::{Facility, Home, HomeRule, extract_features, read_pbf};
@@ -680,41 +680,76 @@ fn summarize(a: &Analysis, parts: SummaryParts) -> Summary {
     }
 }
 
+/// A finite number, or `None` (written as null).
+fn finite(v: f64) -> Option<f64> {
+    v.is_finite().then_some(v)
+}
+
 /// Writes `coverage.geojson` and `facilities.geojson` as temporary files.
 fn write_features(a: &Analysis, out: &OutputDir) -> Result<Vec<FinishedFile>> {
     let cats = &a.config.taxonomy.categories;
     let thresholds: Vec<Vec<(String, TimeMs)>> = (0..cats.len()).map(|c| a.config.thresholds(c)).collect();
     let several = thresholds.iter().any(|t| t.len() > 1);
+    // Property names are serialized once; each home's object is built in one reused buffer.
+    struct CatKeys {
+        min: Vec<u8>,
+        count: Vec<u8>,
+        ok: Vec<u8>,
+        per_threshold: Vec<(Vec<u8>, Vec<u8>)>,
+        access: Vec<u8>,
+    }
+    let keys: Vec<CatKeys> = cats
+        .iter()
+        .zip(&thresholds)
+        .map(|(cat, ts)| CatKeys {
+            min: json_key(&format!("{}_min", cat.key)),
+            count: json_key(&format!("{}_count", cat.key)),
+            ok: json_key(&format!("{}_ok", cat.key)),
+            per_threshold: ts
+                .iter()
+                .map(|(label, _)| {
+                    (json_key(&format!("{}_count_{label}", cat.key)), json_key(&format!("{}_ok_{label}", cat.key)))
+                })
+                .collect(),
+            access: json_key(&format!("{}_access", cat.key)),
+        })
+        .collect();
+    let mains: Vec<TimeMs> = thresholds.iter().map(|t| t.last().expect("a threshold").1).collect();
+    let (k_id, k_pop, k_snap, k_reach) =
+        (json_key("id"), json_key("population"), json_key("snap_m"), json_key("reachable"));
+    let (k_cats, k_complete) = (json_key("categories_ok"), json_key("complete"));
+    let mut props = PropertiesBuf::default();
     let mut cov = PointCollectionWriter::new(out.create("coverage.geojson")?)?;
     for (h, home) in a.homes.iter().enumerate() {
-        let mut p = JsonObject::new();
-        p.insert("id".into(), json!(home.id()));
-        p.insert("population".into(), num(home.population));
-        p.insert("snap_m".into(), a.home_snaps[h].map_or(Value::Null, |s| num(round_to(s.access_m, 1))));
-        p.insert("reachable".into(), json!(a.home_anchors[h].is_some()));
+        props.start();
+        match &home.user_id {
+            Some(id) => props.entry(&k_id, id.as_str()),
+            None => props.entry(&k_id, &home.osm.to_string()),
+        }
+        props.entry(&k_pop, &finite(home.population));
+        props.entry(&k_snap, &a.home_snaps[h].map(|s| round_to(s.access_m, 1)));
+        props.entry(&k_reach, &a.home_anchors[h].is_some());
         let mut ok_count = 0;
-        for (c, cat) in cats.iter().enumerate() {
+        for (c, key) in keys.iter().enumerate() {
             let t = a.nearest[c][h];
-            let main = thresholds[c].last().expect("a threshold").1;
-            let ok = t <= main;
+            let ok = t <= mains[c];
             ok_count += ok as u32;
-            let min = if t == TimeMs::INF { Value::Null } else { num(minutes_ceil_2dp(t)) };
-            p.insert(format!("{}_min", cat.key), min);
-            p.insert(format!("{}_count", cat.key), json!(a.counts[c][h]));
-            p.insert(format!("{}_ok", cat.key), json!(ok));
+            props.entry(&key.min, &(t != TimeMs::INF).then(|| minutes_ceil_2dp(t)));
+            props.entry(&key.count, &a.counts[c][h]);
+            props.entry(&key.ok, &ok);
             if several {
-                for (k, (label, limit)) in thresholds[c].iter().enumerate() {
-                    p.insert(format!("{}_count_{label}", cat.key), json!(a.counts_by_threshold[c][k][h]));
-                    p.insert(format!("{}_ok_{label}", cat.key), json!(t <= *limit));
+                for (k, (count_key, ok_key)) in key.per_threshold.iter().enumerate() {
+                    props.entry(count_key, &a.counts_by_threshold[c][k][h]);
+                    props.entry(ok_key, &(t <= thresholds[c][k].1));
                 }
             }
             if let Some(fca) = &a.capacity[c] {
-                p.insert(format!("{}_access", cat.key), num(round_to(fca.home_access[h], 9)));
+                props.entry(&key.access, &finite(round_to(fca.home_access[h], 9)));
             }
         }
-        p.insert("categories_ok".into(), json!(ok_count));
-        p.insert("complete".into(), json!(ok_count as usize == cats.len()));
-        cov.point(home.lonlat, p)?;
+        props.entry(&k_cats, &ok_count);
+        props.entry(&k_complete, &(ok_count as usize == cats.len()));
+        cov.point_raw(home.lonlat, props.finish())?;
     }
     let cov = cov.finish()?;
     // Position of each facility in its category's list, for the 2SFCA results.
