@@ -607,6 +607,21 @@ fn summarize(a: &Analysis, parts: SummaryParts) -> Summary {
     if n_homes == 0 {
         notes.push("no homes found: check the taxonomy's home rules for this extract, or give --homes".into());
     }
+    if let Some(iso) = &a.isochrones {
+        let asked = config.isochrones.as_ref().map_or(0.0, |o| o.params.cell_m);
+        let coarse = iso
+            .facilities
+            .iter()
+            .flat_map(|f| &f.areas)
+            .chain(iso.categories.iter().flat_map(|c| &c.areas))
+            .map(|r| r.area.cell_m)
+            .fold(0.0, f64::max);
+        if coarse > asked * 1.01 {
+            notes.push(format!(
+                "service areas: some were drawn on {coarse:.0} m cells instead of {asked:.0} m (too large for the cell cap): outlines are coarser there"
+            ));
+        }
+    }
     for r in parts.facilities_report.iter().chain(&parts.homes_report) {
         if r.rows_skipped > 0 {
             notes.push(format!("{}: {} bad rows skipped", r.path, r.rows_skipped));

@@ -142,6 +142,7 @@ pub fn category_areas(
             let groups = overlapping_groups(&boxes);
             let mut polygons = Vec::new();
             let mut area_m2 = 0.0;
+            let mut cell_m = params.cell_m;
             for group in groups {
                 let all: Vec<ReachedInterval> =
                     group.iter().flat_map(|&f| per_facility[f][k].iter().copied()).collect();
@@ -150,17 +151,23 @@ pub fn category_areas(
                         [a[0].min(b[0]), a[1].min(b[1]), a[2].max(b[2]), a[3].max(b[3])]
                     });
                 let proj = local_projection([(b[0] + b[2]) / 2.0, (b[1] + b[3]) / 2.0]);
-                let area = build_area(graph, &all, &proj, params);
+                // A union may span a whole region: allow a larger grid before coarsening.
+                let union_params = IsochroneParams { max_cells: params.max_cells.max(UNION_MAX_CELLS), ..*params };
+                let area = build_area(graph, &all, &proj, &union_params);
                 area_m2 += area.area_m2;
+                cell_m = cell_m.max(area.cell_m);
                 polygons.extend(area.polygon.0);
             }
-            let area = ServiceArea { polygon: geo::MultiPolygon::new(polygons), area_m2 };
+            let area = ServiceArea { polygon: geo::MultiPolygon::new(polygons), area_m2, cell_m };
             let (homes, population) = homes.count(&area);
             AreaResult { threshold: k, area, homes, population }
         })
         .collect();
     CategoryAreas { category, areas: results }
 }
+
+/// The grid cap for a category union (16 M cells: about 200 MB while drawn).
+pub const UNION_MAX_CELLS: usize = 16_000_000;
 
 /// Groups of indices whose boxes (`[min x, min y, max x, max y]`) overlap,
 /// directly or through others; `None` boxes are left out. Each group is

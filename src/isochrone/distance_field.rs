@@ -26,10 +26,13 @@ pub struct Grid {
 }
 
 impl Grid {
-    /// A grid covering `[min, max]` (local metres) plus `margin_m` on every side.
+    /// A grid covering `[min, max]` (local metres) plus `margin_m` on every
+    /// side, its cell centres on multiples of `cell_m` from the local origin:
+    /// grids of the same cell size line up, so a smaller drawing marks a subset
+    /// of the cells a larger one marks (nested reaches give nested areas).
     pub fn covering(min: [f64; 2], max: [f64; 2], margin_m: f64, cell_m: f64) -> Grid {
-        let x0 = min[0] - margin_m;
-        let y0 = min[1] - margin_m;
+        let x0 = ((min[0] - margin_m) / cell_m).floor() * cell_m;
+        let y0 = ((min[1] - margin_m) / cell_m).floor() * cell_m;
         let width = (((max[0] + margin_m - x0) / cell_m).ceil() as usize + 1).max(3);
         let height = (((max[1] + margin_m - y0) / cell_m).ceil() as usize + 1).max(3);
         Grid { width, height, cell_m, x0, y0, marked: vec![false; width * height] }

@@ -42,6 +42,9 @@ pub struct ServiceArea {
     pub polygon: MultiPolygon<f64>,
     /// Its area, square metres.
     pub area_m2: f64,
+    /// The grid cell size used, metres (coarser than asked when the area is
+    /// too large for `max_cells`).
+    pub cell_m: f64,
 }
 
 /// An equirectangular projection around an origin: exact enough (under
@@ -118,7 +121,7 @@ pub fn build_area(
         max = [max[0].max(p[0]), max[1].max(p[1])];
     }
     if lines.is_empty() || !min[0].is_finite() {
-        return ServiceArea { polygon: MultiPolygon::new(vec![]), area_m2: 0.0 };
+        return ServiceArea { polygon: MultiPolygon::new(vec![]), area_m2: 0.0, cell_m: params.cell_m };
     }
     let margin = params.buffer_m * 1.1 + 2.0 * params.cell_m;
     let span = ((max[0] - min[0]) + 2.0 * margin) * ((max[1] - min[1]) + 2.0 * margin);
@@ -133,7 +136,12 @@ pub fn build_area(
         }
     }
     let dist = grid.distance_m();
-    let rings = contour_rings(&dist, grid.width, grid.height, params.buffer_m);
+    // A marked cell stands for lines up to half a diagonal from its centre, and
+    // the contour interpolates between cell centres: the level never goes below
+    // a cell and a half, so the reached network stays inside its area even on
+    // coarse cells (which only a very large area gets).
+    let level = params.buffer_m.max(cell_m * 1.5);
+    let rings = contour_rings(&dist, grid.width, grid.height, level);
     let to_local = |r: Vec<[f64; 2]>| -> LineString<f64> {
         r.into_iter().map(|[gx, gy]| Coord { x: grid.x0 + gx * cell_m, y: grid.y0 + gy * cell_m }).collect()
     };
@@ -194,5 +202,5 @@ pub fn build_area(
             area_m2 = simplified.unsigned_area();
         }
     }
-    ServiceArea { polygon, area_m2 }
+    ServiceArea { polygon, area_m2, cell_m }
 }
