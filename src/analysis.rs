@@ -149,8 +149,12 @@ impl AnalyzeConfig {
             if !(p.buffer_m.is_finite() && p.buffer_m > 0.0 && p.buffer_m <= 1000.0) {
                 return Err(Error::parameter("--buffer-m", format!("{} is not in (0, 1000]", p.buffer_m)));
             }
-            if !(p.simplify_m.is_finite() && (0.0..=100.0).contains(&p.simplify_m)) {
-                return Err(Error::parameter("--simplify-m", format!("{} is not in [0, 100]", p.simplify_m)));
+            // More than a quarter of the buffer would cut reached streets out of their area.
+            if !(p.simplify_m.is_finite() && (0.0..=p.buffer_m / 4.0).contains(&p.simplify_m)) {
+                return Err(Error::parameter(
+                    "--simplify-m",
+                    format!("{} is not in [0, {}] (a quarter of --buffer-m)", p.simplify_m, p.buffer_m / 4.0),
+                ));
             }
             if let Some(c) = iso.category.as_deref().filter(|c| self.taxonomy.category_id(c).is_none()) {
                 let keys: Vec<&str> = self.taxonomy.categories.iter().map(|k| k.key.as_str()).collect();

@@ -17,6 +17,7 @@
 //! | `regression` | one test per reported bug |
 //! | `crs` | GCJ-02 / BD-09 conversions against published reference values |
 //! | `points` | user facility and home files (CSV, GeoJSON) and their bad-input errors |
+//! | `isochrones` | service areas: reached intervals against their definition and by hand, polygons against the buffer of the reached network on random nets, street grids and the Beijing fixture (inside, outside, nesting, validity, winding, holes, pieces), `isochrones.geojson` recounted, determinism, golden summary `tests/golden/beijing-bupt.isochrones.json` (`LIFECIRCLE_BLESS=1` rewrites), CLI |
 //! | `userdata` | users' own data end to end: population weighting, elderly and wheelchair profiles, several thresholds and tiers, 2SFCA capacity, add/replace modes, CRS, bad rows |
 
 #[path = "suite/cli.rs"]
@@ -33,6 +34,8 @@ mod golden;
 mod handbuilt;
 #[path = "suite/ingest.rs"]
 mod ingest;
+#[path = "suite/isochrones.rs"]
+mod isochrones;
 #[path = "suite/points.rs"]
 mod points;
 #[path = "suite/properties.rs"]

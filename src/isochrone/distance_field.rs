@@ -38,28 +38,59 @@ impl Grid {
         Grid { width, height, cell_m, x0, y0, marked: vec![false; width * height] }
     }
 
-    /// Marks every cell the segment `a`–`b` (local metres) passes through.
+    /// Marks every cell the segment `a`–`b` (local metres) passes through
+    /// (an exact grid traversal, Amanatides–Woo: a part of a segment marks a
+    /// subset of the cells the whole segment marks). `O(cells crossed)`.
     pub fn draw_segment(&mut self, a: [f64; 2], b: [f64; 2]) {
-        let len = ((b[0] - a[0]).powi(2) + (b[1] - a[1]).powi(2)).sqrt();
-        let steps = ((len / (self.cell_m * 0.5)).ceil() as usize).max(1);
-        for k in 0..=steps {
-            let t = k as f64 / steps as f64;
-            self.mark([a[0] + (b[0] - a[0]) * t, a[1] + (b[1] - a[1]) * t]);
+        // Cell (i, j) spans [i - 0.5, i + 0.5) in grid units around its centre.
+        let ga = [(a[0] - self.x0) / self.cell_m + 0.5, (a[1] - self.y0) / self.cell_m + 0.5];
+        let gb = [(b[0] - self.x0) / self.cell_m + 0.5, (b[1] - self.y0) / self.cell_m + 0.5];
+        let (mut i, mut j) = (ga[0].floor() as i64, ga[1].floor() as i64);
+        let (ei, ej) = (gb[0].floor() as i64, gb[1].floor() as i64);
+        let d = [gb[0] - ga[0], gb[1] - ga[1]];
+        let step = [if d[0] > 0.0 { 1 } else { -1 }, if d[1] > 0.0 { 1 } else { -1 }];
+        let t_delta = [
+            if d[0] != 0.0 { (1.0 / d[0]).abs() } else { f64::INFINITY },
+            if d[1] != 0.0 { (1.0 / d[1]).abs() } else { f64::INFINITY },
+        ];
+        let next = |g: f64, c: i64, dd: f64| -> f64 {
+            if dd > 0.0 {
+                ((c + 1) as f64 - g) / dd
+            } else if dd < 0.0 {
+                (c as f64 - g) / dd
+            } else {
+                f64::INFINITY
+            }
+        };
+        let mut t_max = [next(ga[0], i, d[0]), next(ga[1], j, d[1])];
+        let limit = (ei - i).abs() + (ej - j).abs() + 2;
+        self.mark_cell(i, j);
+        for _ in 0..limit {
+            if i == ei && j == ej {
+                break;
+            }
+            if t_max[0] < t_max[1] {
+                i += step[0];
+                t_max[0] += t_delta[0];
+            } else {
+                j += step[1];
+                t_max[1] += t_delta[1];
+            }
+            self.mark_cell(i, j);
+        }
+    }
+
+    fn mark_cell(&mut self, i: i64, j: i64) {
+        if i >= 0 && j >= 0 && (i as usize) < self.width && (j as usize) < self.height {
+            self.marked[j as usize * self.width + i as usize] = true;
         }
     }
 
     /// Marks the cell holding point `p`.
     pub fn mark(&mut self, p: [f64; 2]) {
-        let i = ((p[0] - self.x0) / self.cell_m).round();
-        let j = ((p[1] - self.y0) / self.cell_m).round();
-        if i >= 0.0 && j >= 0.0 && (i as usize) < self.width && (j as usize) < self.height {
-            self.marked[j as usize * self.width + i as usize] = true;
-        }
-    }
-
-    /// Is anything marked?
-    pub fn any_marked(&self) -> bool {
-        self.marked.iter().any(|&m| m)
+        let i = ((p[0] - self.x0) / self.cell_m + 0.5).floor() as i64;
+        let j = ((p[1] - self.y0) / self.cell_m + 0.5).floor() as i64;
+        self.mark_cell(i, j);
     }
 
     /// Distance in metres from every cell centre to the nearest marked cell

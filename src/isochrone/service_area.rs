@@ -7,7 +7,7 @@
 //! projected back to longitude/latitude. `O(W·H)` for a `W × H` grid of
 //! `cell_m` cells over the reach plus the buffer.
 
-use geo::{Area, Contains, Coord, LineString, MultiPolygon, Point, Polygon, Simplify, Validation};
+use geo::{Area, Contains, Coord, LineString, MultiPolygon, Point, Polygon, Simplify, Validation, Winding};
 
 use super::distance_field::Grid;
 use super::marching_squares::{contour_rings, signed_area2};
@@ -197,7 +197,8 @@ pub fn build_area(
     if params.simplify_m > 0.0 {
         let simplified = local.simplify(params.simplify_m);
         let rounded = finish(&simplified);
-        if rounded.0.len() == polygon.0.len() && rounded.is_valid() {
+        let wound = rounded.0.iter().all(|p| p.exterior().is_ccw() && p.interiors().iter().all(|h| h.is_cw()));
+        if rounded.0.len() == polygon.0.len() && wound && rounded.is_valid() {
             polygon = rounded;
             area_m2 = simplified.unsigned_area();
         }
