@@ -9,7 +9,7 @@
 
 use serde_json::Value;
 
-use crate::common::{beijing, config, json_diff, read_json, remove_paths, repo_file};
+use crate::common::{beijing, config, read_json, remove_paths};
 
 const GOLDEN: &str = "tests/golden/beijing-bupt.summary.json";
 
@@ -25,20 +25,5 @@ fn normalized_summary() -> Value {
 #[test]
 fn beijing_summary_matches_golden() {
     let got = normalized_summary();
-    let path = repo_file(GOLDEN);
-    if std::env::var_os("LIFECIRCLE_BLESS").is_some_and(|v| v == "1") {
-        let mut text = serde_json::to_string_pretty(&got).expect("serialize");
-        text.push('\n');
-        std::fs::write(&path, text).expect("write the golden file");
-        eprintln!("blessed {}", path.display());
-        return;
-    }
-    let want = read_json(&path);
-    let mut diffs = Vec::new();
-    json_diff("summary", &got, &want, &mut diffs);
-    assert!(
-        diffs.is_empty(),
-        "summary.json differs from {GOLDEN} (run with LIFECIRCLE_BLESS=1 to accept):\n  got vs golden\n  {}",
-        diffs.join("\n  ")
-    );
+    crate::common::assert_golden("summary", &got, GOLDEN);
 }

@@ -47,7 +47,7 @@ use crate::cli::{Run, assert_input_error};
 use crate::common::graphs::{MILLIDEGREE_M, anchor, edge, haversine, polyline_m, random_anchor, random_net, straight};
 use crate::common::reference::{Expanded, node_times};
 use crate::common::rng::SplitMix64;
-use crate::common::{beijing, config, dir_entries, json_diff, read_json, repo_file, run_cli};
+use crate::common::{beijing, config, dir_entries, read_json, run_cli};
 
 // ---------------------------------------------------------------------------------------------
 // Independent geometry
@@ -1244,22 +1244,7 @@ fn beijing_isochrones_match_golden() {
         assert!(got >= must, "{cat} {label}: {got} homes inside < {must} reached within the buffer");
     }
     let got = Value::Array(feats.iter().map(golden_row).collect());
-    let path = repo_file(GOLDEN);
-    if std::env::var_os("LIFECIRCLE_BLESS").is_some_and(|v| v == "1") {
-        let mut text = serde_json::to_string_pretty(&got).expect("serialize");
-        text.push('\n');
-        std::fs::write(&path, text).expect("write the golden file");
-        eprintln!("blessed {}", path.display());
-        return;
-    }
-    let want = read_json(&path);
-    let mut diffs = Vec::new();
-    json_diff("isochrones", &got, &want, &mut diffs);
-    assert!(
-        diffs.is_empty(),
-        "isochrones.geojson differs from {GOLDEN} (run with LIFECIRCLE_BLESS=1 to accept):\n  got vs golden\n  {}",
-        diffs.join("\n  ")
-    );
+    crate::common::assert_golden("isochrones", &got, GOLDEN);
 }
 
 /// Bounding box `(min, max)` of the fixture's nodes, read with osmpbfreader.

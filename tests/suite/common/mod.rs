@@ -71,6 +71,27 @@ pub fn dir_entries(dir: &Path) -> Vec<String> {
     v
 }
 
+/// Compares `got` with the golden file `golden` (a path from the crate root);
+/// `LIFECIRCLE_BLESS=1` rewrites the file instead.
+pub fn assert_golden(what: &str, got: &Value, golden: &str) {
+    let path = repo_file(golden);
+    if std::env::var_os("LIFECIRCLE_BLESS").is_some_and(|v| v == "1") {
+        let mut text = serde_json::to_string_pretty(got).expect("serialize");
+        text.push('\n');
+        std::fs::write(&path, text).expect("write the golden file");
+        eprintln!("blessed {}", path.display());
+        return;
+    }
+    let want = read_json(&path);
+    let mut diffs = Vec::new();
+    json_diff(what, got, &want, &mut diffs);
+    assert!(
+        diffs.is_empty(),
+        "{what} differs from {golden} (run with LIFECIRCLE_BLESS=1 to accept):\n  got vs golden\n  {}",
+        diffs.join("\n  ")
+    );
+}
+
 /// Differences between two JSON values, numbers compared with a relative tolerance of 1e-9.
 pub fn json_diff(path: &str, a: &Value, b: &Value, out: &mut Vec<String>) {
     match (a, b) {
