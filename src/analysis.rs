@@ -2,6 +2,11 @@
 //!
 //! [`run`] computes an [`Analysis`] in memory; [`analyze`] runs it and writes
 //! `coverage.geojson`, `facilities.geojson` and `summary.json` atomically.
+//!
+//! Complexity: linear in the PBF for parsing, `O(E α(N))` to build the graph,
+//! `O(P log E)` to snap `P` points, one full search per category plus one
+//! bounded search per facility (see [`crate::coverage`]), and `O(H · C)` to
+//! summarize and write `H` homes and `C` categories.
 
 use std::path::{Path, PathBuf};
 use std::time::Instant;

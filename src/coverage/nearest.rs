@@ -32,9 +32,7 @@ pub fn nearest_times(
 ) -> Vec<TimeMs> {
     let mut seeds = Vec::with_capacity(2 * facilities.len());
     for f in facilities.iter().flatten() {
-        let (u, v) = graph.edge_endpoints(f.edge);
-        seeds.push((u, f.access.saturating_add(f.to_u)));
-        seeds.push((v, f.access.saturating_add(f.to_v)));
+        seeds.extend(f.seeds(graph));
     }
     if seeds.is_empty() {
         return vec![TimeMs::INF; homes.len()];
@@ -58,8 +56,7 @@ pub fn nearest_times(
         .collect()
 }
 
-/// The time to every node from a single anchor (for tests and tools): seeds at both ends of its edge.
+/// Search seeds for a single anchor: see [`Anchor::seeds`].
 pub fn anchor_seeds(graph: &WalkGraph, a: &Anchor) -> [(NodeId, TimeMs); 2] {
-    let (u, v) = graph.edge_endpoints(a.edge);
-    [(u, a.access.saturating_add(a.to_u)), (v, a.access.saturating_add(a.to_v))]
+    a.seeds(graph)
 }

@@ -72,7 +72,7 @@ pub fn build_graph(data: &OsmData, speed_m_s: f64, min_component_nodes: usize, p
     // How many times each node is used by walkable ways: junctions are used twice or more.
     let mut uses = vec![0u8; data.node_ids.len()];
     let mut blocked_refs = 0usize;
-    let mut way_resolved: Vec<(usize, Vec<Option<u32>>, EdgeAttrs)> = Vec::with_capacity(walkable.len());
+    let mut way_resolved: Vec<(Vec<Option<u32>>, EdgeAttrs)> = Vec::with_capacity(walkable.len());
     for w in &walkable {
         let nodes = data.way_nodes(w.way as usize);
         let mut prev: Option<i64> = None;
@@ -91,7 +91,7 @@ pub fn build_graph(data: &OsmData, speed_m_s: f64, min_component_nodes: usize, p
             }
             r.push(idx);
         }
-        way_resolved.push((w.way as usize, r, (w.highway, w.speed_factor)));
+        way_resolved.push((r, (w.highway, w.speed_factor)));
     }
 
     let mut graph: UnGraph<u32, EdgeWeight> = UnGraph::default();
@@ -107,7 +107,7 @@ pub fn build_graph(data: &OsmData, speed_m_s: f64, min_component_nodes: usize, p
         NodeIndex::new(node_of[i as usize] as usize)
     };
     let mut missing_segments = 0usize;
-    for (_, refs, highway) in &way_resolved {
+    for (refs, highway) in &way_resolved {
         let mut start: Option<u32> = None;
         let mut geometry: Vec<[f64; 2]> = Vec::new();
         for (k, r) in refs.iter().enumerate() {

@@ -2,7 +2,12 @@
 //! facility (at the largest threshold) serves every threshold; facilities run
 //! in parallel on rayon with one search workspace per thread. Category
 //! coverage areas are the area of the union of their facilities' reached
-//! networks, drawn once on a category-wide grid.
+//! networks, drawn per group of overlapping facilities.
+//!
+//! Complexity: per facility one bounded search plus, per threshold, one grid
+//! of `W × H` cells (`O(W·H)`) and a point-in-polygon test per home in the
+//! area's bounding box; per category and threshold, `O(F²)` box tests for the
+//! groups plus one grid per group.
 
 use geo::{BoundingRect, Contains, Point};
 use rayon::prelude::*;
@@ -96,10 +101,7 @@ pub fn facility_areas(
         .par_iter()
         .map(|&(facility, anchor, lonlat)| {
             let intervals: Vec<Vec<ReachedInterval>> = pool.with(|ws| {
-                let (u, v) = graph.edge_endpoints(anchor.edge);
-                let seeds =
-                    [(u, anchor.access.saturating_add(anchor.to_u)), (v, anchor.access.saturating_add(anchor.to_v))];
-                dijkstra(graph, ws, &seeds, max);
+                dijkstra(graph, ws, &anchor.seeds(graph), max);
                 thresholds.iter().map(|&t| intervals_within(graph, ws, &anchor, t)).collect()
             });
             let proj = local_projection(lonlat);

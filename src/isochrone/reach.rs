@@ -57,10 +57,7 @@ pub fn reached_intervals(
     if facility.access > budget {
         return Vec::new();
     }
-    let (fu, fv) = graph.edge_endpoints(facility.edge);
-    let seeds =
-        [(fu, facility.access.saturating_add(facility.to_u)), (fv, facility.access.saturating_add(facility.to_v))];
-    dijkstra(graph, ws, &seeds, budget);
+    dijkstra(graph, ws, &facility.seeds(graph), budget);
     intervals_within(graph, ws, facility, budget)
 }
 

@@ -3,7 +3,7 @@
 //! `O(1)` per point.
 
 use crate::graph::WalkGraph;
-use crate::ids::{EdgeId, TimeMs};
+use crate::ids::{EdgeId, NodeId, TimeMs};
 use crate::snap::Snap;
 
 /// A point joined to the network, in time units.
@@ -33,6 +33,14 @@ impl Anchor {
             to_v: TimeMs(total.0 - to_u.0.min(total.0)),
             access: TimeMs::from_secs_f64(snap.access_m / graph.speed_m_s()),
         }
+    }
+
+    /// Search seeds for starting at this point: both ends of its edge, at the
+    /// access walk plus the walk along the edge to that end.
+    #[inline]
+    pub fn seeds(&self, graph: &WalkGraph) -> [(NodeId, TimeMs); 2] {
+        let (u, v) = graph.edge_endpoints(self.edge);
+        [(u, self.access.saturating_add(self.to_u)), (v, self.access.saturating_add(self.to_v))]
     }
 
     /// Time between two anchors on the same edge, walking along it (accesses included).
