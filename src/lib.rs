@@ -36,6 +36,7 @@
 
 pub mod analysis;
 pub mod coverage;
+pub mod district;
 pub mod error;
 pub mod geometry;
 pub mod graph;

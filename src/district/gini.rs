@@ -1,0 +1,1 @@
+//! Gini coefficient (being written).
