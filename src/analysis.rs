@@ -17,9 +17,15 @@ use serde_json::{Value, json};
 
 use crate::coverage::ByEdge;
 use crate::coverage::count_within::{counts_per_threshold, reach_within};
+use crate::coverage::k_nearest::k_nearest_mean_minutes;
 use crate::coverage::nearest::nearest_times;
 use crate::coverage::stats::{median_time, minutes_ceil_2dp, share};
 use crate::coverage::two_step_fca::{TwoStepFca, two_step_fca};
+use crate::district::DistrictRow;
+use crate::district::assign::DistrictIndex;
+use crate::district::sources::{DistrictSet, districts_from_admin, districts_from_geojson};
+use crate::district::table::district_rows;
+use crate::district::targets::{RuleResult, evaluate};
 use crate::error::{Error, Result};
 use crate::graph::{BuiltGraph, WalkGraph, build_graph};
 use crate::ids::CategoryId;
@@ -35,8 +41,8 @@ use crate::progress::Progress;
 use crate::routing::{Anchor, DijkstraWorkspace, WorkspacePool};
 use crate::snap::{Snap, SnapIndex, VertexSnapIndex};
 use crate::summary::{
-    CapacitySummary, CategorySummary, CompleteSummary, HomesSummary, Inputs, OverCapacity, Parameters, Summary,
-    ThresholdSummary, Timings,
+    CapacitySummary, CategorySummary, CompleteSummary, DistrictsSummary, HomesSummary, Inputs, OverCapacity,
+    Parameters, Summary, TargetMiss, TargetMisses, ThresholdSummary, Timings,
 };
 use crate::taxonomy::{Profile, Taxonomy, Tiers};
 
@@ -75,10 +81,37 @@ pub struct AnalyzeConfig {
     pub skip_bad_rows: bool,
     /// Service areas to draw (`--isochrones`), if any.
     pub isochrones: Option<IsochroneOptions>,
+    /// District statistics (`--districts` / `--admin-level`), if any.
+    pub districts: Option<DistrictOptions>,
     /// Worker threads (`None`: one per core).
     pub threads: Option<usize>,
     /// Show progress on stderr.
     pub progress: bool,
+}
+
+/// Where districts come from and what to check in them.
+#[derive(Debug, Clone)]
+pub struct DistrictOptions {
+    /// The districts.
+    pub source: DistrictSource,
+    /// Mean time to the `k` nearest facilities per category (1: the nearest).
+    pub k_nearest: usize,
+    /// Policy targets to check per district.
+    pub targets: Option<crate::district::targets::Targets>,
+}
+
+/// Where districts come from.
+#[derive(Debug, Clone)]
+pub enum DistrictSource {
+    /// A GeoJSON file of polygons and the property naming each.
+    GeoJson {
+        /// The file.
+        path: PathBuf,
+        /// The property that names a district.
+        key: String,
+    },
+    /// The extract's administrative boundaries at this `admin_level`.
+    AdminLevel(u8),
 }
 
 /// What service areas to draw.
@@ -112,6 +145,7 @@ impl AnalyzeConfig {
             homes_input: None,
             skip_bad_rows: false,
             isochrones: None,
+            districts: None,
             threads: None,
             progress: false,
         }
@@ -168,6 +202,9 @@ impl AnalyzeConfig {
                     format!("unknown category {c:?} (known: {})", keys.join(", ")),
                 ));
             }
+        }
+        if let Some(d) = self.districts.as_ref().filter(|d| !(1..=100).contains(&d.k_nearest)) {
+            return Err(Error::parameter("--k-nearest", format!("{} is not in 1..=100", d.k_nearest)));
         }
         if let Some(n) = self.threads.filter(|n| !(1..=MAX_THREADS).contains(n)) {
             return Err(Error::parameter("--threads", format!("{n} is not in 1..={MAX_THREADS}")));
@@ -249,8 +286,21 @@ pub struct Analysis {
     pub facility_index: Vec<Vec<usize>>,
     /// Service areas, when asked for.
     pub isochrones: Option<Isochrones>,
+    /// District rows and target checks, when asked for.
+    pub districts: Option<Districts>,
     /// The summary (write time not yet filled in).
     pub summary: Summary,
+}
+
+/// Districts, their rows and the target checks.
+#[derive(Debug, Clone)]
+pub struct Districts {
+    /// The districts and their problems.
+    pub set: DistrictSet,
+    /// One row per district (and `(outside)`).
+    pub rows: Vec<DistrictRow>,
+    /// Target checks, rule by rule, district by district.
+    pub results: Vec<RuleResult>,
 }
 
 /// Service areas per facility and coverage areas per category.
@@ -277,7 +327,15 @@ pub fn with_threads<R: Send>(threads: Option<usize>, f: impl FnOnce() -> R + Sen
 }
 
 /// Every file `analyze` may write; those a run does not write are removed from the folder.
-pub const OUTPUT_FILES: [&str; 4] = ["coverage.geojson", "facilities.geojson", "isochrones.geojson", "summary.json"];
+pub const OUTPUT_FILES: [&str; 7] = [
+    "coverage.geojson",
+    "facilities.geojson",
+    "isochrones.geojson",
+    "districts.csv",
+    "districts.geojson",
+    "districts.md",
+    "summary.json",
+];
 
 /// Runs the analysis and writes the outputs; returns the summary.
 pub fn analyze(config: &AnalyzeConfig) -> Result<Summary> {
@@ -293,6 +351,9 @@ pub fn analyze(config: &AnalyzeConfig) -> Result<Summary> {
         let mut files = write_features(&analysis, &out)?;
         if let Some(iso) = &analysis.isochrones {
             files.push(write_isochrones(&analysis, iso, &out)?);
+        }
+        if let Some(d) = &analysis.districts {
+            files.extend(write_districts(d, &out)?);
         }
         analysis.summary.timings.write_s = t.elapsed().as_secs_f64();
         analysis.summary.timings.total_s = started.elapsed().as_secs_f64();
@@ -369,6 +430,11 @@ pub fn run(config: &AnalyzeConfig) -> Result<Analysis> {
     let speed_m_s = config.speed_kmh / 3.6;
     let BuiltGraph { graph, islands, report: graph_report } =
         build_graph(&data, speed_m_s, config.min_component_nodes, &config.pbf)?;
+    let district_set = match config.districts.as_ref().map(|d| &d.source) {
+        None => None,
+        Some(DistrictSource::AdminLevel(level)) => Some(districts_from_admin(&data, *level)),
+        Some(DistrictSource::GeoJson { path, key }) => Some(districts_from_geojson(path, key)?),
+    };
     drop(data);
     pb.finish_and_clear();
     timings.build_s = t.elapsed().as_secs_f64();
@@ -491,8 +557,33 @@ pub fn run(config: &AnalyzeConfig) -> Result<Analysis> {
         capacity,
         facility_index,
         isochrones,
+        districts: None,
         summary: Summary::default(),
     };
+    if let (Some(set), Some(opts)) = (district_set, &config.districts) {
+        let t = Instant::now();
+        let index = DistrictIndex::new(&set.districts);
+        let home_district = index.locate_all(&home_points);
+        let facility_district = index.locate_all(&fac_points);
+        let k_mean: Vec<Vec<f64>> = per_cat
+            .iter()
+            .enumerate()
+            .map(|(c, fac)| {
+                if opts.k_nearest == 1 {
+                    analysis.nearest[c]
+                        .iter()
+                        .map(|t| if *t == TimeMs::INF { f64::INFINITY } else { t.minutes() })
+                        .collect()
+                } else {
+                    k_nearest_mean_minutes(&analysis.graph, fac, &analysis.home_anchors, opts.k_nearest)
+                }
+            })
+            .collect();
+        let rows = district_rows(&analysis, &set, &home_district, &facility_district, &k_mean);
+        let results = opts.targets.as_ref().map(|t| evaluate(t, &rows)).unwrap_or_default();
+        analysis.districts = Some(Districts { set, rows, results });
+        timings.districts_s = Some(t.elapsed().as_secs_f64());
+    }
     analysis.summary = summarize(
         &analysis,
         SummaryParts {
@@ -527,7 +618,7 @@ fn tally(a: &Analysis, pred: impl Fn(usize) -> bool) -> (usize, f64) {
 fn summarize(a: &Analysis, parts: SummaryParts) -> Summary {
     let config = &a.config;
     let n_homes = a.homes.len();
-    let total_population: f64 = a.homes.iter().map(|h| h.population).sum();
+    let total_population: f64 = a.homes.iter().map(|h| h.population).fold(0.0, |acc, p| acc + p);
     let pshare = |p: f64| if total_population > 0.0 { p / total_population } else { 0.0 };
     let ncat = config.taxonomy.len();
     let mut categories = Vec::with_capacity(ncat);
@@ -616,6 +707,28 @@ fn summarize(a: &Analysis, parts: SummaryParts) -> Summary {
     if n_homes == 0 {
         notes.push("no homes found: check the taxonomy's home rules for this extract, or give --homes".into());
     }
+    let districts = a.districts.as_ref().map(|d| {
+        let misses = crate::district::targets::misses_summary(&d.results);
+        for (rule, list) in &misses {
+            notes.push(format!("target {rule}: missed in {} districts", list.len()));
+        }
+        DistrictsSummary {
+            districts: d.set.districts.len(),
+            homes_outside: d.rows.iter().find(|r| r.key == crate::district::table::OUTSIDE).map_or(0, |r| r.homes),
+            districts_without_homes: d.rows.iter().filter(|r| r.homes == 0).map(|r| r.key.clone()).collect(),
+            problems: d.set.problems.clone(),
+            targets_missed: misses
+                .into_iter()
+                .map(|(rule, list)| TargetMisses {
+                    rule,
+                    districts: list
+                        .into_iter()
+                        .map(|(district, homes_short, people_short)| TargetMiss { district, homes_short, people_short })
+                        .collect(),
+                })
+                .collect(),
+        }
+    });
     if let Some(iso) = &a.isochrones {
         let asked = config.isochrones.as_ref().map_or(0.0, |o| o.params.cell_m);
         let coarse = iso
@@ -700,6 +813,7 @@ fn summarize(a: &Analysis, parts: SummaryParts) -> Summary {
             population: round_to(complete_pop, 3),
             share_population: pshare(complete_pop),
         },
+        districts,
         notes,
     }
 }
@@ -846,6 +960,22 @@ fn write_isochrones(a: &Analysis, iso: &Isochrones, out: &OutputDir) -> Result<F
         }
     }
     w.finish()
+}
+
+/// Writes `districts.csv`, `districts.geojson` and `districts.md`.
+fn write_districts(d: &Districts, out: &OutputDir) -> Result<Vec<FinishedFile>> {
+    let mut csv = out.create("districts.csv")?;
+    write_all(&mut csv, crate::district::table::to_csv(&d.rows).as_bytes())?;
+    let mut md = out.create("districts.md")?;
+    write_all(&mut md, crate::district::table::to_markdown(&d.rows, &d.results).as_bytes())?;
+    let cols = crate::district::table::columns(&d.rows);
+    let mut geo = PointCollectionWriter::new(out.create("districts.geojson")?)?;
+    for row in &d.rows {
+        let Some(district) = d.set.districts.iter().find(|x| x.key == row.key) else { continue };
+        let props: JsonObject = cols.iter().cloned().zip(crate::district::table::values(row)).collect();
+        geo.multipolygon(&district.shape, props)?;
+    }
+    Ok(vec![csv.finish()?, md.finish()?, geo.finish()?])
 }
 
 fn write_summary(summary: &Summary, out: &OutputDir) -> Result<FinishedFile> {

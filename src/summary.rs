@@ -61,6 +61,9 @@ pub struct Timings {
     /// Service areas (with `--isochrones`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub isochrones_s: Option<f64>,
+    /// District statistics (with `--districts` / `--admin-level`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub districts_s: Option<f64>,
     /// Writing the outputs.
     pub write_s: f64,
     /// The whole run.
@@ -193,8 +196,46 @@ pub struct Summary {
     pub categories: Vec<CategorySummary>,
     /// Homes reaching all categories.
     pub complete: CompleteSummary,
+    /// Districts, when asked for.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub districts: Option<DistrictsSummary>,
     /// Things worth knowing about this run.
     pub notes: Vec<String>,
+}
+
+/// What the district step saw.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct DistrictsSummary {
+    /// Districts read.
+    pub districts: usize,
+    /// Homes in no district (the `(outside)` row).
+    pub homes_outside: usize,
+    /// Districts holding no home.
+    pub districts_without_homes: Vec<String>,
+    /// Invalid polygons, boundaries with missing members, repeated names.
+    pub problems: Vec<String>,
+    /// Per target rule, the districts that miss it.
+    pub targets_missed: Vec<TargetMisses>,
+}
+
+/// The districts that miss one target.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct TargetMisses {
+    /// The rule's id.
+    pub rule: String,
+    /// The districts and their shortfall.
+    pub districts: Vec<TargetMiss>,
+}
+
+/// One district's shortfall on a target.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct TargetMiss {
+    /// The district.
+    pub district: String,
+    /// Homes that would need to be covered to pass (share rules).
+    pub homes_short: usize,
+    /// People who would need to be covered to pass (population rules).
+    pub people_short: f64,
 }
 
 impl Summary {

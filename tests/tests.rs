@@ -18,16 +18,22 @@
 //! | `crs` | GCJ-02 / BD-09 conversions against published reference values |
 //! | `points` | user facility and home files (CSV, GeoJSON) and their bad-input errors |
 //! | `isochrones` | service areas: reached intervals against their definition and by hand, polygons against the buffer of the reached network on random nets, street grids and the Beijing fixture (inside, outside, nesting, validity, winding, holes, pieces), `isochrones.geojson` recounted, determinism, golden summary `tests/golden/beijing-bupt.isochrones.json` (`LIFECIRCLE_BLESS=1` rewrites), CLI |
+//! | `districts` | district statistics: Gini coefficient and percentiles against hand values and a double-sum reference, policy targets as data (built-in Tianjin file, malformed files), target evaluation on hand-built district rows |
+//! | `compare` | `lifecircle compare`: two Beijing runs (thresholds, user facilities) against B − A recomputed from their `summary.json`, identical runs, district tables, CLI outputs, bad inputs, determinism |
 //! | `userdata` | users' own data end to end: population weighting, elderly and wheelchair profiles, several thresholds and tiers, 2SFCA capacity, add/replace modes, CRS, bad rows |
 
 #[path = "suite/cli.rs"]
 mod cli;
 #[path = "suite/common/mod.rs"]
 mod common;
+#[path = "suite/compare.rs"]
+mod compare;
 #[path = "suite/crs.rs"]
 mod crs;
 #[path = "suite/determinism.rs"]
 mod determinism;
+#[path = "suite/districts.rs"]
+mod districts;
 #[path = "suite/golden.rs"]
 mod golden;
 #[path = "suite/handbuilt.rs"]

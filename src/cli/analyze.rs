@@ -6,8 +6,9 @@ use std::path::PathBuf;
 use anyhow::{Context, Result};
 use clap::Args;
 
-use lifecircle::analysis::IsochroneOptions;
 use lifecircle::analysis::{DEFAULT_MIN_COMPONENT_NODES, SnapMode, default_pbf};
+use lifecircle::analysis::{DistrictOptions, DistrictSource, IsochroneOptions};
+use lifecircle::district::targets::Targets;
 use lifecircle::inputs::{MergeMode, PointsInput};
 use lifecircle::io::crs::Crs;
 use lifecircle::isochrone::IsochroneParams;
@@ -86,6 +87,9 @@ pub struct AnalyzeArgs {
     /// Also draw every facility's service area per threshold and each category's coverage area (isochrones.geojson)
     #[arg(long)]
     pub isochrones: bool,
+    /// Set by `lifecircle districts` (districts are then required).
+    #[arg(skip)]
+    pub district_command: bool,
     /// Service areas: the ground within this many metres of the reached network
     #[arg(long, default_value_t = 50.0, allow_negative_numbers = true)]
     buffer_m: f64,
@@ -95,6 +99,21 @@ pub struct AnalyzeArgs {
     /// Service areas: only this category's facilities
     #[arg(long, value_name = "KEY")]
     category: Option<String>,
+    /// District statistics over the polygons of this GeoJSON file (districts.csv/.geojson/.md)
+    #[arg(long, value_name = "FILE", conflicts_with = "admin_level")]
+    districts: Option<PathBuf>,
+    /// The property that names a district in --districts
+    #[arg(long, value_name = "PROPERTY", default_value = "name")]
+    district_key: String,
+    /// District statistics over the extract's administrative boundaries at this admin_level (e.g. 8)
+    #[arg(long, value_name = "N")]
+    admin_level: Option<u8>,
+    /// Districts: mean time to the k nearest facilities of each category (1: the nearest)
+    #[arg(long, value_name = "K", default_value_t = 1)]
+    k_nearest: usize,
+    /// Districts: policy targets TOML [default: data/targets/tianjin-2025.toml, built in]
+    #[arg(long, value_name = "FILE")]
+    targets: Option<PathBuf>,
     /// Taxonomy TOML replacing the built-in data/taxonomy.toml
     #[arg(long, value_name = "FILE")]
     taxonomy: Option<PathBuf>,
@@ -149,6 +168,27 @@ impl AnalyzeArgs {
             config.isochrones = Some(IsochroneOptions { params, category: self.category });
         } else if self.category.is_some() {
             anyhow::bail!("--category: applies to service areas; give --isochrones or use `lifecircle isochrones`");
+        }
+        let source = match (self.districts, self.admin_level) {
+            (Some(path), _) => Some(DistrictSource::GeoJson { path, key: self.district_key }),
+            (None, Some(level)) => Some(DistrictSource::AdminLevel(level)),
+            (None, None) => None,
+        };
+        match source {
+            Some(source) => {
+                let targets = match &self.targets {
+                    Some(path) => Targets::from_file(path, &config.taxonomy)?,
+                    None => Targets::builtin(),
+                };
+                config.districts = Some(DistrictOptions { source, k_nearest: self.k_nearest, targets: Some(targets) });
+            }
+            None if self.district_command => {
+                anyhow::bail!("--districts or --admin-level: `lifecircle districts` needs one of them")
+            }
+            None if self.targets.is_some() => {
+                anyhow::bail!("--targets: applies to districts; give --districts FILE or --admin-level N")
+            }
+            None => {}
         }
         config.max_snap_m = self.max_snap_m;
         config.min_component_nodes = self.min_component_nodes;

@@ -2,6 +2,7 @@
 //! Exit 0 on success, 2 on bad input or parameters, 1 on an internal failure.
 
 mod analyze;
+mod compare;
 
 use std::process::ExitCode;
 
@@ -21,6 +22,10 @@ enum Command {
     Analyze(analyze::AnalyzeArgs),
     /// The same, plus every facility's walking service area and each category's coverage area.
     Isochrones(analyze::AnalyzeArgs),
+    /// The same, plus a row of statistics per district and the policy targets checked in each.
+    Districts(analyze::AnalyzeArgs),
+    /// Two runs (two cities, or before and after a plan) side by side, with differences, as Markdown and CSV.
+    Compare(compare::CompareArgs),
 }
 
 /// Runs the CLI and maps errors to exit codes.
@@ -39,6 +44,11 @@ pub fn main() -> ExitCode {
             args.isochrones = true;
             analyze::run(args)
         }
+        Command::Districts(mut args) => {
+            args.district_command = true;
+            analyze::run(args)
+        }
+        Command::Compare(args) => compare::run(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -1,13 +1,20 @@
 //! Districts: homes grouped by area, a row of coverage statistics per
 //! district, checks against the policy's targets, and comparisons of runs.
 //!
+//! - [`sources`]: districts from a GeoJSON file or the extract's
+//!   administrative boundaries;
+//! - [`assign`]: homes and facilities to districts (R-tree, point in polygon);
+//! - [`table`]: a row of statistics per district, and its writers;
 //! - [`gini`]: the Gini coefficient of walking times;
 //! - [`targets`]: policy targets as data (`data/targets/*.toml`) and their
 //!   evaluation per district;
 //! - [`compare`]: two runs' summaries or district tables side by side.
 
+pub mod assign;
 pub mod compare;
 pub mod gini;
+pub mod sources;
+pub mod table;
 pub mod targets;
 
 use serde::{Deserialize, Serialize};

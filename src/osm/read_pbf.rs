@@ -72,6 +72,8 @@ pub struct RelationRecord {
     pub categories: u32,
     /// Display name.
     pub name: Option<String>,
+    /// `admin_level` of an administrative boundary (`boundary=administrative`).
+    pub admin_level: Option<u8>,
 }
 
 /// Everything the pipeline keeps from a PBF file.
@@ -207,15 +209,19 @@ fn decode_block(block: &osmpbfreader::osmformat::PrimitiveBlock, taxonomy: &Taxo
                 }
             }
             OsmObj::Relation(r) => {
-                let is_area = matches!(r.tags.get("type").map(|t| t.as_str()), Some("multipolygon"));
-                if !is_area {
+                let rel_type = r.tags.get("type").map(|t| t.as_str());
+                let admin_level = (matches!(rel_type, Some("boundary" | "multipolygon"))
+                    && r.tags.get("boundary").is_some_and(|b| b == "administrative"))
+                .then(|| r.tags.get("admin_level").and_then(|l| l.trim().parse::<u8>().ok()))
+                .flatten();
+                if rel_type != Some("multipolygon") && admin_level.is_none() {
                     continue;
                 }
                 let building = r.tags.get("building").map(|b| taxonomy.building_class(b));
                 let residential = r.tags.get("landuse").is_some_and(|l| taxonomy.is_residential_landuse(l));
                 let categories = taxonomy.classify(&r.tags);
                 let home_like = matches!(building, Some(BuildingClass::Home | BuildingClass::HomeIfResidential));
-                if !(home_like || residential || categories != 0) {
+                if !(home_like || residential || categories != 0 || admin_level.is_some()) {
                     continue;
                 }
                 let mut outer = Vec::new();
@@ -232,7 +238,8 @@ fn decode_block(block: &osmpbfreader::osmformat::PrimitiveBlock, taxonomy: &Taxo
                     building: building.filter(|b| *b != BuildingClass::NotHome),
                     residential,
                     categories,
-                    name: if categories != 0 { display_name(&r.tags) } else { None },
+                    name: if categories != 0 || admin_level.is_some() { display_name(&r.tags) } else { None },
+                    admin_level,
                 });
             }
         }

@@ -1,0 +1,243 @@
+//! A row of statistics per district, from an analysis and the district of
+//! every home and facility. `O(H log H)` (sorting each district's times for
+//! medians and percentiles) for `H` homes.
+
+use super::sources::DistrictSet;
+use super::{CategoryStats, DistrictRow};
+use crate::analysis::Analysis;
+use crate::coverage::stats::{median_time, minutes_ceil_2dp, share};
+use crate::ids::TimeMs;
+
+/// The row name of homes in no district.
+///
+/// (Population sums below fold from `0.0`: `f64::sum` starts from `-0.0`, which would print as `-0`.)
+pub const OUTSIDE: &str = "(outside)";
+
+/// Statistics of one group of homes (`members`, indices into the analysis' homes).
+fn category_stats(a: &Analysis, c: usize, members: &[usize], facilities: usize) -> CategoryStats {
+    let thresholds = a.config.thresholds(c);
+    let main = thresholds.last().expect("a threshold").1;
+    let population: f64 = members.iter().map(|&h| a.homes[h].population).fold(0.0, |acc, p| acc + p);
+    let pshare = |p: f64| if population > 0.0 { p / population } else { 0.0 };
+    let covered: Vec<usize> = members.iter().copied().filter(|&h| a.nearest[c][h] <= main).collect();
+    let covered_pop: f64 = covered.iter().map(|&h| a.homes[h].population).fold(0.0, |acc, p| acc + p);
+    let shares_by_threshold = thresholds
+        .iter()
+        .map(|(label, limit)| {
+            let within: Vec<usize> = members.iter().copied().filter(|&h| a.nearest[c][h] <= *limit).collect();
+            let p: f64 = within.iter().map(|&h| a.homes[h].population).fold(0.0, |acc, p| acc + p);
+            (label.clone(), share(within.len(), members.len()), pshare(p))
+        })
+        .collect();
+    let mut times: Vec<TimeMs> = members.iter().map(|&h| a.nearest[c][h]).collect();
+    times.sort_unstable();
+    let finite: Vec<f64> = times.iter().filter(|t| **t != TimeMs::INF).map(|t| t.minutes()).collect();
+    let p90 = (!times.is_empty())
+        .then(|| times[((times.len() as f64 * 0.9).ceil() as usize).clamp(1, times.len()) - 1])
+        .filter(|t| *t != TimeMs::INF)
+        .map(minutes_ceil_2dp);
+    CategoryStats {
+        key: a.config.taxonomy.categories[c].key.clone(),
+        facilities,
+        homes_covered: covered.len(),
+        share: share(covered.len(), members.len()),
+        population_covered: covered_pop,
+        share_population: pshare(covered_pop),
+        shares_by_threshold,
+        median_min: median_time(&times).map(minutes_ceil_2dp),
+        mean_min: (!finite.is_empty()).then(|| finite.iter().sum::<f64>() / finite.len() as f64),
+        p90_min: p90,
+        gini: super::gini::gini(&finite),
+    }
+}
+
+/// The rows: one per district in input order, then `(outside)` when some homes are in none.
+///
+/// `home_district[h]` and `facility_district[f]` give each home's and
+/// facility's district; `k_mean_min[c][h]` is home `h`'s mean minutes to the
+/// `k` nearest facilities of category `c` (infinite when fewer than `k` can
+/// be reached).
+pub fn district_rows(
+    a: &Analysis,
+    set: &DistrictSet,
+    home_district: &[Option<usize>],
+    facility_district: &[Option<usize>],
+    k_mean_min: &[Vec<f64>],
+) -> Vec<DistrictRow> {
+    let n = set.districts.len();
+    let mut members: Vec<Vec<usize>> = vec![Vec::new(); n + 1];
+    for (h, d) in home_district.iter().enumerate() {
+        members[d.unwrap_or(n)].push(h);
+    }
+    let ncat = a.config.taxonomy.len();
+    let main_minutes = a.config.threshold().minutes();
+    let keys = set.districts.iter().map(|d| d.key.clone()).chain(std::iter::once(OUTSIDE.to_string()));
+    keys.zip(&members)
+        .enumerate()
+        .filter(|(d, (_, m))| *d < n || !m.is_empty())
+        .map(|(d, (key, m))| {
+            let population: f64 = m.iter().map(|&h| a.homes[h].population).fold(0.0, |acc, p| acc + p);
+            let categories: Vec<CategoryStats> = (0..ncat)
+                .map(|c| {
+                    let fac =
+                        a.facility_index[c].iter().filter(|&&f| facility_district[f] == (d < n).then_some(d)).count();
+                    category_stats(a, c, m, fac)
+                })
+                .collect();
+            let complete: Vec<usize> = m
+                .iter()
+                .copied()
+                .filter(|&h| {
+                    (0..ncat).all(|c| a.nearest[c][h] <= a.config.thresholds(c).last().expect("a threshold").1)
+                })
+                .collect();
+            let complete_pop: f64 = complete.iter().map(|&h| a.homes[h].population).fold(0.0, |acc, p| acc + p);
+            // Per home, the mean over categories of the mean time to the k nearest.
+            let per_home: Vec<f64> =
+                m.iter().map(|&h| (0..ncat).map(|c| k_mean_min[c][h]).sum::<f64>() / ncat as f64).collect();
+            let finite: Vec<f64> = per_home.iter().copied().filter(|v| v.is_finite()).collect();
+            let f15_pop: f64 = m
+                .iter()
+                .zip(&per_home)
+                .filter(|(_, v)| **v <= main_minutes)
+                .map(|(&h, _)| a.homes[h].population)
+                .fold(0.0, |acc, p| acc + p);
+            DistrictRow {
+                key,
+                homes: m.len(),
+                population,
+                categories,
+                complete_share: share(complete.len(), m.len()),
+                complete_share_population: if population > 0.0 { complete_pop / population } else { 0.0 },
+                mean_k_nearest_min: (!finite.is_empty()).then(|| finite.iter().sum::<f64>() / finite.len() as f64),
+                f15_share_population: if population > 0.0 { f15_pop / population } else { 0.0 },
+            }
+        })
+        .collect()
+}
+
+/// The column names of `districts.csv` (and property names of `districts.geojson`), in order.
+pub fn columns(rows: &[DistrictRow]) -> Vec<String> {
+    let mut cols = vec!["district".to_string(), "homes".into(), "population".into()];
+    if let Some(first) = rows.first() {
+        for c in &first.categories {
+            let k = &c.key;
+            for m in ["facilities", "share", "share_population", "median_min", "mean_min", "p90_min", "gini"] {
+                cols.push(format!("{k}_{m}"));
+            }
+            if c.shares_by_threshold.len() > 1 {
+                for (label, _, _) in &c.shares_by_threshold {
+                    cols.push(format!("{k}_share_{label}"));
+                    cols.push(format!("{k}_share_population_{label}"));
+                }
+            }
+        }
+    }
+    for m in ["complete_share", "complete_share_population", "mean_k_nearest_min", "f15_share_population"] {
+        cols.push(m.to_string());
+    }
+    cols
+}
+
+/// One cell of a row: a JSON value (string for the key, numbers, or null).
+pub fn values(row: &DistrictRow) -> Vec<serde_json::Value> {
+    use serde_json::{Value, json};
+    let num = |v: f64, d: i32| {
+        let f = 10f64.powi(d);
+        serde_json::Number::from_f64((v * f).round() / f).map_or(Value::Null, Value::Number)
+    };
+    let opt = |v: Option<f64>, d: i32| v.map_or(Value::Null, |v| num(v, d));
+    let mut out = vec![json!(row.key), json!(row.homes), num(row.population, 3)];
+    for c in &row.categories {
+        out.extend([
+            json!(c.facilities),
+            num(c.share, 6),
+            num(c.share_population, 6),
+            opt(c.median_min, 2),
+            opt(c.mean_min, 2),
+            opt(c.p90_min, 2),
+            opt(c.gini, 6),
+        ]);
+        if c.shares_by_threshold.len() > 1 {
+            for (_, s, p) in &c.shares_by_threshold {
+                out.extend([num(*s, 6), num(*p, 6)]);
+            }
+        }
+    }
+    out.extend([
+        num(row.complete_share, 6),
+        num(row.complete_share_population, 6),
+        opt(row.mean_k_nearest_min, 2),
+        num(row.f15_share_population, 6),
+    ]);
+    out
+}
+
+/// A CSV field, quoted when it holds a comma, quote or line break.
+fn csv_field(s: &str) -> String {
+    if s.contains([',', '"', '\n', '\r']) { format!("\"{}\"", s.replace('"', "\"\"")) } else { s.to_string() }
+}
+
+/// `districts.csv`: a header, then one line per row, in row order.
+pub fn to_csv(rows: &[DistrictRow]) -> String {
+    let mut out = columns(rows).join(",");
+    out.push('\n');
+    for row in rows {
+        let cells: Vec<String> = values(row)
+            .into_iter()
+            .map(|v| match v {
+                serde_json::Value::String(s) => csv_field(&s),
+                serde_json::Value::Null => String::new(),
+                other => other.to_string(),
+            })
+            .collect();
+        out.push_str(&cells.join(","));
+        out.push('\n');
+    }
+    out
+}
+
+/// `districts.md`: the districts sorted by completeness (then name), and the target checks.
+pub fn to_markdown(rows: &[DistrictRow], results: &[super::targets::RuleResult]) -> String {
+    use std::fmt::Write;
+    let mut s = String::from("# Districts\n\n");
+    let mut order: Vec<&DistrictRow> = rows.iter().collect();
+    order.sort_by(|a, b| b.complete_share.total_cmp(&a.complete_share).then(a.key.cmp(&b.key)));
+    let cats: Vec<&str> =
+        rows.first().map(|r| r.categories.iter().map(|c| c.key.as_str()).collect()).unwrap_or_default();
+    let _ = write!(s, "| district | homes | population |");
+    for c in &cats {
+        let _ = write!(s, " {c} % | {c} median min |");
+    }
+    let _ = writeln!(s, " complete % | F15 % |");
+    let _ = writeln!(s, "|---|---:|---:|{}---:|---:|", "---:|---:|".repeat(cats.len()));
+    let pct = |v: f64| format!("{:.1}", v * 100.0);
+    for r in order {
+        let _ = write!(s, "| {} | {} | {:.0} |", r.key.replace('|', "\\|"), r.homes, r.population);
+        for c in &r.categories {
+            let med = c.median_min.map_or("–".to_string(), |m| format!("{m:.1}"));
+            let _ = write!(s, " {} | {med} |", pct(c.share));
+        }
+        let _ = writeln!(s, " {} | {} |", pct(r.complete_share), pct(r.f15_share_population));
+    }
+    if !results.is_empty() {
+        let _ = writeln!(s, "\n## Policy targets\n");
+        let _ = writeln!(s, "| rule | district | actual | target | pass | margin | homes short | people short |");
+        let _ = writeln!(s, "|---|---|---:|---:|---|---:|---:|---:|");
+        for r in results {
+            let _ = writeln!(
+                s,
+                "| {} | {} | {:.3} | {:.3} | {} | {:+.3} | {} | {:.0} |",
+                r.rule_id,
+                r.district.replace('|', "\\|"),
+                r.actual,
+                r.target,
+                if r.pass { "yes" } else { "**no**" },
+                r.margin,
+                r.homes_short,
+                r.people_short
+            );
+        }
+    }
+    s
+}
