@@ -623,7 +623,8 @@ fn summarize(a: &Analysis, parts: SummaryParts) -> Summary {
     let ncat = config.taxonomy.len();
     let mut categories = Vec::with_capacity(ncat);
     let mut notes = Vec::new();
-    let main_of = |c: usize| config.thresholds(c).last().expect("a threshold").1;
+    let mains: Vec<TimeMs> = (0..ncat).map(|c| config.thresholds(c).last().expect("a threshold").1).collect();
+    let main_of = |c: usize| mains[c];
     for (c, cat) in config.taxonomy.categories.iter().enumerate() {
         let idx = &a.facility_index[c];
         let n_fac = idx.len();

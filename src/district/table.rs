@@ -71,6 +71,7 @@ pub fn district_rows(
     }
     let ncat = a.config.taxonomy.len();
     let main_minutes = a.config.threshold().minutes();
+    let mains: Vec<TimeMs> = (0..ncat).map(|c| a.config.thresholds(c).last().expect("a threshold").1).collect();
     let keys = set.districts.iter().map(|d| d.key.clone()).chain(std::iter::once(OUTSIDE.to_string()));
     keys.zip(&members)
         .enumerate()
@@ -84,13 +85,8 @@ pub fn district_rows(
                     category_stats(a, c, m, fac)
                 })
                 .collect();
-            let complete: Vec<usize> = m
-                .iter()
-                .copied()
-                .filter(|&h| {
-                    (0..ncat).all(|c| a.nearest[c][h] <= a.config.thresholds(c).last().expect("a threshold").1)
-                })
-                .collect();
+            let complete: Vec<usize> =
+                m.iter().copied().filter(|&h| (0..ncat).all(|c| a.nearest[c][h] <= mains[c])).collect();
             let complete_pop: f64 = complete.iter().map(|&h| a.homes[h].population).fold(0.0, |acc, p| acc + p);
             // Per home, the mean over categories of the mean time to the k nearest.
             let per_home: Vec<f64> =
