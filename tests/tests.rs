@@ -19,6 +19,7 @@
 //! | `points` | user facility and home files (CSV, GeoJSON) and their bad-input errors |
 //! | `isochrones` | service areas: reached intervals against their definition and by hand, polygons against the buffer of the reached network on random nets, street grids and the Beijing fixture (inside, outside, nesting, validity, winding, holes, pieces), `isochrones.geojson` recounted, determinism, golden summary `tests/golden/beijing-bupt.isochrones.json` (`LIFECIRCLE_BLESS=1` rewrites), CLI |
 //! | `districts` | district statistics: Gini coefficient and percentiles against hand values and a double-sum reference, policy targets as data (built-in Tianjin file, malformed files), target evaluation on hand-built district rows |
+//! | `district_table` | districts end to end: `DistrictIndex::locate` against the brute force and a ray cast on random holed, overlapping, multi-part districts; admin boundaries from a synthetic PBF (split outer ring, inner ring, exclave, missing member); GeoJSON district files (bow-tie, Point, `--district-key`, broken JSON); Beijing rows recomputed from `coverage.geojson`/`facilities.geojson`; k-nearest means against `nearest_times` and a petgraph brute force; `lifecircle districts --admin-level 8` on Liechtenstein |
 //! | `compare` | `lifecircle compare`: two Beijing runs (thresholds, user facilities) against B − A recomputed from their `summary.json`, identical runs, district tables, CLI outputs, bad inputs, determinism |
 //! | `userdata` | users' own data end to end: population weighting, elderly and wheelchair profiles, several thresholds and tiers, 2SFCA capacity, add/replace modes, CRS, bad rows |
 
@@ -32,6 +33,8 @@ mod compare;
 mod crs;
 #[path = "suite/determinism.rs"]
 mod determinism;
+#[path = "suite/district_table.rs"]
+mod district_table;
 #[path = "suite/districts.rs"]
 mod districts;
 #[path = "suite/golden.rs"]
