@@ -11,7 +11,7 @@ use serde_json::Value;
 
 use crate::error::{Error, Result};
 use crate::osm::OsmData;
-use crate::osm::multipolygon::{assemble_rings, rings_to_multipolygon};
+use crate::osm::multipolygon::relation_area;
 
 /// A district: a name and an area.
 #[derive(Debug, Clone, PartialEq)]
@@ -110,42 +110,17 @@ pub fn districts_from_admin(data: &OsmData, admin_level: u8) -> DistrictSet {
     rels.sort_by_key(|r| r.id);
     for r in rels {
         let name = r.name.clone().unwrap_or_else(|| format!("relation/{}", r.id));
-        let members = |ids: &[i64]| -> (Vec<Vec<i64>>, usize) {
-            let mut missing = 0;
-            let ways = ids
-                .iter()
-                .filter_map(|&w| {
-                    let idx = data.way_index(w);
-                    missing += idx.is_none() as usize;
-                    idx.map(|i| data.way_nodes(i).to_vec())
-                })
-                .collect();
-            (ways, missing)
-        };
-        let (outer_ways, missing_outer) = members(&r.outer);
-        let (inner_ways, missing_inner) = members(&r.inner);
-        let (outer_rings, open_outer) = assemble_rings(&outer_ways);
-        let (inner_rings, _) = assemble_rings(&inner_ways);
-        let coords = |rings: Vec<Vec<i64>>| -> Vec<Vec<[f64; 2]>> {
-            rings
-                .into_iter()
-                .map(|r| r.iter().filter_map(|&n| data.node_lonlat(n)).collect::<Vec<_>>())
-                .filter(|r| r.len() >= 4 && r.first() == r.last())
-                .collect()
-        };
-        if missing_outer + missing_inner > 0 || open_outer > 0 {
+        let (shape, gaps) = relation_area(data, &r.outer, &r.inner);
+        if gaps.missing_members > 0 || gaps.open_outer_ways > 0 {
             set.problems.push(format!(
-                "{name} (relation/{}): {} member ways missing from the extract, {open_outer} outer ways left unclosed",
-                r.id,
-                missing_outer + missing_inner
+                "{name} (relation/{}): {} member ways missing from the extract, {} outer ways left unclosed",
+                r.id, gaps.missing_members, gaps.open_outer_ways
             ));
         }
-        let outers = coords(outer_rings);
-        if outers.is_empty() {
+        let Some(shape) = shape else {
             set.problems.push(format!("{name} (relation/{}): no closed outer ring, skipped", r.id));
             continue;
-        }
-        let shape = rings_to_multipolygon(outers, coords(inner_rings));
+        };
         set.districts.push(District { key: name, shape });
     }
     dedupe_keys(&mut set);

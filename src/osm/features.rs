@@ -8,7 +8,6 @@ use geo::{BoundingRect, Centroid, Contains, Coord, LineString, MultiPolygon, Poi
 use rstar::{AABB, RTree, RTreeObject};
 use serde::Serialize;
 
-use super::multipolygon::{assemble_rings, rings_to_multipolygon};
 use super::read_pbf::OsmData;
 use crate::ids::{CategoryId, OsmRef, OsmType};
 use crate::taxonomy::{BuildingClass, Taxonomy};
@@ -147,23 +146,7 @@ fn way_centroid(data: &OsmData, way: usize) -> Option<[f64; 2]> {
 
 /// The assembled area of a multipolygon relation.
 fn relation_area(data: &OsmData, outer: &[i64], inner: &[i64]) -> Option<MultiPolygon<f64>> {
-    let to_coords = |rings: Vec<Vec<i64>>| -> Vec<Vec<[f64; 2]>> {
-        rings
-            .into_iter()
-            .map(|r| r.iter().filter_map(|&n| data.node_lonlat(n)).collect::<Vec<_>>())
-            .filter(|r| r.len() >= 4 && r.first() == r.last())
-            .collect()
-    };
-    let member_nodes = |ids: &[i64]| -> Vec<Vec<i64>> {
-        ids.iter().filter_map(|&w| data.way_index(w)).map(|i| data.way_nodes(i).to_vec()).collect()
-    };
-    let (outer_rings, _) = assemble_rings(&member_nodes(outer));
-    let (inner_rings, _) = assemble_rings(&member_nodes(inner));
-    let outers = to_coords(outer_rings);
-    if outers.is_empty() {
-        return None;
-    }
-    Some(rings_to_multipolygon(outers, to_coords(inner_rings)))
+    super::multipolygon::relation_area(data, outer, inner).0
 }
 
 fn centroid_of(mp: &MultiPolygon<f64>) -> Option<[f64; 2]> {

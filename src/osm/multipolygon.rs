@@ -83,3 +83,43 @@ pub fn rings_to_multipolygon(outers: Vec<Vec<[f64; 2]>>, inners: Vec<Vec<[f64; 2
         shells.into_iter().zip(holes).map(|(shell, holes)| Polygon::new(shell.exterior().clone(), holes)).collect(),
     )
 }
+
+/// What was missing when a relation's area was assembled.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct RelationGaps {
+    /// Member ways not in the extract.
+    pub missing_members: usize,
+    /// Outer member ways that did not close into a ring.
+    pub open_outer_ways: usize,
+}
+
+/// The area of a multipolygon or boundary relation from its outer and inner
+/// member ways (`None` without a closed outer ring), and what was missing.
+pub fn relation_area(data: &super::OsmData, outer: &[i64], inner: &[i64]) -> (Option<MultiPolygon<f64>>, RelationGaps) {
+    let mut gaps = RelationGaps::default();
+    let mut members = |ids: &[i64]| -> Vec<Vec<i64>> {
+        ids.iter()
+            .filter_map(|&w| {
+                let idx = data.way_index(w);
+                gaps.missing_members += idx.is_none() as usize;
+                idx.map(|i| data.way_nodes(i).to_vec())
+            })
+            .collect()
+    };
+    let (outer_ways, inner_ways) = (members(outer), members(inner));
+    let (outer_rings, open) = assemble_rings(&outer_ways);
+    gaps.open_outer_ways = open;
+    let (inner_rings, _) = assemble_rings(&inner_ways);
+    let coords = |rings: Vec<Vec<i64>>| -> Vec<Vec<[f64; 2]>> {
+        rings
+            .into_iter()
+            .map(|r| r.iter().filter_map(|&n| data.node_lonlat(n)).collect::<Vec<_>>())
+            .filter(|r| r.len() >= 4 && r.first() == r.last())
+            .collect()
+    };
+    let outers = coords(outer_rings);
+    if outers.is_empty() {
+        return (None, gaps);
+    }
+    (Some(rings_to_multipolygon(outers, coords(inner_rings))), gaps)
+}
