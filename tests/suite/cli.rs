@@ -15,15 +15,22 @@ pub struct Run {
     pub stderr: String,
 }
 
-pub fn analyze(pbf: &Path, out: &Path, extra: &[&str]) -> Run {
-    let mut args = vec!["analyze", "--pbf", pbf.to_str().expect("utf-8 path"), "--out", out.to_str().expect("utf-8")];
-    args.extend_from_slice(extra);
-    let o = run_cli(&args);
+/// Runs `lifecircle <subcommand> <args...>`.
+pub fn run_subcommand(subcommand: &str, args: &[&str]) -> Run {
+    let mut all = vec![subcommand];
+    all.extend_from_slice(args);
+    let o = run_cli(&all);
     Run {
         code: o.status.code(),
         stdout: String::from_utf8_lossy(&o.stdout).into_owned(),
         stderr: String::from_utf8_lossy(&o.stderr).into_owned(),
     }
+}
+
+pub fn analyze(pbf: &Path, out: &Path, extra: &[&str]) -> Run {
+    let mut args = vec!["--pbf", pbf.to_str().expect("utf-8 path"), "--out", out.to_str().expect("utf-8")];
+    args.extend_from_slice(extra);
+    run_subcommand("analyze", &args)
 }
 
 /// Exit 2, one `lifecircle: error:` line containing every string of `names`, no panic, no output in `out`.

@@ -10,7 +10,7 @@ use lifecircle::io::crs::Crs;
 use serde_json::Value;
 
 use crate::cli::{Run, assert_input_error};
-use crate::common::{beijing, config, dir_entries, read_json, repo_file, run_cli};
+use crate::common::{beijing, config, dir_entries, read_json, repo_file};
 
 fn tmp() -> tempfile::TempDir {
     tempfile::tempdir().expect("temp dir")
@@ -40,14 +40,7 @@ fn run_b(out: &Path) -> PathBuf {
 }
 
 fn compare_cli(args: &[&str]) -> Run {
-    let mut all = vec!["compare"];
-    all.extend_from_slice(args);
-    let o = run_cli(&all);
-    Run {
-        code: o.status.code(),
-        stdout: String::from_utf8_lossy(&o.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&o.stderr).into_owned(),
-    }
+    crate::cli::run_subcommand("compare", args)
 }
 
 fn s(p: &Path) -> &str {

@@ -34,14 +34,7 @@ use crate::common::{beijing, dir_entries, liechtenstein, read_json, run_cli};
 
 /// Runs `lifecircle districts` with `args`.
 fn districts_cli(args: &[&str]) -> Run {
-    let mut all = vec!["districts"];
-    all.extend_from_slice(args);
-    let o = run_cli(&all);
-    Run {
-        code: o.status.code(),
-        stdout: String::from_utf8_lossy(&o.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&o.stderr).into_owned(),
-    }
+    crate::cli::run_subcommand("districts", args)
 }
 
 fn s(p: &Path) -> &str {
