@@ -47,6 +47,7 @@ pub mod isochrone;
 pub mod osm;
 pub mod progress;
 pub mod routing;
+pub mod siting;
 pub mod snap;
 pub mod summary;
 pub mod taxonomy;

@@ -1,0 +1,15 @@
+//! Choosing where to build: maximal covering location by greedy selection.
+//!
+//! - [`max_coverage`]: given each candidate site's coverage set (the homes
+//!   within the threshold of it, with their population) and the homes that
+//!   are already covered, pick `n` sites one by one, each adding the most
+//!   newly covered population (optionally capped by a site's capacity), with
+//!   lazy re-evaluation of gains (CELF).
+//!
+//! Greedy maximal covering is within `1 − 1/e` of the optimum (the coverage
+//! function is monotone and submodular); with a capacity cap per site the
+//! gain is still monotone and submodular per site.
+
+pub mod max_coverage;
+
+pub use max_coverage::{CoverageSets, Pick, greedy_max_coverage, greedy_max_coverage_plain};
