@@ -77,6 +77,9 @@ pub struct AnalyzeConfig {
     pub facilities_input: Option<PointsInput>,
     /// The user's homes (`--homes`).
     pub homes_input: Option<PointsInput>,
+    /// A planned change to the facilities (`--add-facilities` / `--remove-facilities`), applied
+    /// right after the user's facilities are merged; see [`crate::whatif`].
+    pub plan: Option<crate::whatif::Plan>,
     /// Skip and count bad rows of user files instead of failing.
     pub skip_bad_rows: bool,
     /// Service areas to draw (`--isochrones`), if any.
@@ -143,6 +146,7 @@ impl AnalyzeConfig {
             snap_mode: SnapMode::Edge,
             facilities_input: None,
             homes_input: None,
+            plan: None,
             skip_bad_rows: false,
             isochrones: None,
             districts: None,
@@ -327,7 +331,7 @@ pub fn with_threads<R: Send>(threads: Option<usize>, f: impl FnOnce() -> R + Sen
 }
 
 /// Every file `analyze` may write; those a run does not write are removed from the folder.
-pub const OUTPUT_FILES: [&str; 7] = [
+pub const OUTPUT_FILES: [&str; 9] = [
     "coverage.geojson",
     "facilities.geojson",
     "isochrones.geojson",
@@ -335,6 +339,8 @@ pub const OUTPUT_FILES: [&str; 7] = [
     "districts.geojson",
     "districts.md",
     "summary.json",
+    "whatif.md",
+    "whatif.csv",
 ];
 
 /// Runs the analysis and writes the outputs; returns the summary.
@@ -405,6 +411,9 @@ pub fn run(config: &AnalyzeConfig) -> Result<Analysis> {
         Some(input) => Some(merge_facilities(&mut facilities, input, &config.taxonomy, config.skip_bad_rows)?),
         None => None,
     };
+    if let Some(plan) = &config.plan {
+        plan.apply(&mut facilities, &config.taxonomy, config.skip_bad_rows)?;
+    }
     let homes_report = match &config.homes_input {
         Some(input) => {
             let before = homes.len();

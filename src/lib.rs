@@ -51,6 +51,7 @@ pub mod siting;
 pub mod snap;
 pub mod summary;
 pub mod taxonomy;
+pub mod whatif;
 
 pub use analysis::{Analysis, AnalyzeConfig, analyze, run};
 pub use error::{Error, ErrorKind, Result};

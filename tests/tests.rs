@@ -15,6 +15,7 @@
 //! | `golden` | `summary.json` of the Beijing fixture against `tests/golden/` (`LIFECIRCLE_BLESS=1` rewrites) |
 //! | `cli` | every bad input and parameter: exit 2, one line, no output, no panic |
 //! | `regression` | one test per reported bug |
+//! | `site` | `lifecircle site`: picks recomputed by an independent run, gains by searches, bad arguments |
 //! | `crs` | GCJ-02 / BD-09 conversions against published reference values |
 //! | `points` | user facility and home files (CSV, GeoJSON) and their bad-input errors |
 //! | `isochrones` | service areas: reached intervals against their definition and by hand, polygons against the buffer of the reached network on random nets, street grids and the Beijing fixture (inside, outside, nesting, validity, winding, holes, pieces), `isochrones.geojson` recounted, determinism, golden summary `tests/golden/beijing-bupt.isochrones.json` (`LIFECIRCLE_BLESS=1` rewrites), CLI |
@@ -22,6 +23,7 @@
 //! | `district_table` | districts end to end: `DistrictIndex::locate` against the brute force and a ray cast on random holed, overlapping, multi-part districts; admin boundaries from a synthetic PBF (split outer ring, inner ring, exclave, missing member); GeoJSON district files (bow-tie, Point, `--district-key`, broken JSON); Beijing rows recomputed from `coverage.geojson`/`facilities.geojson`; k-nearest means against `nearest_times` and a petgraph brute force; `lifecircle districts --admin-level 8` on Liechtenstein |
 //! | `compare` | `lifecircle compare`: two Beijing runs (thresholds, user facilities) against B − A recomputed from their `summary.json`, identical runs, district tables, CLI outputs, bad inputs, determinism |
 //! | `userdata` | users' own data end to end: population weighting, elderly and wheelchair profiles, several thresholds and tiers, 2SFCA capacity, add/replace modes, CRS, bad rows |
+//! | `whatif` | `analyze --add-facilities / --remove-facilities` on the Beijing fixture: `whatif.csv` against two independent runs subtracted (`--facilities` add and replace runs), planned outputs byte for byte, monotonicity over random plans, unknown ids and bad flags, stdout/`--quiet`, stale files, determinism |
 
 #[path = "suite/cli.rs"]
 mod cli;
@@ -53,5 +55,9 @@ mod properties;
 mod realdata;
 #[path = "suite/regression.rs"]
 mod regression;
+#[path = "suite/site.rs"]
+mod site;
 #[path = "suite/userdata.rs"]
 mod userdata;
+#[path = "suite/whatif.rs"]
+mod whatif;

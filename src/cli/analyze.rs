@@ -13,6 +13,8 @@ use lifecircle::inputs::{MergeMode, PointsInput};
 use lifecircle::io::crs::Crs;
 use lifecircle::isochrone::IsochroneParams;
 use lifecircle::taxonomy::Tiers;
+use lifecircle::whatif::Plan;
+use lifecircle::whatif::{LABELS, what_if};
 use lifecircle::{AnalyzeConfig, Profiles, Taxonomy};
 
 /// `--facilities-mode` / `--homes-mode` values.
@@ -90,13 +92,16 @@ pub struct AnalyzeArgs {
     /// Set by `lifecircle districts` (districts are then required).
     #[arg(skip)]
     pub district_command: bool,
+    /// Set by `lifecircle site` (`--category` then names the site category).
+    #[arg(skip)]
+    pub site_command: bool,
     /// Service areas: the ground within this many metres of the reached network
     #[arg(long, default_value_t = 50.0, allow_negative_numbers = true)]
     buffer_m: f64,
     /// Service areas: simplification tolerance in metres (validity is kept; 0 for none)
     #[arg(long, default_value_t = 2.0, allow_negative_numbers = true)]
     simplify_m: f64,
-    /// Service areas: only this category's facilities
+    /// Service areas: only this category's facilities (for `site`: the category to add)
     #[arg(long, value_name = "KEY")]
     category: Option<String>,
     /// District statistics over the polygons of this GeoJSON file (districts.csv/.geojson/.md)
@@ -117,6 +122,17 @@ pub struct AnalyzeArgs {
     /// Taxonomy TOML replacing the built-in data/taxonomy.toml
     #[arg(long, value_name = "FILE")]
     taxonomy: Option<PathBuf>,
+    /// What-if: a plan's new facilities (read as --facilities); coverage is computed with and without
+    /// them and the difference written to whatif.md / whatif.csv and shown
+    #[arg(long, value_name = "FILE")]
+    add_facilities: Option<PathBuf>,
+    /// Coordinate system of --add-facilities: wgs84, gcj02 or bd09 [default: wgs84]
+    #[arg(long, value_name = "CRS", requires = "add_facilities")]
+    add_facilities_crs: Option<String>,
+    /// What-if: remove these facilities (ids as in facilities.geojson: node/123, way/45, or your file's id)
+    /// and show the difference against the run with them
+    #[arg(long, value_name = "ID,...", value_delimiter = ',')]
+    remove_facilities: Vec<String>,
     /// Homes and facilities farther than this from any walkable way are unreachable
     #[arg(long, allow_negative_numbers = true, default_value_t = 500.0)]
     max_snap_m: f64,
@@ -136,7 +152,17 @@ pub struct AnalyzeArgs {
 }
 
 impl AnalyzeArgs {
-    fn into_config(self) -> Result<AnalyzeConfig> {
+    /// `--quiet` was given.
+    pub(crate) fn is_quiet(&self) -> bool {
+        self.quiet
+    }
+
+    /// `--category` (the site category for `lifecircle site`).
+    pub(crate) fn category(&self) -> Option<&str> {
+        self.category.as_deref()
+    }
+
+    pub(crate) fn into_config(self) -> Result<AnalyzeConfig> {
         let pbf = self.pbf.unwrap_or_else(default_pbf);
         let (taxonomy, taxonomy_source) = match &self.taxonomy {
             Some(path) => (Taxonomy::from_file(path)?, path.display().to_string()),
@@ -162,11 +188,22 @@ impl AnalyzeArgs {
             self.facilities.map(|path| PointsInput { path, crs: facilities_crs, mode: self.facilities_mode.into() });
         config.homes_input = self.homes.map(|path| PointsInput { path, crs: homes_crs, mode: self.homes_mode.into() });
         config.skip_bad_rows = self.skip_bad_rows;
+        if self.add_facilities.is_some() || !self.remove_facilities.is_empty() {
+            let crs = parse_crs("--add-facilities-crs", self.add_facilities_crs.as_deref().unwrap_or("wgs84"))?;
+            let mut remove: Vec<String> = Vec::with_capacity(self.remove_facilities.len());
+            for id in self.remove_facilities {
+                if !remove.contains(&id) {
+                    remove.push(id);
+                }
+            }
+            let add = self.add_facilities.map(|path| PointsInput { path, crs, mode: MergeMode::Add });
+            config.plan = Some(Plan { add, remove });
+        }
         if self.isochrones {
             let mut params = IsochroneParams::with_buffer(self.buffer_m);
             params.simplify_m = self.simplify_m;
             config.isochrones = Some(IsochroneOptions { params, category: self.category });
-        } else if self.category.is_some() {
+        } else if self.category.is_some() && !self.site_command {
             anyhow::bail!("--category: applies to service areas; give --isochrones or use `lifecircle isochrones`");
         }
         let source = match (self.districts, self.admin_level) {
@@ -206,7 +243,16 @@ impl AnalyzeArgs {
 /// Runs `analyze`.
 pub fn run(args: AnalyzeArgs) -> Result<()> {
     let quiet = args.quiet;
-    let config = args.into_config()?;
+    let mut config = args.into_config()?;
+    if let Some(plan) = config.plan.take() {
+        let w = what_if(&config, &plan)?;
+        if !quiet {
+            let mut out = std::io::stdout().lock();
+            out.write_all(w.comparison.to_markdown(LABELS).as_bytes()).context("writing the difference table")?;
+            writeln!(out, "outputs in {}", config.out_dir.display())?;
+        }
+        return Ok(());
+    }
     let summary = lifecircle::analyze(&config)?;
     if !quiet {
         let mut out = std::io::stdout().lock();

@@ -3,6 +3,7 @@
 
 mod analyze;
 mod compare;
+mod site;
 
 use std::process::ExitCode;
 
@@ -24,6 +25,8 @@ enum Command {
     Isochrones(analyze::AnalyzeArgs),
     /// The same, plus a row of statistics per district and the policy targets checked in each.
     Districts(analyze::AnalyzeArgs),
+    /// Where to build the next N facilities of a category to cover the most people.
+    Site(site::SiteArgs),
     /// Two runs (two cities, or before and after a plan) side by side, with differences, as Markdown and CSV.
     Compare(compare::CompareArgs),
 }
@@ -48,6 +51,7 @@ pub fn main() -> ExitCode {
             args.district_command = true;
             analyze::run(args)
         }
+        Command::Site(args) => site::run(args),
         Command::Compare(args) => compare::run(args),
     };
     match result {

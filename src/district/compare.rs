@@ -256,6 +256,16 @@ pub fn load_run(path: &Path) -> Result<RunTable> {
     }
 }
 
+/// A run from a summary already in memory (`serde_json::to_value` of a [`crate::Summary`]);
+/// `source` names it in the comparison and in errors.
+///
+/// # Errors
+///
+/// [`crate::ErrorKind::BadInput`] as [`load_run`] when the value is not a lifecircle summary.
+pub fn summary_run(source: &Path, summary: &Value) -> Result<RunTable> {
+    parse_summary(source, summary).map(RunTable::Summary)
+}
+
 fn not_a_run(file: &Path, why: &str) -> Error {
     Error::bad_input(file, "", format!("not a lifecircle summary.json or districts.csv: {why}"))
 }

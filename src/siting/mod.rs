@@ -1,5 +1,9 @@
 //! Choosing where to build: maximal covering location by greedy selection.
 //!
+//! - [`candidates`]: the user's candidate sites, or network nodes near
+//!   uncovered homes thinned to a grid;
+//! - [`plan`]: coverage sets from one bounded search per candidate, the
+//!   picks, and coverage before and after;
 //! - [`max_coverage`]: given each candidate site's coverage set (the homes
 //!   within the threshold of it, with their population) and the homes that
 //!   are already covered, pick `n` sites one by one, each adding the most
@@ -10,6 +14,11 @@
 //! function is monotone and submodular); with a capacity cap per site the
 //! gain is still monotone and submodular per site.
 
+pub mod candidates;
 pub mod max_coverage;
+pub mod output;
+pub mod plan;
 
+pub use candidates::Candidate;
 pub use max_coverage::{CoverageSets, Pick, greedy_max_coverage, greedy_max_coverage_plain};
+pub use plan::{SiteOptions, SitePlan, plan_sites};

@@ -1,0 +1,88 @@
+//! `lifecircle site`: where to build the next N facilities of a category.
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use anyhow::{Context, Result, bail};
+use clap::Args;
+use lifecircle::io::OutputDir;
+use lifecircle::io::crs::{Crs, to_wgs84};
+use lifecircle::io::points::read_homes;
+use lifecircle::siting::output::{site_markdown, write_site_plan};
+use lifecircle::siting::{Candidate, SiteOptions, plan_sites};
+
+use super::analyze::AnalyzeArgs;
+
+/// Arguments of `site`.
+#[derive(Debug, Args)]
+pub struct SiteArgs {
+    #[command(flatten)]
+    analysis: AnalyzeArgs,
+    /// How many new sites to choose
+    #[arg(long, value_name = "N")]
+    add: usize,
+    /// Candidate sites (CSV or GeoJSON points or polygons: lon/lat, optional id) [default: network nodes near uncovered homes]
+    #[arg(long, value_name = "FILE")]
+    candidates: Option<PathBuf>,
+    /// Coordinate system of --candidates: wgs84, gcj02 or bd09
+    #[arg(long, value_name = "CRS", default_value = "wgs84")]
+    candidates_crs: String,
+    /// Default candidates: one network node per grid cell of this size, metres
+    #[arg(long, default_value_t = 100.0, allow_negative_numbers = true)]
+    candidate_spacing_m: f64,
+    /// People one new site can serve (a site's gain counts at most this many)
+    #[arg(long, allow_negative_numbers = true)]
+    capacity: Option<f64>,
+}
+
+/// Runs `site`.
+pub fn run(mut args: SiteArgs) -> Result<()> {
+    let quiet = args.analysis.is_quiet();
+    let Some(site_category) = args.analysis.category().map(str::to_string) else {
+        bail!("--category: `lifecircle site` needs the category to add sites of");
+    };
+    args.analysis.site_command = true;
+    let config = args.analysis.into_config()?;
+    let Some(category) = config.taxonomy.category_id(&site_category) else {
+        let keys: Vec<&str> = config.taxonomy.categories.iter().map(|c| c.key.as_str()).collect();
+        bail!("--category: unknown category {site_category:?} (known: {})", keys.join(", "));
+    };
+    if args.add == 0 || args.add > 10_000 {
+        bail!("--add: {} is not in 1..=10000", args.add);
+    }
+    if !(args.candidate_spacing_m.is_finite() && args.candidate_spacing_m > 0.0) {
+        bail!("--candidate-spacing-m: {} is not a positive distance", args.candidate_spacing_m);
+    }
+    if args.capacity.is_some_and(|c| !(c.is_finite() && c > 0.0)) {
+        bail!("--capacity: must be a positive number of people");
+    }
+    let crs: Crs = args.candidates_crs.parse().map_err(|e| anyhow::anyhow!("--candidates-crs: {e}"))?;
+    let candidates = match &args.candidates {
+        None => None,
+        Some(path) => {
+            let (points, _) = read_homes(path, false)?;
+            Some(points.into_iter().map(|p| Candidate { id: p.id, lonlat: to_wgs84(crs, p.lonlat) }).collect())
+        }
+    };
+    let out = OutputDir::prepare(&config.out_dir)?;
+    let opts = SiteOptions {
+        category,
+        add: args.add,
+        candidates,
+        candidate_spacing_m: args.candidate_spacing_m,
+        capacity: args.capacity,
+    };
+    let key = config.taxonomy.categories[category.idx()].key.clone();
+    let (analysis, plan) = lifecircle::analysis::with_threads(config.threads, || -> lifecircle::Result<_> {
+        let a = lifecircle::run(&config)?;
+        let plan = plan_sites(&a, &opts);
+        Ok((a, plan))
+    })??;
+    write_site_plan(&analysis, &plan, &key, &out)?;
+    if !quiet {
+        let mut stdout = std::io::stdout().lock();
+        stdout.write_all(site_markdown(&analysis, &plan, &key).as_bytes()).context("writing the plan")?;
+        writeln!(stdout, "outputs in {}", config.out_dir.display())?;
+    }
+    Ok(())
+}

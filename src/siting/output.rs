@@ -1,0 +1,93 @@
+//! Writing a site plan: `sites.geojson` (the picks in order, with their gains),
+//! `sites.md` (before and after per threshold, and the picks) and
+//! `sites-facilities.csv` (the picks as a facilities file that
+//! `analyze --facilities` reads back). `O(picks + thresholds)`.
+
+use geojson::JsonObject;
+use serde_json::json;
+
+use super::plan::SitePlan;
+use crate::analysis::Analysis;
+use crate::error::Result;
+use crate::io::OutputDir;
+use crate::io::atomic::{FinishedFile, write_all};
+use crate::io::geojson_out::{PointCollectionWriter, num, round_coord, round_to};
+
+/// The files a site plan writes.
+pub const SITE_FILES: [&str; 3] = ["sites.geojson", "sites.md", "sites-facilities.csv"];
+
+/// `sites.md` as text.
+pub fn site_markdown(a: &Analysis, plan: &SitePlan, category: &str) -> String {
+    use std::fmt::Write;
+    let mut s = format!("# New {category} sites\n\n");
+    let _ = writeln!(s, "| threshold | homes before | homes after | people before | people after |");
+    let _ = writeln!(s, "|---|---:|---:|---:|---:|");
+    for b in &plan.before_after {
+        let _ = writeln!(
+            s,
+            "| {} | {:.1} % | {:.1} % | {:.1} % | {:.1} % |",
+            b.threshold,
+            b.share_before * 100.0,
+            b.share_after * 100.0,
+            b.share_population_before * 100.0,
+            b.share_population_after * 100.0
+        );
+    }
+    let _ = writeln!(s, "\n| pick | site | lon | lat | homes gained | people gained | people covered |");
+    let _ = writeln!(s, "|---:|---|---:|---:|---:|---:|---:|");
+    for (k, p) in plan.picks.iter().enumerate() {
+        let c = &plan.candidates[p.candidate];
+        let _ = writeln!(
+            s,
+            "| {} | {} | {:.6} | {:.6} | {} | {:.0} | {:.0} |",
+            k + 1,
+            c.id,
+            c.lonlat[0],
+            c.lonlat[1],
+            p.homes_gained,
+            p.population_gained,
+            p.population_covered
+        );
+    }
+    let _ = writeln!(
+        s,
+        "\n{} candidates considered; their coverage sets held {:.1} MiB. {} homes in all.",
+        plan.candidates.len(),
+        plan.coverage_sets_bytes as f64 / (1024.0 * 1024.0),
+        a.homes.len()
+    );
+    s
+}
+
+/// Writes the three files atomically into `out`.
+pub fn write_site_plan(a: &Analysis, plan: &SitePlan, category: &str, out: &OutputDir) -> Result<()> {
+    let mut geo = PointCollectionWriter::new(out.create("sites.geojson")?)?;
+    for (k, p) in plan.picks.iter().enumerate() {
+        let c = &plan.candidates[p.candidate];
+        let mut props = JsonObject::new();
+        props.insert("rank".into(), json!(k + 1));
+        props.insert("id".into(), json!(c.id));
+        props.insert("category".into(), json!(category));
+        props.insert("homes_gained".into(), json!(p.homes_gained));
+        props.insert("population_gained".into(), num(round_to(p.population_gained, 3)));
+        props.insert("population_covered".into(), num(round_to(p.population_covered, 3)));
+        geo.point(c.lonlat, props)?;
+    }
+    let mut md = out.create("sites.md")?;
+    write_all(&mut md, site_markdown(a, plan, category).as_bytes())?;
+    let mut csv = out.create("sites-facilities.csv")?;
+    let mut text = String::from("id,name,category,lon,lat\n");
+    for (k, p) in plan.picks.iter().enumerate() {
+        let c = &plan.candidates[p.candidate];
+        text.push_str(&format!(
+            "new-{category}-{},new site {} ({}),{category},{},{}\n",
+            k + 1,
+            k + 1,
+            c.id.replace(',', " "),
+            round_coord(c.lonlat[0]),
+            round_coord(c.lonlat[1])
+        ));
+    }
+    write_all(&mut csv, text.as_bytes())?;
+    FinishedFile::commit_all(vec![geo.finish()?, md.finish()?, csv.finish()?])
+}

@@ -1,0 +1,168 @@
+//! What-if analysis: coverage with planned facilities added and existing ones removed,
+//! against the same run without the plan.
+//!
+//! A [`Plan`] adds the facilities of a file (read as `--facilities` in `add`
+//! mode) and removes facilities by the ids written in `facilities.geojson`
+//! (`node/123`, `way/45`, or a user file's id). [`what_if`] runs the analysis
+//! twice with everything else equal: the planned run's outputs are written as
+//! usual to the output folder, then the base run is computed in memory, and
+//! the two summaries are compared with [`crate::district::compare`] into
+//! `whatif.md` and `whatif.csv` (columns `metric,a,b,difference`, A the base
+//! run, B the plan).
+//!
+//! The plan is applied in [`crate::run`] right after the user's own
+//! facilities are merged: first the removals (checked against the base run's
+//! facilities, so an unknown id is an error), then the additions.
+//!
+//! Complexity: two analyses; removing takes `O(F log R)` for `F` facilities
+//! and `R` ids; the comparison is that of [`crate::district::compare::compare`].
+//!
+//! ```no_run
+//! use lifecircle::whatif::{Plan, what_if};
+//! let config = lifecircle::AnalyzeConfig::new(lifecircle::analysis::default_pbf(), "out-plan");
+//! let plan = Plan { add: None, remove: vec!["node/123".into()] };
+//! let w = what_if(&config, &plan)?;
+//! print!("{}", w.comparison.to_markdown(lifecircle::whatif::LABELS));
+//! # Ok::<(), lifecircle::Error>(())
+//! ```
+
+use std::collections::BTreeSet;
+use std::io::Write as _;
+use std::path::Path;
+
+use crate::analysis::{AnalyzeConfig, analyze, run, with_threads};
+use crate::district::compare::{Comparison, compare, summary_run};
+use crate::error::{Error, Result};
+use crate::ids::OsmType;
+use crate::inputs::{InputReport, MergeMode, PointsInput, merge_facilities};
+use crate::io::OutputDir;
+use crate::io::atomic::FinishedFile;
+use crate::osm::Facility;
+use crate::summary::Summary;
+use crate::taxonomy::Taxonomy;
+
+/// The Markdown comparison's file name.
+pub const MARKDOWN_FILE: &str = "whatif.md";
+/// The CSV comparison's file name.
+pub const CSV_FILE: &str = "whatif.csv";
+/// Labels of the two runs in the comparison: A is the base run, B the plan.
+pub const LABELS: [&str; 2] = ["base", "plan"];
+
+/// Planned changes to the facilities.
+#[derive(Debug, Clone, Default)]
+pub struct Plan {
+    /// Facilities to add (always merged in `add` mode, whatever `mode` says).
+    pub add: Option<PointsInput>,
+    /// Ids of facilities to remove, as written in `facilities.geojson`.
+    pub remove: Vec<String>,
+}
+
+impl Plan {
+    /// Applies the plan to the facilities of a run (after OSM's and the user's are merged):
+    /// removes every facility whose id is listed, then adds the file's facilities after the
+    /// user's own (as if appended to the `--facilities` file); returns the added file's report
+    /// (its duplicate check covers the added file only).
+    ///
+    /// # Errors
+    ///
+    /// [`crate::ErrorKind::InvalidParameter`] naming `--remove-facilities` and the id when an id
+    /// matches no facility; the reader's errors for the added file.
+    pub fn apply(
+        &self,
+        facilities: &mut Vec<Facility>,
+        taxonomy: &Taxonomy,
+        skip_bad_rows: bool,
+    ) -> Result<Option<InputReport>> {
+        if !self.remove.is_empty() {
+            let ids: Vec<String> = facilities.iter().map(Facility::id).collect();
+            let known: BTreeSet<&str> = ids.iter().map(String::as_str).collect();
+            if let Some(id) = self.remove.iter().find(|id| !known.contains(id.as_str())) {
+                return Err(Error::parameter(
+                    "--remove-facilities",
+                    format!(
+                        "unknown facility id {id:?}: no facility of the base run has it (see its facilities.geojson)"
+                    ),
+                ));
+            }
+            let remove: BTreeSet<&str> = self.remove.iter().map(String::as_str).collect();
+            let mut keep = ids.iter().map(|id| !remove.contains(id.as_str()));
+            facilities.retain(|_| keep.next().unwrap_or(true));
+        }
+        match &self.add {
+            Some(input) => {
+                let input = PointsInput { mode: MergeMode::Add, ..input.clone() };
+                let mut added = Vec::new();
+                let report = merge_facilities(&mut added, &input, taxonomy, skip_bad_rows)?;
+                // Numbered after the user's own facilities, so they sort after them within a category.
+                let next = facilities.iter().filter(|f| f.osm.kind == OsmType::Other).map(|f| f.osm.id + 1).max();
+                for f in &mut added {
+                    f.osm.id += next.unwrap_or(0);
+                }
+                facilities.extend(added);
+                facilities.sort_by_key(|f| (f.category, f.osm));
+                Ok(Some(report))
+            }
+            None => Ok(None),
+        }
+    }
+
+    /// A one-line description: `add FILE; remove ID, ID` (`no change` for an empty plan).
+    pub fn describe(&self) -> String {
+        let mut parts = Vec::new();
+        if let Some(add) = &self.add {
+            parts.push(format!("add {}", add.path.display()));
+        }
+        if !self.remove.is_empty() {
+            parts.push(format!("remove {}", self.remove.join(", ")));
+        }
+        if parts.is_empty() { "no change".to_string() } else { parts.join("; ") }
+    }
+}
+
+/// The two runs and their comparison.
+#[derive(Debug, Clone)]
+pub struct WhatIf {
+    /// The run without the plan (computed in memory, not written).
+    pub base: Summary,
+    /// The run with the plan (written to the output folder).
+    pub planned: Summary,
+    /// Base (A) against plan (B), metric by metric.
+    pub comparison: Comparison,
+}
+
+/// Runs `config` without and with `plan` (any plan already in `config` is ignored), writes the
+/// planned run's outputs and `whatif.md` / `whatif.csv` to `config.out_dir`, and returns both
+/// summaries and their comparison.
+///
+/// The planned run goes first, so a bad plan (an unknown id, a bad file) fails before any output
+/// is written; its outputs are committed together (removing a stale `whatif.*`), then the two
+/// comparison files together.
+///
+/// # Errors
+///
+/// Those of [`analyze`] and [`Plan::apply`]; [`crate::ErrorKind::Output`] or
+/// [`crate::ErrorKind::Io`] when the comparison cannot be written.
+pub fn what_if(config: &AnalyzeConfig, plan: &Plan) -> Result<WhatIf> {
+    let base_config = AnalyzeConfig { plan: None, ..config.clone() };
+    let planned_config = AnalyzeConfig { plan: Some(plan.clone()), ..config.clone() };
+    let planned = analyze(&planned_config)?;
+    let base = with_threads(config.threads, || run(&base_config))??.summary;
+
+    // A summary has string keys and finite or null numbers: it always converts.
+    let to_value = |s: &Summary| serde_json::to_value(s).expect("a summary converts to JSON");
+    let a = summary_run(Path::new("base run"), &to_value(&base))?;
+    let b = summary_run(Path::new("planned run"), &to_value(&planned))?;
+    let mut comparison = compare(&a, &b);
+    comparison.sources = ["base run (not written)".to_string(), format!("plan: {}", plan.describe())];
+
+    let out = OutputDir::prepare(&config.out_dir)?;
+    let mut finished = Vec::with_capacity(2);
+    for (name, text) in [(MARKDOWN_FILE, comparison.to_markdown(LABELS)), (CSV_FILE, comparison.to_csv(LABELS))] {
+        let mut f = out.create(name)?;
+        let res = f.writer().write_all(text.as_bytes());
+        res.map_err(|e| f.err(e))?;
+        finished.push(f.finish()?);
+    }
+    FinishedFile::commit_all(finished)?;
+    Ok(WhatIf { base, planned, comparison })
+}
