@@ -1,0 +1,31 @@
+//! Criterion benchmark of `lifecircle site` on the bundled default data:
+//! 10,000 candidate sites (network nodes), coverage sets at 15 minutes and
+//! 20 greedy picks (target: under 3 s on 2 cores).
+
+use criterion::{Criterion, criterion_group, criterion_main};
+use lifecircle::AnalyzeConfig;
+use lifecircle::ids::NodeId;
+use lifecircle::siting::{Candidate, SiteOptions, plan_sites};
+
+fn siting(c: &mut Criterion) {
+    let config = AnalyzeConfig::new(lifecircle::analysis::default_pbf(), std::env::temp_dir().join("lc-site-bench"));
+    let a = lifecircle::run(&config).expect("analysis");
+    let n = a.graph.num_nodes();
+    // 10,000 nodes spread over the whole network (every k-th node).
+    let step = (n / 10_000).max(1);
+    let candidates: Vec<Candidate> = (0..n)
+        .step_by(step)
+        .take(10_000)
+        .map(|i| Candidate { id: format!("node-{i}"), lonlat: a.graph.node_lonlat(NodeId(i as u32)) })
+        .collect();
+    let category = config.taxonomy.category_id("childcare").expect("childcare");
+    let opts =
+        SiteOptions { category, add: 20, candidates: Some(candidates), candidate_spacing_m: 100.0, capacity: None };
+    let mut group = c.benchmark_group("siting");
+    group.sample_size(10);
+    group.bench_function("candidates_10k_15min_20_picks", |b| b.iter(|| plan_sites(&a, &opts)));
+    group.finish();
+}
+
+criterion_group!(benches, siting);
+criterion_main!(benches);
