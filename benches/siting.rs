@@ -19,8 +19,14 @@ fn siting(c: &mut Criterion) {
         .map(|i| Candidate { id: format!("node-{i}"), lonlat: a.graph.node_lonlat(NodeId(i as u32)) })
         .collect();
     let category = config.taxonomy.category_id("childcare").expect("childcare");
-    let opts =
-        SiteOptions { category, add: 20, candidates: Some(candidates), candidate_spacing_m: 100.0, capacity: None };
+    let opts = SiteOptions {
+        category,
+        add: 20,
+        candidates: Some(candidates),
+        candidate_spacing_m: 100.0,
+        capacity: None,
+        objective: lifecircle::siting::Objective::Coverage,
+    };
     let mut group = c.benchmark_group("siting");
     group.sample_size(10);
     group.bench_function("candidates_10k_15min_20_picks", |b| b.iter(|| plan_sites(&a, &opts)));

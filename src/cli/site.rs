@@ -9,9 +9,16 @@ use lifecircle::io::OutputDir;
 use lifecircle::io::crs::{Crs, to_wgs84};
 use lifecircle::io::points::read_homes;
 use lifecircle::siting::output::{site_markdown, write_site_plan};
-use lifecircle::siting::{Candidate, SiteOptions, plan_sites};
+use lifecircle::siting::{Candidate, Objective, SiteOptions, plan_sites};
 
 use super::analyze::AnalyzeArgs;
+
+/// `--objective` values.
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+enum ObjectiveArg {
+    Coverage,
+    MeanTime,
+}
 
 /// Arguments of `site`.
 #[derive(Debug, Args)]
@@ -30,6 +37,9 @@ pub struct SiteArgs {
     /// Default candidates: one network node per grid cell of this size, metres
     #[arg(long, default_value_t = 100.0, allow_negative_numbers = true)]
     candidate_spacing_m: f64,
+    /// What to optimise: coverage (most people newly within the threshold) or mean-time (lowest mean walking time)
+    #[arg(long, value_enum, default_value_t = ObjectiveArg::Coverage)]
+    objective: ObjectiveArg,
     /// People one new site can serve (a site's gain counts at most this many)
     #[arg(long, allow_negative_numbers = true)]
     capacity: Option<f64>,
@@ -71,7 +81,14 @@ pub fn run(mut args: SiteArgs) -> Result<()> {
         candidates,
         candidate_spacing_m: args.candidate_spacing_m,
         capacity: args.capacity,
+        objective: match args.objective {
+            ObjectiveArg::Coverage => Objective::Coverage,
+            ObjectiveArg::MeanTime => Objective::MeanTime,
+        },
     };
+    if opts.objective == Objective::MeanTime && opts.capacity.is_some() {
+        bail!("--capacity: applies to the coverage objective only");
+    }
     let key = config.taxonomy.categories[category.idx()].key.clone();
     let (analysis, plan) = lifecircle::analysis::with_threads(config.threads, || -> lifecircle::Result<_> {
         let a = lifecircle::run(&config)?;

@@ -4,6 +4,8 @@
 //!   uncovered homes thinned to a grid;
 //! - [`plan`]: coverage sets from one bounded search per candidate, the
 //!   picks, and coverage before and after;
+//! - [`mean_time`]: the p-median alternative (lowest mean time), greedy plus
+//!   one swap pass;
 //! - [`max_coverage`]: given each candidate site's coverage set (the homes
 //!   within the threshold of it, with their population) and the homes that
 //!   are already covered, pick `n` sites one by one, each adding the most
@@ -16,9 +18,10 @@
 
 pub mod candidates;
 pub mod max_coverage;
+pub mod mean_time;
 pub mod output;
 pub mod plan;
 
 pub use candidates::Candidate;
 pub use max_coverage::{CoverageSets, Pick, greedy_max_coverage, greedy_max_coverage_plain};
-pub use plan::{SiteOptions, SitePlan, plan_sites};
+pub use plan::{Objective, SiteOptions, SitePlan, plan_sites};

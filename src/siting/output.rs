@@ -33,6 +33,15 @@ pub fn site_markdown(a: &Analysis, plan: &SitePlan, category: &str) -> String {
             b.share_population_after * 100.0
         );
     }
+    if let Some(mt) = &plan.mean_time {
+        let _ = writeln!(
+            s,
+            "\nMean time to the nearest {category}, population-weighted (counted up to twice the threshold): {:.2} min before, {:.2} min after ({} swaps in the improvement pass).",
+            mt.mean_min_before,
+            mt.mean_min_after,
+            mt.swaps.len()
+        );
+    }
     let _ = writeln!(s, "\n| pick | site | lon | lat | homes gained | people gained | people covered |");
     let _ = writeln!(s, "|---:|---|---:|---:|---:|---:|---:|");
     for (k, p) in plan.picks.iter().enumerate() {

@@ -11,6 +11,7 @@ use serde::Serialize;
 
 use super::candidates::{Candidate, default_candidates};
 use super::max_coverage::{CoverageSets, Pick, greedy_max_coverage};
+use super::mean_time::greedy_mean_time;
 use crate::analysis::Analysis;
 use crate::coverage::ByEdge;
 use crate::coverage::count_within::reach_within;
@@ -31,6 +32,20 @@ pub struct SiteOptions {
     pub candidate_spacing_m: f64,
     /// People one new site can serve (`None`: no cap).
     pub capacity: Option<f64>,
+    /// What the picks optimise.
+    pub objective: Objective,
+}
+
+/// What site selection optimises.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Objective {
+    /// Most people newly within the threshold (maximal covering).
+    #[default]
+    Coverage,
+    /// Lowest population-weighted mean time to the nearest facility (p-median;
+    /// times counted up to twice the threshold), greedy plus one swap pass.
+    MeanTime,
 }
 
 /// Coverage of the category at one threshold, before and after the picks.
@@ -59,6 +74,8 @@ pub struct SitePlan {
     pub before_after: Vec<BeforeAfter>,
     /// Memory held by the coverage sets, bytes.
     pub coverage_sets_bytes: usize,
+    /// With the mean-time objective: mean minutes before and after, and the swaps.
+    pub mean_time: Option<super::mean_time::MeanTimePlan>,
 }
 
 /// Chooses the sites on a finished analysis.
@@ -84,11 +101,21 @@ pub fn plan_sites(a: &Analysis, opts: &SiteOptions) -> SitePlan {
         .collect();
     let pool = WorkspacePool::new(a.graph.num_nodes());
     let by_edge = ByEdge::new(a.graph.num_edges(), &a.home_anchors);
-    let reach = reach_within(&a.graph, &pool, &anchors, &a.home_anchors, &by_edge, main);
-    let sets = CoverageSets::from_lists(reach.iter().map(|l| l.iter().map(|&(h, _)| h).collect()).collect());
+    // The mean-time objective counts times up to twice the threshold.
+    let cap = if opts.objective == Objective::MeanTime { TimeMs(main.0.saturating_mul(2)) } else { main };
+    let reach = reach_within(&a.graph, &pool, &anchors, &a.home_anchors, &by_edge, cap);
+    let sets = CoverageSets::from_lists(
+        reach.iter().map(|l| l.iter().filter(|&&(_, t)| t <= main).map(|&(h, _)| h).collect()).collect(),
+    );
     let population: Vec<f64> = a.homes.iter().map(|h| h.population).collect();
     let covered: Vec<bool> = uncovered.iter().map(|u| !u).collect();
-    let picks = greedy_max_coverage(&sets, &population, &covered, opts.add, opts.capacity);
+    let (picks, mean_time) = match opts.objective {
+        Objective::Coverage => (greedy_max_coverage(&sets, &population, &covered, opts.add, opts.capacity), None),
+        Objective::MeanTime => {
+            let plan = greedy_mean_time(&reach, &population, &a.nearest[c], cap, opts.add);
+            (coverage_of_sequence(&sets, &population, &covered, &plan.chosen), Some(plan))
+        }
+    };
     // Before and after at every threshold, from the picks' reach times.
     let mut best_after: Vec<TimeMs> = a.nearest[c].clone();
     for p in &picks {
@@ -121,5 +148,26 @@ pub fn plan_sites(a: &Analysis, opts: &SiteOptions) -> SitePlan {
             }
         })
         .collect();
-    SitePlan { candidates, picks, before_after, coverage_sets_bytes: sets.bytes() }
+    SitePlan { candidates, picks, before_after, coverage_sets_bytes: sets.bytes(), mean_time }
+}
+
+/// The coverage gains of a given sequence of sites, in order.
+fn coverage_of_sequence(sets: &CoverageSets, population: &[f64], covered: &[bool], chosen: &[usize]) -> Vec<Pick> {
+    let mut covered = covered.to_vec();
+    let mut total = covered.iter().zip(population).filter(|(c, _)| **c).fold(0.0, |s, (_, p)| s + p);
+    chosen
+        .iter()
+        .map(|&c| {
+            let (mut gained, mut homes) = (0.0, 0);
+            for &h in sets.of(c) {
+                if !covered[h as usize] {
+                    covered[h as usize] = true;
+                    gained += population[h as usize];
+                    homes += 1;
+                }
+            }
+            total += gained;
+            Pick { candidate: c, homes_gained: homes, population_gained: gained, population_covered: total }
+        })
+        .collect()
 }

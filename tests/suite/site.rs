@@ -66,7 +66,14 @@ fn gains_match_nearest_times_with_the_picks_added() {
     cfg.threads = Some(2);
     let a = lifecircle::run(&cfg).expect("analysis");
     let c = cfg.taxonomy.category_id("elder_canteen").expect("category");
-    let opts = SiteOptions { category: c, add: 4, candidates: None, candidate_spacing_m: 150.0, capacity: None };
+    let opts = SiteOptions {
+        category: c,
+        add: 4,
+        candidates: None,
+        candidate_spacing_m: 150.0,
+        capacity: None,
+        objective: lifecircle::siting::Objective::Coverage,
+    };
     let plan = plan_sites(&a, &opts);
     assert_eq!(plan.picks.len(), 4);
     let index = SnapIndex::new(&a.graph);
@@ -120,4 +127,43 @@ fn bad_site_arguments_exit_2() {
         let r = run_subcommand("site", &args);
         assert_input_error(&r, &out, &names, &format!("{extra:?}"));
     }
+}
+
+/// `--objective mean-time`: the reported mean times equal a recomputation
+/// from the chosen sites, and adding sites never raises the mean.
+#[test]
+fn mean_time_objective_reports_what_its_sites_give() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut cfg = config(&liechtenstein(), dir.path());
+    cfg.threads = Some(2);
+    let a = lifecircle::run(&cfg).expect("analysis");
+    let c = cfg.taxonomy.category_id("childcare").expect("category");
+    let opts = SiteOptions {
+        category: c,
+        add: 3,
+        candidates: None,
+        candidate_spacing_m: 200.0,
+        capacity: None,
+        objective: lifecircle::siting::Objective::MeanTime,
+    };
+    let plan = plan_sites(&a, &opts);
+    let mt = plan.mean_time.as_ref().expect("mean-time plan");
+    assert_eq!(mt.chosen.len(), 3);
+    assert!(mt.mean_min_after <= mt.mean_min_before);
+    assert!(mt.mean_min_after_pick.windows(2).all(|w| w[1] <= w[0]));
+    // Recompute: nearest times with the chosen sites added, capped at twice the threshold.
+    let index = SnapIndex::new(&a.graph);
+    let mut facilities: Vec<Option<Anchor>> =
+        a.facility_index[c.idx()].iter().map(|&i| a.facility_anchors[i]).collect();
+    for &k in &mt.chosen {
+        let snap = index.snap(&a.graph, plan.candidates[k].lonlat).expect("snap");
+        facilities.push(Some(Anchor::from_snap(&a.graph, &snap)));
+    }
+    let mut ws = DijkstraWorkspace::new(a.graph.num_nodes());
+    let cap = 2 * cfg.threshold().0;
+    let times = nearest_times(&a.graph, &mut ws, &facilities, &a.home_anchors);
+    let total: f64 = a.homes.iter().map(|h| h.population).sum();
+    let mean: f64 =
+        times.iter().zip(&a.homes).map(|(t, h)| t.0.min(cap) as f64 * h.population).sum::<f64>() / total / 60_000.0;
+    assert!((mean - mt.mean_min_after).abs() < 1e-9, "{mean} vs {}", mt.mean_min_after);
 }
