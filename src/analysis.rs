@@ -268,6 +268,8 @@ pub struct Analysis {
     pub config: AnalyzeConfig,
     /// The walking graph.
     pub graph: WalkGraph,
+    /// The snapping index of the graph (kept for later stages, e.g. candidate sites).
+    pub snap_index: SnapIndex,
     /// Homes: from OSM sorted by reference, then the user's in file order.
     pub homes: Vec<Home>,
     /// Each home's snap (`None` only for an empty graph).
@@ -555,6 +557,7 @@ pub fn run(config: &AnalyzeConfig) -> Result<Analysis> {
     let mut analysis = Analysis {
         config: config.clone(),
         graph,
+        snap_index: index,
         homes,
         home_snaps,
         home_anchors,

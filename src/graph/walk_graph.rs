@@ -4,7 +4,7 @@
 //! and twice in the adjacency arrays (once from each end; a self-loop once). Neighbour scans are
 //! `O(degree)` over contiguous memory.
 
-use crate::geometry::polyline_length_m;
+use crate::geometry::haversine_m;
 use crate::ids::{EdgeId, NodeId, TimeMs};
 
 /// An edge to add to a [`WalkGraph`]: endpoints and the polyline between them.
@@ -35,6 +35,8 @@ pub struct WalkGraph {
     edge_highway: Vec<u16>,
     geom_offsets: Vec<u32>,
     geom: Vec<[f64; 2]>,
+    /// Length from the edge's start to each geometry point, parallel to `geom`.
+    geom_cum_m: Vec<f64>,
     speed_m_s: f64,
 }
 
@@ -81,12 +83,19 @@ impl WalkGraph {
             edge_highway: Vec::with_capacity(m),
             geom_offsets: Vec::with_capacity(m + 1),
             geom: Vec::new(),
+            geom_cum_m: Vec::new(),
             speed_m_s,
         };
         g.geom_offsets.push(0);
         for (i, e) in edges.iter().enumerate() {
             assert!(e.u.idx() < n && e.v.idx() < n, "edge endpoint out of range");
-            let len_m = polyline_length_m(&e.geometry);
+            let mut len_m = 0.0;
+            for (k, p) in e.geometry.iter().enumerate() {
+                if k > 0 {
+                    len_m += haversine_m(e.geometry[k - 1], *p);
+                }
+                g.geom_cum_m.push(len_m);
+            }
             let factor = speed_factors.get(i).copied().unwrap_or(1.0);
             g.edge_u.push(e.u.0);
             g.edge_v.push(e.v.0);
@@ -194,6 +203,13 @@ impl WalkGraph {
     #[inline]
     pub fn edge_geometry(&self, e: EdgeId) -> &[[f64; 2]] {
         &self.geom[self.geom_offsets[e.idx()] as usize..self.geom_offsets[e.idx() + 1] as usize]
+    }
+
+    /// Length from the edge's `u` end to each point of its geometry, metres
+    /// (parallel to [`WalkGraph::edge_geometry`]; the last is the edge length).
+    #[inline]
+    pub fn edge_cumulative_m(&self, e: EdgeId) -> &[f64] {
+        &self.geom_cum_m[self.geom_offsets[e.idx()] as usize..self.geom_offsets[e.idx() + 1] as usize]
     }
 
     /// Time from `u` to the point `offset_m` metres along the edge (proportional share of the edge time).

@@ -12,7 +12,7 @@ use geo::{Area, Contains, Coord, LineString, MultiPolygon, Point, Polygon, Simpl
 use super::distance_field::Grid;
 use super::marching_squares::{contour_rings, signed_area2};
 use super::reach::ReachedInterval;
-use crate::geometry::{EARTH_RADIUS_M, haversine_m};
+use crate::geometry::EARTH_RADIUS_M;
 use crate::graph::WalkGraph;
 
 /// How service areas are drawn.
@@ -80,15 +80,14 @@ impl LocalProjection {
 /// The polyline of `edge` between `from_m` and `to_m` metres from its start.
 pub fn sub_polyline(graph: &WalkGraph, iv: &ReachedInterval) -> Vec<[f64; 2]> {
     let geom = graph.edge_geometry(iv.edge);
+    let cum = graph.edge_cumulative_m(iv.edge);
     let mut out = Vec::new();
-    let mut acc = 0.0;
-    for w in geom.windows(2) {
-        let len = haversine_m(w[0], w[1]);
-        let (s, e) = (acc, acc + len);
-        acc = e;
+    for (k, w) in geom.windows(2).enumerate() {
+        let (s, e) = (cum[k], cum[k + 1]);
         if e < iv.from_m || s > iv.to_m {
             continue;
         }
+        let len = e - s;
         let at = |m: f64| {
             let t = if len > 0.0 { ((m - s) / len).clamp(0.0, 1.0) } else { 0.0 };
             [w[0][0] + (w[1][0] - w[0][0]) * t, w[0][1] + (w[1][1] - w[0][1]) * t]

@@ -74,6 +74,11 @@ pub struct Pick {
     pub population_covered: f64,
 }
 
+/// Population of the homes marked covered.
+pub fn covered_population(covered: &[bool], population: &[f64]) -> f64 {
+    covered.iter().zip(population).filter(|(c, _)| **c).fold(0.0, |sum, (_, p)| sum + p)
+}
+
 /// Marginal gain of candidate `c`: `(population counted, homes)`.
 fn gain(sets: &CoverageSets, c: usize, covered: &[bool], population: &[f64], capacity: Option<f64>) -> (f64, usize) {
     let (mut p, mut n) = (0.0, 0);
@@ -152,7 +157,7 @@ pub fn greedy_max_coverage(
     capacity: Option<f64>,
 ) -> Vec<Pick> {
     let mut covered = covered.to_vec();
-    let mut total: f64 = covered.iter().zip(population).filter(|(c, _)| **c).map(|(_, p)| *p).fold(0.0, |a, p| a + p);
+    let mut total = covered_population(&covered, population);
     let mut heap: BinaryHeap<Entry> = (0..sets.len())
         .map(|c| Entry { gain: gain(sets, c, &covered, population, capacity).0, candidate: c, round: 0 })
         .collect();
@@ -194,7 +199,7 @@ pub fn greedy_max_coverage_plain(
     capacity: Option<f64>,
 ) -> Vec<Pick> {
     let mut covered = covered.to_vec();
-    let mut total: f64 = covered.iter().zip(population).filter(|(c, _)| **c).map(|(_, p)| *p).fold(0.0, |a, p| a + p);
+    let mut total = covered_population(&covered, population);
     let mut chosen = vec![false; sets.len()];
     let mut picks = Vec::new();
     while picks.len() < n {

@@ -10,14 +10,13 @@
 use serde::Serialize;
 
 use super::candidates::{Candidate, default_candidates};
-use super::max_coverage::{CoverageSets, Pick, greedy_max_coverage};
+use super::max_coverage::{CoverageSets, Pick, covered_population, greedy_max_coverage};
 use super::mean_time::greedy_mean_time;
 use crate::analysis::Analysis;
 use crate::coverage::ByEdge;
 use crate::coverage::count_within::reach_within;
 use crate::ids::{CategoryId, TimeMs};
 use crate::routing::{Anchor, WorkspacePool};
-use crate::snap::SnapIndex;
 
 /// What to choose.
 #[derive(Debug, Clone)]
@@ -89,7 +88,7 @@ pub fn plan_sites(a: &Analysis, opts: &SiteOptions) -> SitePlan {
         None => default_candidates(&a.graph, &a.home_anchors, &uncovered, opts.candidate_spacing_m),
     };
     // Candidates join the network like facilities do.
-    let index = SnapIndex::new(&a.graph);
+    let index = &a.snap_index;
     let anchors: Vec<Option<Anchor>> = candidates
         .iter()
         .map(|cand| {
@@ -154,7 +153,7 @@ pub fn plan_sites(a: &Analysis, opts: &SiteOptions) -> SitePlan {
 /// The coverage gains of a given sequence of sites, in order.
 fn coverage_of_sequence(sets: &CoverageSets, population: &[f64], covered: &[bool], chosen: &[usize]) -> Vec<Pick> {
     let mut covered = covered.to_vec();
-    let mut total = covered.iter().zip(population).filter(|(c, _)| **c).fold(0.0, |s, (_, p)| s + p);
+    let mut total = covered_population(&covered, population);
     chosen
         .iter()
         .map(|&c| {

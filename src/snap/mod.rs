@@ -9,7 +9,7 @@ use rayon::prelude::*;
 use rstar::primitives::GeomWithData;
 use rstar::{AABB, PointDistance, RTree, RTreeObject};
 
-use crate::geometry::{haversine_m, to_ecef};
+use crate::geometry::to_ecef;
 use crate::graph::WalkGraph;
 use crate::ids::EdgeId;
 
@@ -71,8 +71,6 @@ impl EdgeShape {
 /// R-tree of edges.
 pub struct SnapIndex {
     tree: RTree<EdgeShape>,
-    /// Length from the edge start to each geometry vertex.
-    cum_m: Vec<Vec<f64>>,
 }
 
 fn dist3(a: [f64; 3], b: [f64; 3]) -> f64 {
@@ -94,29 +92,12 @@ fn lerp3(a: [f64; 3], b: [f64; 3], t: f64) -> [f64; 3] {
     [a[0] + (b[0] - a[0]) * t, a[1] + (b[1] - a[1]) * t, a[2] + (b[2] - a[2]) * t]
 }
 
-/// Cumulative haversine lengths along every edge's geometry.
-fn cumulative_lengths(graph: &WalkGraph) -> Vec<Vec<f64>> {
-    (0..graph.num_edges())
-        .map(|e| {
-            let geom = graph.edge_geometry(EdgeId(e as u32));
-            let mut acc = 0.0;
-            let mut cum = Vec::with_capacity(geom.len());
-            cum.push(0.0);
-            for w in geom.windows(2) {
-                acc += haversine_m(w[0], w[1]);
-                cum.push(acc);
-            }
-            cum
-        })
-        .collect()
-}
-
 /// The snap of `q` onto segment `seg` of edge `edge`.
-fn snap_on_segment(graph: &WalkGraph, cum_m: &[Vec<f64>], edge: u32, seg: u32, q: [f64; 3]) -> Snap {
+fn snap_on_segment(graph: &WalkGraph, edge: u32, seg: u32, q: [f64; 3]) -> Snap {
     let geom = graph.edge_geometry(EdgeId(edge));
     let (a, b) = (to_ecef(geom[seg as usize]), to_ecef(geom[seg as usize + 1]));
     let t = segment_param(a, b, q);
-    let cum = &cum_m[edge as usize];
+    let cum = graph.edge_cumulative_m(EdgeId(edge));
     let seg_len = cum[seg as usize + 1] - cum[seg as usize];
     Snap { edge: EdgeId(edge), offset_m: cum[seg as usize] + t * seg_len, access_m: dist3(q, lerp3(a, b, t)) }
 }
@@ -131,14 +112,14 @@ impl SnapIndex {
                 (points.len() >= 2).then(|| EdgeShape { edge: e, envelope: AABB::from_points(points.iter()), points })
             })
             .collect();
-        SnapIndex { tree: RTree::bulk_load(edges), cum_m: cumulative_lengths(graph) }
+        SnapIndex { tree: RTree::bulk_load(edges) }
     }
 
     /// Snaps a `[lon, lat]` point to the nearest point of the network (`None` only for an empty graph).
     pub fn snap(&self, graph: &WalkGraph, lonlat: [f64; 2]) -> Option<Snap> {
         let q = to_ecef(lonlat);
         let nearest = self.tree.nearest_neighbor(q)?;
-        Some(snap_on_segment(graph, &self.cum_m, nearest.edge, nearest.nearest_segment(q), q))
+        Some(snap_on_segment(graph, nearest.edge, nearest.nearest_segment(q), q))
     }
 
     /// Snaps many points in parallel, keeping their order.
@@ -151,8 +132,8 @@ impl SnapIndex {
 /// node-based snapping as other tools do it: a point joins the network at its
 /// nearest vertex, and the distance to it is not walked.
 pub struct VertexSnapIndex {
-    tree: RTree<GeomWithData<[f64; 3], (u32, u32)>>,
-    cum_m: Vec<Vec<f64>>,
+    /// Each vertex with its edge and its offset along the edge, metres.
+    tree: RTree<GeomWithData<[f64; 3], (u32, f64)>>,
 }
 
 impl VertexSnapIndex {
@@ -162,34 +143,30 @@ impl VertexSnapIndex {
             .into_par_iter()
             .flat_map_iter(|e| {
                 let geom = graph.edge_geometry(EdgeId(e));
-                (0..geom.len()).map(move |i| GeomWithData::new(to_ecef(geom[i]), (e, i as u32)))
+                let cum = graph.edge_cumulative_m(EdgeId(e));
+                (0..geom.len()).map(move |i| GeomWithData::new(to_ecef(geom[i]), (e, cum[i])))
             })
             .collect();
-        VertexSnapIndex { tree: RTree::bulk_load(vertices), cum_m: cumulative_lengths(graph) }
+        VertexSnapIndex { tree: RTree::bulk_load(vertices) }
     }
 
     /// Snaps to the nearest vertex: `access_m` is its distance, `offset_m` its place on the edge.
     pub fn snap(&self, lonlat: [f64; 2]) -> Option<Snap> {
         let q = to_ecef(lonlat);
         let nearest = self.tree.nearest_neighbor(q)?;
-        let (edge, i) = nearest.data;
-        Some(Snap {
-            edge: EdgeId(edge),
-            offset_m: self.cum_m[edge as usize][i as usize],
-            access_m: dist3(q, *nearest.geom()),
-        })
+        let (edge, offset_m) = nearest.data;
+        Some(Snap { edge: EdgeId(edge), offset_m, access_m: dist3(q, *nearest.geom()) })
     }
 }
 
 /// The slow obvious reference: scan every segment. `O(S)` per query.
 pub fn snap_brute_force(graph: &WalkGraph, lonlat: [f64; 2]) -> Option<Snap> {
-    let cum_m = cumulative_lengths(graph);
     let q = to_ecef(lonlat);
     let mut best: Option<Snap> = None;
     for e in 0..graph.num_edges() as u32 {
         let n = graph.edge_geometry(EdgeId(e)).len();
         for s in 0..n.saturating_sub(1) as u32 {
-            let cand = snap_on_segment(graph, &cum_m, e, s, q);
+            let cand = snap_on_segment(graph, e, s, q);
             if best.is_none_or(|b| cand.access_m < b.access_m) {
                 best = Some(cand);
             }
