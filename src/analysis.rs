@@ -38,6 +38,8 @@ use crate::isochrone::IsochroneParams;
 use crate::isochrone::batch::{AreaResult, CategoryAreas, FacilityAreas, HomeIndex, category_areas, facility_areas};
 use crate::osm::{Facility, Home, HomeRule, extract_features, read_pbf};
 use crate::progress::Progress;
+use crate::report::html::write_report;
+use crate::report::{Labels, MapData};
 use crate::routing::{Anchor, DijkstraWorkspace, WorkspacePool};
 use crate::snap::{Snap, SnapIndex, VertexSnapIndex};
 use crate::summary::{
@@ -86,6 +88,8 @@ pub struct AnalyzeConfig {
     pub isochrones: Option<IsochroneOptions>,
     /// District statistics (`--districts` / `--admin-level`), if any.
     pub districts: Option<DistrictOptions>,
+    /// Also write the self-contained HTML report (`report.html`), gathered with these options.
+    pub report: Option<crate::report::MapOptions>,
     /// Worker threads (`None`: one per core).
     pub threads: Option<usize>,
     /// Show progress on stderr.
@@ -150,9 +154,17 @@ impl AnalyzeConfig {
             skip_bad_rows: false,
             isochrones: None,
             districts: None,
+            report: None,
             threads: None,
             progress: false,
         }
+    }
+
+    /// The run's name for titles: the extract's file name without `.osm.pbf`.
+    pub fn title(&self) -> String {
+        let name = self.pbf.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        let stem = name.strip_suffix(".osm.pbf").or_else(|| name.strip_suffix(".pbf")).unwrap_or(&name);
+        stem.to_string()
     }
 
     /// Checks the parameters' ranges.
@@ -333,7 +345,7 @@ pub fn with_threads<R: Send>(threads: Option<usize>, f: impl FnOnce() -> R + Sen
 }
 
 /// Every file `analyze` may write; those a run does not write are removed from the folder.
-pub const OUTPUT_FILES: [&str; 9] = [
+pub const OUTPUT_FILES: [&str; 10] = [
     "coverage.geojson",
     "facilities.geojson",
     "isochrones.geojson",
@@ -343,6 +355,7 @@ pub const OUTPUT_FILES: [&str; 9] = [
     "summary.json",
     "whatif.md",
     "whatif.csv",
+    crate::report::html::REPORT_FILE,
 ];
 
 /// Runs the analysis and writes the outputs; returns the summary.
@@ -362,6 +375,10 @@ pub fn analyze(config: &AnalyzeConfig) -> Result<Summary> {
         }
         if let Some(d) = &analysis.districts {
             files.extend(write_districts(d, &out)?);
+        }
+        if let Some(opts) = &config.report {
+            let map = MapData::from_analysis(&analysis, None, opts);
+            files.push(write_report(&map, &Labels::builtin(), &config.title(), &out)?);
         }
         analysis.summary.timings.write_s = t.elapsed().as_secs_f64();
         analysis.summary.timings.total_s = started.elapsed().as_secs_f64();

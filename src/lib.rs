@@ -46,6 +46,7 @@ pub mod io;
 pub mod isochrone;
 pub mod osm;
 pub mod progress;
+pub mod report;
 pub mod routing;
 pub mod siting;
 pub mod snap;

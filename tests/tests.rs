@@ -24,6 +24,8 @@
 //! | `compare` | `lifecircle compare`: two Beijing runs (thresholds, user facilities) against B − A recomputed from their `summary.json`, identical runs, district tables, CLI outputs, bad inputs, determinism |
 //! | `userdata` | users' own data end to end: population weighting, elderly and wheelchair profiles, several thresholds and tiers, 2SFCA capacity, add/replace modes, CRS, bad rows |
 //! | `whatif` | `analyze --add-facilities / --remove-facilities` on the Beijing fixture: `whatif.csv` against two independent runs subtracted (`--facilities` add and replace runs), planned outputs byte for byte, monotonicity over random plans, unknown ids and bad flags, stdout/`--quiet`, stale files, determinism |
+//! | `png` | PNG maps: the default data through `lifecircle map`, its colour histogram against the legend (every colour in use drawn exactly, magenta absent) and the library's bytes; a hand-built map for the attribution, determinism, Chinese labels, missing glyphs, hexagons, one-category colours, sites, districts, bad sizes and boxes; bad CLI arguments |
+//! | `report` | `report.html` in headless Chromium (`common::browser`; `LIFECIRCLE_SKIP_BROWSER=1` skips without one): `#selftest` layer counts against `summary.json`, language switch, attribution, screenshot pixels, H3 hexagon mode recounted with h3o, `site --report`, byte-identical pages across threads and subcommands, hostile facility names, self-contained page |
 
 #[path = "suite/cli.rs"]
 mod cli;
@@ -47,6 +49,8 @@ mod handbuilt;
 mod ingest;
 #[path = "suite/isochrones.rs"]
 mod isochrones;
+#[path = "suite/png.rs"]
+mod png;
 #[path = "suite/points.rs"]
 mod points;
 #[path = "suite/properties.rs"]
@@ -55,6 +59,8 @@ mod properties;
 mod realdata;
 #[path = "suite/regression.rs"]
 mod regression;
+#[path = "suite/report.rs"]
+mod report;
 #[path = "suite/site.rs"]
 mod site;
 #[path = "suite/userdata.rs"]

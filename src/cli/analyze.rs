@@ -89,6 +89,16 @@ pub struct AnalyzeArgs {
     /// Also draw every facility's service area per threshold and each category's coverage area (isochrones.geojson)
     #[arg(long)]
     pub isochrones: bool,
+    /// Also write report.html: one self-contained page (map, legend, summary, policy checks) that opens offline
+    #[arg(long)]
+    pub report: bool,
+    /// Report: above this many homes, draw homes as H3 hexagons (keeps big cities' pages small)
+    #[arg(long, value_name = "N", default_value_t = lifecircle::report::MapOptions::default().hex_above)]
+    report_hexagons_above: usize,
+    /// Report: H3 resolution of the hexagons (7-12; 9 is about 0.1 km² per hexagon)
+    #[arg(long, value_name = "RES", default_value_t = lifecircle::report::MapOptions::default().hex_resolution,
+          value_parser = clap::value_parser!(u8).range(7..=12))]
+    report_hexagon_resolution: u8,
     /// Set by `lifecircle districts` (districts are then required).
     #[arg(skip)]
     pub district_command: bool,
@@ -226,6 +236,13 @@ impl AnalyzeArgs {
                 anyhow::bail!("--targets: applies to districts; give --districts FILE or --admin-level N")
             }
             None => {}
+        }
+        if self.report {
+            config.report = Some(lifecircle::report::MapOptions {
+                hex_above: self.report_hexagons_above,
+                hex_resolution: self.report_hexagon_resolution,
+                ..Default::default()
+            });
         }
         config.max_snap_m = self.max_snap_m;
         config.min_component_nodes = self.min_component_nodes;

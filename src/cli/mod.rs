@@ -3,6 +3,7 @@
 
 mod analyze;
 mod compare;
+mod map;
 mod site;
 
 use std::process::ExitCode;
@@ -25,6 +26,10 @@ enum Command {
     Isochrones(analyze::AnalyzeArgs),
     /// The same, plus a row of statistics per district and the policy targets checked in each.
     Districts(analyze::AnalyzeArgs),
+    /// The analysis plus report.html: one self-contained page with the map, legend, summary and policy checks.
+    Report(analyze::AnalyzeArgs),
+    /// The coverage map as a PNG (legend, scale bar, north arrow, attribution) for documents.
+    Map(map::MapArgs),
     /// Where to build the next N facilities of a category to cover the most people.
     Site(site::SiteArgs),
     /// Two runs (two cities, or before and after a plan) side by side, with differences, as Markdown and CSV.
@@ -51,6 +56,11 @@ pub fn main() -> ExitCode {
             args.district_command = true;
             analyze::run(args)
         }
+        Command::Report(mut args) => {
+            args.report = true;
+            analyze::run(args)
+        }
+        Command::Map(args) => map::run(args),
         Command::Site(args) => site::run(args),
         Command::Compare(args) => compare::run(args),
     };

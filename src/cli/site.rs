@@ -6,8 +6,11 @@ use std::path::PathBuf;
 use anyhow::{Context, Result, bail};
 use clap::Args;
 use lifecircle::io::OutputDir;
+use lifecircle::io::atomic::FinishedFile;
 use lifecircle::io::crs::{Crs, to_wgs84};
 use lifecircle::io::points::read_homes;
+use lifecircle::report::html::write_report;
+use lifecircle::report::{Labels, MapData};
 use lifecircle::siting::output::{site_markdown, write_site_plan};
 use lifecircle::siting::{Candidate, Objective, SiteOptions, plan_sites};
 
@@ -96,6 +99,11 @@ pub fn run(mut args: SiteArgs) -> Result<()> {
         Ok((a, plan))
     })??;
     write_site_plan(&analysis, &plan, &key, &out)?;
+    if let Some(map_opts) = &config.report {
+        let map = MapData::from_analysis(&analysis, Some((&plan, category.idx())), map_opts);
+        let page = write_report(&map, &Labels::builtin(), &config.title(), &out)?;
+        FinishedFile::commit_all(vec![page])?;
+    }
     if !quiet {
         let mut stdout = std::io::stdout().lock();
         stdout.write_all(site_markdown(&analysis, &plan, &key).as_bytes()).context("writing the plan")?;

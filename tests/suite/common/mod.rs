@@ -1,5 +1,6 @@
 //! Shared helpers for the integration tests.
 
+pub mod browser;
 pub mod graphs;
 pub mod pbf;
 pub mod reference;

@@ -1,0 +1,439 @@
+//! The self-contained HTML report: one file that opens anywhere, offline.
+//!
+//! The page inlines Leaflet (vendored from npm with its licence, in
+//! `assets/vendor/leaflet/`), the report's script and style (`assets/`), the
+//! label table in both languages, and the map's data as one JSON document.
+//! Coordinates are integers of 10⁻⁵ degree (about a metre), each line or ring
+//! delta-encoded from its first point, which keeps a city's network and homes
+//! a few megabytes.
+//!
+//! Complexity: O(E·g + H·C + A) to encode, like [`MapData`] itself.
+//!
+//! ```no_run
+//! use lifecircle::report::{Labels, MapData, MapOptions, html::report_html};
+//! let config = lifecircle::AnalyzeConfig::new(lifecircle::analysis::default_pbf(), "out");
+//! let analysis = lifecircle::run(&config)?;
+//! let map = MapData::from_analysis(&analysis, None, &MapOptions::default());
+//! let page = report_html(&map, &Labels::builtin(), "Liechtenstein");
+//! assert!(page.contains("OpenStreetMap contributors"));
+//! # Ok::<(), lifecircle::Error>(())
+//! ```
+
+use geo::MultiPolygon;
+use serde::Serialize;
+
+use crate::district::DistrictRow;
+use crate::district::targets::RuleResult;
+use crate::error::Result;
+use crate::io::OutputDir;
+use crate::io::atomic::FinishedFile;
+use crate::report::map_data::{HomesLayer, MapData};
+use crate::report::palette;
+use crate::report::{Labels, labels::LABELS_JSON};
+use crate::summary::Summary;
+
+const LEAFLET_JS: &str = include_str!("../../assets/vendor/leaflet/leaflet.js");
+const LEAFLET_CSS: &str = include_str!("../../assets/vendor/leaflet/leaflet.css");
+const LEAFLET_LICENSE: &str = include_str!("../../assets/vendor/leaflet/LICENSE");
+const REPORT_JS: &str = include_str!("../../assets/report.js");
+const REPORT_CSS: &str = include_str!("../../assets/report.css");
+
+/// Coordinates are written as integers of 1/SCALE degree.
+pub const SCALE: f64 = 1e5;
+
+/// The walking network's share of the page: beyond it, lines are simplified
+/// further (a city of a few hundred thousand ways stays under 20 MB in all).
+pub const NETWORK_BUDGET_BYTES: usize = 9_000_000;
+
+/// The report's file name in an output folder.
+pub const REPORT_FILE: &str = "report.html";
+
+fn q(v: f64) -> i64 {
+    (v * SCALE).round() as i64
+}
+
+/// A line or ring as `[x0, y0, dx1, dy1, ...]` in 1/SCALE degrees; repeated
+/// points are dropped, but a line keeps two points (a way shorter than the
+/// rounding is still drawn, and counted).
+fn encode_line<'a>(points: impl IntoIterator<Item = &'a [f64; 2]>) -> Vec<i64> {
+    let mut out = Vec::new();
+    let mut prev = (0, 0);
+    for (i, p) in points.into_iter().enumerate() {
+        let (x, y) = (q(p[0]), q(p[1]));
+        if i > 0 && (x, y) == prev && out.len() >= 4 {
+            continue;
+        }
+        if i == 0 {
+            out.extend([x, y]);
+        } else {
+            out.extend([x - prev.0, y - prev.1]);
+        }
+        prev = (x, y);
+    }
+    out
+}
+
+/// The network's lines, each delta-encoded ([`encode_line`]) and its first
+/// point then made relative to the previous line's first point; simplified
+/// further (2, 5, 10, 20 m) while the encoding is over `budget_bytes`.
+/// Returns the lines and the tolerance used, metres.
+fn encode_network(lines: &[Vec<[f64; 2]>], budget_bytes: usize) -> (Vec<Vec<i64>>, f64) {
+    let digits =
+        |v: i64| -> usize { if v == 0 { 1 } else { (v.unsigned_abs().ilog10() + 1) as usize + usize::from(v < 0) } };
+    let mut out = Vec::new();
+    let mut used_m = 0.0;
+    for tolerance_m in [0.0, 2.0, 5.0, 10.0, 20.0] {
+        used_m = tolerance_m;
+        out.clear();
+        let mut bytes = 0;
+        let mut prev_start = (0, 0);
+        for line in lines {
+            let mut l = if tolerance_m > 0.0 {
+                encode_line(&crate::report::map_data::simplify_line(line, tolerance_m))
+            } else {
+                encode_line(line)
+            };
+            let start = (l[0], l[1]);
+            l[0] -= prev_start.0;
+            l[1] -= prev_start.1;
+            prev_start = start;
+            bytes += 3 + l.iter().map(|&v| digits(v) + 1).sum::<usize>();
+            out.push(l);
+        }
+        if bytes <= budget_bytes {
+            break;
+        }
+    }
+    (out, used_m)
+}
+
+/// Polygons as lists of rings (outer first), rings closed as in GeoJSON.
+fn encode_polygons(mp: &MultiPolygon<f64>) -> Vec<Vec<Vec<i64>>> {
+    let ring = |r: &geo::LineString<f64>| -> Vec<i64> {
+        let pts: Vec<[f64; 2]> = r.0.iter().map(|c| [c.x, c.y]).collect();
+        encode_line(&pts)
+    };
+    mp.0.iter()
+        .map(|p| std::iter::once(p.exterior()).chain(p.interiors()).map(ring).filter(|r| r.len() >= 6).collect())
+        .filter(|p: &Vec<Vec<i64>>| !p.is_empty())
+        .collect()
+}
+
+fn round(v: f64, digits: i32) -> f64 {
+    let f = 10f64.powi(digits);
+    (v * f).round() / f
+}
+
+#[derive(Serialize)]
+struct PageCategory<'a> {
+    key: &'a str,
+    label_en: &'a str,
+    label_zh: &'a str,
+    colour: String,
+    facilities: usize,
+    threshold: &'a str,
+}
+
+#[derive(Serialize)]
+#[serde(tag = "mode", rename_all = "lowercase")]
+enum PageHomes {
+    Points {
+        count: usize,
+        /// Flat `[x0, y0, dx, dy, ...]` over all homes in order.
+        xy: Vec<i64>,
+        mask: Vec<u64>,
+        reachable: Vec<u8>,
+        /// Population per home, only when some home is not one person.
+        population: Option<Vec<f64>>,
+        /// Per category, tenths of a minute to the nearest facility (-1: none).
+        tenth_min: Vec<Vec<i32>>,
+    },
+    Hex {
+        count: usize,
+        resolution: u8,
+        cells: Vec<PageHex>,
+    },
+}
+
+#[derive(Serialize)]
+struct PageHex {
+    ring: Vec<i64>,
+    homes: usize,
+    population: f64,
+    unreachable: usize,
+    mean: f64,
+    shares: Vec<f64>,
+}
+
+#[derive(Serialize)]
+struct PageFacility<'a> {
+    id: &'a str,
+    c: usize,
+    name: Option<&'a str>,
+    lon: f64,
+    lat: f64,
+}
+
+#[derive(Serialize)]
+struct PageArea<'a> {
+    c: usize,
+    t: &'a str,
+    f: Option<usize>,
+    polys: Vec<Vec<Vec<i64>>>,
+}
+
+#[derive(Serialize)]
+struct PageDistrict<'a> {
+    key: &'a str,
+    polys: Vec<Vec<Vec<i64>>>,
+    row: Option<&'a DistrictRow>,
+}
+
+#[derive(Serialize)]
+struct PageSite<'a> {
+    rank: usize,
+    id: &'a str,
+    lon: f64,
+    lat: f64,
+    homes_gained: usize,
+    population_gained: f64,
+}
+
+#[derive(Serialize)]
+struct PageSites<'a> {
+    c: usize,
+    sites: Vec<PageSite<'a>>,
+}
+
+#[derive(Serialize)]
+struct PageRule<'a> {
+    id: &'a str,
+    source: &'a str,
+}
+
+#[derive(Serialize)]
+struct Page<'a> {
+    title: &'a str,
+    scale: f64,
+    bbox: [f64; 4],
+    tiers: bool,
+    categories: Vec<PageCategory<'a>>,
+    classes: Vec<String>,
+    colours: [(&'static str, String); 4],
+    network: Vec<Vec<i64>>,
+    network_simplified_m: f64,
+    homes: PageHomes,
+    facilities: Vec<PageFacility<'a>>,
+    areas: Vec<PageArea<'a>>,
+    area_points_dropped: usize,
+    districts: Vec<PageDistrict<'a>>,
+    outside: Option<&'a DistrictRow>,
+    targets: &'a [RuleResult],
+    rules: Vec<PageRule<'a>>,
+    sites: Option<PageSites<'a>>,
+    summary: &'a Summary,
+}
+
+fn page_data<'a>(map: &'a MapData, title: &'a str) -> Page<'a> {
+    let n = map.categories.len();
+    let (network, network_simplified_m) = encode_network(&map.network, NETWORK_BUDGET_BYTES);
+    let homes = match &map.homes {
+        HomesLayer::Points(homes) => {
+            let mut xy = Vec::with_capacity(homes.len() * 2);
+            let mut prev = (0, 0);
+            for h in homes {
+                let (x, y) = (q(h.lonlat[0]), q(h.lonlat[1]));
+                xy.extend([x - prev.0, y - prev.1]);
+                prev = (x, y);
+            }
+            let population = homes
+                .iter()
+                .any(|h| h.population != 1.0)
+                .then(|| homes.iter().map(|h| round(h.population, 3)).collect());
+            PageHomes::Points {
+                count: homes.len(),
+                xy,
+                mask: homes.iter().map(|h| h.reached_mask).collect(),
+                reachable: homes.iter().map(|h| u8::from(h.reachable)).collect(),
+                population,
+                tenth_min: (0..n)
+                    .map(|c| {
+                        homes
+                            .iter()
+                            .map(|h| h.minutes.get(c).copied().flatten().map_or(-1, |m| (m * 10.0).ceil() as i32))
+                            .collect()
+                    })
+                    .collect(),
+            }
+        }
+        HomesLayer::Hexagons { homes, resolution, cells } => PageHomes::Hex {
+            count: *homes,
+            resolution: *resolution,
+            cells: cells
+                .iter()
+                .map(|c| PageHex {
+                    ring: encode_line(&c.boundary),
+                    homes: c.homes,
+                    population: round(c.population, 3),
+                    unreachable: c.unreachable,
+                    mean: round(c.mean_reached, 3),
+                    shares: c.share_population.iter().map(|s| round(*s, 4)).collect(),
+                })
+                .collect(),
+        },
+    };
+    Page {
+        title,
+        scale: SCALE,
+        bbox: map.bbox.map(|v| round(v, 6)),
+        tiers: map.tiers,
+        categories: map
+            .categories
+            .iter()
+            .map(|c| PageCategory {
+                key: &c.key,
+                label_en: &c.label_en,
+                label_zh: &c.label_zh,
+                colour: palette::hex(c.colour),
+                facilities: c.facilities,
+                threshold: &c.threshold,
+            })
+            .collect(),
+        classes: palette::reach_classes(n).into_iter().map(palette::hex).collect(),
+        colours: [
+            ("unreachable", palette::hex(palette::UNREACHABLE)),
+            ("network", palette::hex(palette::NETWORK)),
+            ("background", palette::hex(palette::BACKGROUND)),
+            ("site", palette::hex(palette::SITE)),
+        ],
+        network,
+        network_simplified_m,
+        homes,
+        facilities: map
+            .facilities
+            .iter()
+            .map(|f| PageFacility {
+                id: &f.id,
+                c: f.category,
+                name: f.name.as_deref(),
+                lon: round(f.lonlat[0], 6),
+                lat: round(f.lonlat[1], 6),
+            })
+            .collect(),
+        areas: map
+            .areas
+            .iter()
+            .map(|a| PageArea { c: a.category, t: &a.threshold, f: a.facility, polys: encode_polygons(&a.polygon) })
+            .collect(),
+        area_points_dropped: map.facility_area_points_dropped,
+        districts: map
+            .districts
+            .iter()
+            .map(|d| PageDistrict { key: &d.key, polys: encode_polygons(&d.shape), row: d.row.as_ref() })
+            .collect(),
+        outside: map.outside.as_ref(),
+        targets: &map.targets,
+        rules: map.rules.iter().map(|(id, source)| PageRule { id, source }).collect(),
+        sites: map.sites.as_ref().map(|s| PageSites {
+            c: s.category,
+            sites: s
+                .sites
+                .iter()
+                .map(|p| PageSite {
+                    rank: p.rank,
+                    id: &p.id,
+                    lon: round(p.lonlat[0], 6),
+                    lat: round(p.lonlat[1], 6),
+                    homes_gained: p.homes_gained,
+                    population_gained: round(p.population_gained, 3),
+                })
+                .collect(),
+        }),
+        summary: &map.summary,
+    }
+}
+
+/// JSON safe inside a `<script>` element: `<` (so `</script>` and `<!--`),
+/// and the line separators JavaScript once rejected, escaped.
+fn script_json(json: &str) -> String {
+    json.replace('<', "\\u003c").replace('\u{2028}', "\\u2028").replace('\u{2029}', "\\u2029")
+}
+
+fn html_escape(s: &str) -> String {
+    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+}
+
+/// The report page for `map`, titled `title` (e.g. the extract's name).
+pub fn report_html(map: &MapData, labels: &Labels, title: &str) -> String {
+    let _ = labels; // the page carries the whole table (both languages) from LABELS_JSON
+    let data = serde_json::to_string(&page_data(map, title)).expect("the page data serializes");
+    let labels_json: serde_json::Value = serde_json::from_str(LABELS_JSON).expect("labels.json is valid (tested)");
+    let labels_json = serde_json::to_string(&labels_json).expect("labels serialize");
+    let mut page = String::with_capacity(data.len() + LEAFLET_JS.len() + 64 * 1024);
+    page.push_str("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n");
+    page.push_str("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n");
+    page.push_str(&format!("<title>{} · lifecircle</title>\n", html_escape(title)));
+    page.push_str("<style>\n");
+    page.push_str(LEAFLET_CSS);
+    page.push_str("\n</style>\n<style>\n");
+    page.push_str(REPORT_CSS);
+    page.push_str("\n</style>\n</head>\n<body>\n");
+    page.push_str(
+        "<div id=\"lc-app\"><aside id=\"lc-panel\"></aside><main id=\"lc-map\"></main></div>\n\
+         <div id=\"lc-attribution-fixed\" data-i18n=\"attribution\">© OpenStreetMap contributors</div>\n",
+    );
+    page.push_str("<script id=\"lc-labels\" type=\"application/json\">");
+    page.push_str(&script_json(&labels_json));
+    page.push_str("</script>\n<script id=\"lc-data\" type=\"application/json\">");
+    page.push_str(&script_json(&data));
+    page.push_str("</script>\n<script>\n/* Leaflet 1.9.4, vendored from npm; its licence:\n");
+    page.push_str(&LEAFLET_LICENSE.replace("*/", "* /"));
+    page.push_str("*/\n");
+    page.push_str(LEAFLET_JS);
+    page.push_str("\n</script>\n<script>\n");
+    page.push_str(REPORT_JS);
+    page.push_str("\n</script>\n</body>\n</html>\n");
+    page
+}
+
+/// Writes `report.html` into `out` (through a temporary file, committed by the caller).
+pub fn write_report(map: &MapData, labels: &Labels, title: &str, out: &OutputDir) -> Result<FinishedFile> {
+    use std::io::Write;
+    let page = report_html(map, labels, title);
+    let mut f = out.create(REPORT_FILE)?;
+    f.writer().write_all(page.as_bytes()).map_err(|e| f.err(e))?;
+    f.finish()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lines_are_delta_encoded_and_repeats_dropped() {
+        let l = encode_line(&[[9.5, 47.1], [9.50001, 47.1], [9.50001, 47.1], [9.5, 47.10002]]);
+        assert_eq!(l, vec![950_000, 4_710_000, 1, 0, -1, 2]);
+        assert_eq!(encode_line(&[[9.5, 47.1], [9.500_000_1, 47.1]]), vec![950_000, 4_710_000, 0, 0]);
+    }
+
+    #[test]
+    fn network_starts_chain_and_simplify_to_the_budget() {
+        let lines = vec![vec![[9.5, 47.1], [9.5001, 47.1]], vec![[9.5002, 47.1003], [9.5002, 47.1004]]];
+        let (enc, tol) = encode_network(&lines, usize::MAX);
+        assert_eq!(tol, 0.0);
+        assert_eq!(enc, vec![vec![950_000, 4_710_000, 10, 0], vec![20, 30, 0, 10]]);
+        // A wiggly line over budget loses its wiggles.
+        let wiggly: Vec<[f64; 2]> = (0..100).map(|i| [9.5 + i as f64 * 1e-4, 47.1 + (i % 2) as f64 * 1e-5]).collect();
+        let (full, _) = encode_network(std::slice::from_ref(&wiggly), usize::MAX);
+        let (small, tol) = encode_network(&[wiggly], 100);
+        assert!(tol > 0.0 && small[0].len() < full[0].len(), "{tol} {}", small[0].len());
+    }
+
+    #[test]
+    fn script_json_cannot_close_the_script() {
+        let s = script_json(r#"{"name":"</script><script>alert(1)</script>"}"#);
+        assert!(!s.contains("</script"));
+        let back: serde_json::Value = serde_json::from_str(&s).unwrap();
+        assert_eq!(back["name"], "</script><script>alert(1)</script>");
+    }
+}
