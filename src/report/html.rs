@@ -27,9 +27,10 @@ use crate::district::targets::RuleResult;
 use crate::error::Result;
 use crate::io::OutputDir;
 use crate::io::atomic::FinishedFile;
+use crate::io::geojson_out::round_to;
+use crate::report::Labels;
 use crate::report::map_data::{HomesLayer, MapData};
 use crate::report::palette;
-use crate::report::{Labels, labels::LABELS_JSON};
 use crate::summary::Summary;
 
 const LEAFLET_JS: &str = include_str!("../../assets/vendor/leaflet/leaflet.js");
@@ -117,11 +118,6 @@ fn encode_polygons(mp: &MultiPolygon<f64>) -> Vec<Vec<Vec<i64>>> {
         .map(|p| std::iter::once(p.exterior()).chain(p.interiors()).map(ring).filter(|r| r.len() >= 6).collect())
         .filter(|p: &Vec<Vec<i64>>| !p.is_empty())
         .collect()
-}
-
-fn round(v: f64, digits: i32) -> f64 {
-    let f = 10f64.powi(digits);
-    (v * f).round() / f
 }
 
 #[derive(Serialize)]
@@ -249,7 +245,7 @@ fn page_data<'a>(map: &'a MapData, title: &'a str) -> Page<'a> {
             let population = homes
                 .iter()
                 .any(|h| h.population != 1.0)
-                .then(|| homes.iter().map(|h| round(h.population, 3)).collect());
+                .then(|| homes.iter().map(|h| round_to(h.population, 3)).collect());
             PageHomes::Points {
                 count: homes.len(),
                 xy,
@@ -274,10 +270,10 @@ fn page_data<'a>(map: &'a MapData, title: &'a str) -> Page<'a> {
                 .map(|c| PageHex {
                     ring: encode_line(&c.boundary),
                     homes: c.homes,
-                    population: round(c.population, 3),
+                    population: round_to(c.population, 3),
                     unreachable: c.unreachable,
-                    mean: round(c.mean_reached, 3),
-                    shares: c.share_population.iter().map(|s| round(*s, 4)).collect(),
+                    mean: round_to(c.mean_reached, 3),
+                    shares: c.share_population.iter().map(|s| round_to(*s, 4)).collect(),
                 })
                 .collect(),
         },
@@ -285,7 +281,7 @@ fn page_data<'a>(map: &'a MapData, title: &'a str) -> Page<'a> {
     Page {
         title,
         scale: SCALE,
-        bbox: map.bbox.map(|v| round(v, 6)),
+        bbox: map.bbox.map(|v| round_to(v, 6)),
         tiers: map.tiers,
         categories: map
             .categories
@@ -316,8 +312,8 @@ fn page_data<'a>(map: &'a MapData, title: &'a str) -> Page<'a> {
                 id: &f.id,
                 c: f.category,
                 name: f.name.as_deref(),
-                lon: round(f.lonlat[0], 6),
-                lat: round(f.lonlat[1], 6),
+                lon: round_to(f.lonlat[0], 6),
+                lat: round_to(f.lonlat[1], 6),
             })
             .collect(),
         areas: map
@@ -342,10 +338,10 @@ fn page_data<'a>(map: &'a MapData, title: &'a str) -> Page<'a> {
                 .map(|p| PageSite {
                     rank: p.rank,
                     id: &p.id,
-                    lon: round(p.lonlat[0], 6),
-                    lat: round(p.lonlat[1], 6),
+                    lon: round_to(p.lonlat[0], 6),
+                    lat: round_to(p.lonlat[1], 6),
                     homes_gained: p.homes_gained,
-                    population_gained: round(p.population_gained, 3),
+                    population_gained: round_to(p.population_gained, 3),
                 })
                 .collect(),
         }),
@@ -363,12 +359,11 @@ fn html_escape(s: &str) -> String {
     s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
 }
 
-/// The report page for `map`, titled `title` (e.g. the extract's name).
+/// The report page for `map` with `labels` (both languages), titled `title` (e.g. the extract's name).
 pub fn report_html(map: &MapData, labels: &Labels, title: &str) -> String {
-    let _ = labels; // the page carries the whole table (both languages) from LABELS_JSON
     let data = serde_json::to_string(&page_data(map, title)).expect("the page data serializes");
-    let labels_json: serde_json::Value = serde_json::from_str(LABELS_JSON).expect("labels.json is valid (tested)");
-    let labels_json = serde_json::to_string(&labels_json).expect("labels serialize");
+    // The whole table, both languages: the page switches without reloading.
+    let labels_json = serde_json::to_string(labels).expect("labels serialize");
     let mut page = String::with_capacity(data.len() + LEAFLET_JS.len() + 64 * 1024);
     page.push_str("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n");
     page.push_str("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n");

@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 /// The built-in label table.
 pub const LABELS_JSON: &str = include_str!("../../data/report/labels.json");
@@ -40,7 +40,7 @@ impl std::str::FromStr for Lang {
 }
 
 /// The label table.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 pub struct Labels {
     en: BTreeMap<String, String>,
     zh: BTreeMap<String, String>,
