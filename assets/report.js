@@ -28,7 +28,9 @@
     return String(s).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
   }
   function catLabel(c) { var k = D.categories[c]; return lang === 'zh' ? k.label_zh : k.label_en; }
-  function thresholdText(label) { return D.tiers ? label : t('minutes', { t: label }); }
+  // Tier labels read "300m" in the data; "300 m" as the PNG writes them.
+  function thresholdText(label) { return D.tiers ? String(label).replace(/^([0-9.]+)m$/, '$1 m') : t('minutes', { t: label }); }
+  function districtName(key) { return key === '(outside)' ? t('outside') : key; }
   function mainThreshold() {
     var first = NC ? D.categories[0].threshold : '15';
     var same = D.categories.every(function (k) { return k.threshold === first; });
@@ -48,12 +50,16 @@
   function decodePolys(polys) { return polys.map(function (rings) { return rings.map(decodeLine); }); }
 
   // ---------- map ----------
-  var map = L.map('lc-map', { preferCanvas: true, zoomSnap: 0.25, attributionControl: false });
-  // Panes: areas, districts and the network (overlay, 400) < homes (410) < facilities (420) < sites (markers, 600).
+  var map = L.map('lc-map', { preferCanvas: true, zoomSnap: 0.25, attributionControl: false, zoomControl: false });
+  var zoomControl = null;
+  // Panes: hexagons, areas, districts and the network on one canvas (overlay, 400; one canvas, so
+  // every shape on it gets its hover) < home points (410, a canvas that takes no pointer events) <
+  // facilities (420, SVG whose root lets events through to the canvas below) < sites (markers, 600).
   var renderer = L.canvas({ padding: 0.5 });
   map.createPane('lcHomes').style.zIndex = 410;
-  map.createPane('lcFacilities').style.zIndex = 420;
-  var facilityRenderer = L.canvas({ padding: 0.5, pane: 'lcFacilities' });
+  var facilityPane = map.createPane('lcFacilities');
+  facilityPane.style.zIndex = 420;
+  var facilityRenderer = L.svg({ padding: 0.5, pane: 'lcFacilities' });
   var bounds = L.latLngBounds([D.bbox[1], D.bbox[0]], [D.bbox[3], D.bbox[2]]);
   if (D.bbox[0] === D.bbox[2] && D.bbox[1] === D.bbox[3]) {
     map.setView([D.bbox[1], D.bbox[0]], D.bbox[0] === 0 && D.bbox[1] === 0 ? 2 : 16);
@@ -103,7 +109,14 @@
     areaGroups[name].group.addLayer(poly);
     areaGroups[name].n += 1;
   });
-  Object.keys(areaGroups).sort().forEach(function (name) {
+  function areaOrder(a, b) {
+    var ga = areaGroups[a], gb = areaGroups[b];
+    if (ga.kind !== gb.kind) return ga.kind === 'coverage' ? -1 : 1;
+    if (ga.c !== gb.c && ga.kind === 'coverage') return ga.c - gb.c;
+    return parseFloat(ga.t) - parseFloat(gb.t);
+  }
+  var areaNames = Object.keys(areaGroups).sort(areaOrder);
+  areaNames.forEach(function (name) {
     var g = areaGroups[name];
     layers[name] = g.group; drawnBy[name] = g.n;
     // Category areas at their main threshold are shown; the rest on request.
@@ -112,8 +125,10 @@
 
   // Districts: choropleth of the share of homes reaching every category.
   var DISTRICT_RAMP = ['#f1eef6', '#bdc9e1', '#74a9cf', '#2b8cbe', '#045a8d'];
+  var NO_HOMES = '#dddddd';
+  var H = D.homes;
   function districtColour(share) {
-    if (share === null || share === undefined) return '#dddddd';
+    if (share === null || share === undefined) return NO_HOMES;
     return DISTRICT_RAMP[Math.min(DISTRICT_RAMP.length - 1, Math.floor(share * DISTRICT_RAMP.length))];
   }
   var districtLayers = [];
@@ -121,11 +136,14 @@
     var dg = L.layerGroup();
     D.districts.forEach(function (d) {
       var share = d.row && d.row.homes > 0 ? d.row.complete_share : null;
+      // Over hexagons, districts are outlines, as in the PNG, and leave the hover to the hexagons
+      // (the district table has their figures).
       var poly = L.polygon(decodePolys(d.polys), {
-        renderer: renderer, color: '#333', weight: 1.2, fillColor: districtColour(share), fillOpacity: 0.45
+        renderer: renderer, color: '#333', weight: H.mode === 'hex' ? 2 : 1.2, fill: H.mode !== 'hex', interactive: H.mode !== 'hex',
+        fillColor: districtColour(share), fillOpacity: 0.45
       });
       poly.bindTooltip(function () {
-        var s = '<b>' + esc(d.key) + '</b>';
+        var s = '<b>' + esc(districtName(d.key)) + '</b>';
         if (d.row) {
           s += '<br>' + esc(t('homes_total')) + ': ' + num(d.row.homes);
           s += '<br>' + esc(t('district_share')) + ': ' + pct(d.row.homes ? d.row.complete_share : null);
@@ -146,7 +164,6 @@
     if (colourBy < 0) return D.classes[Math.min(popcount(mask), NC)];
     return bit(mask, colourBy) ? D.classes[NC] : D.classes[0];
   }
-  var H = D.homes;
   var homeLat = [], homeLng = [];
   if (H.mode === 'points') {
     var hx = 0, hy = 0;
@@ -231,9 +248,8 @@
     });
   } else {
     var hg = L.layerGroup();
-    var hexRenderer = L.canvas({ padding: 0.5, pane: 'lcHomes' });
     H.cells.forEach(function (cell) {
-      var poly = L.polygon(decodeLine(cell.ring), { renderer: hexRenderer, weight: 0.5, color: '#555', fillOpacity: 0.75 });
+      var poly = L.polygon(decodeLine(cell.ring), { renderer: renderer, weight: 0.5, color: '#555', fillOpacity: 0.75 });
       poly.bindTooltip(function () {
         var s = esc(t('homes_total')) + ': ' + num(cell.homes) + '<br>' + esc(t('population')) + ': ' + num(cell.population, 1);
         cell.shares.forEach(function (sh, c) { s += '<br>' + esc(catLabel(c)) + ': ' + pct(sh); });
@@ -244,17 +260,19 @@
       hexLayers.push(poly);
       hg.addLayer(poly);
     });
-    layers.homes = hg; onByDefault.homes = true;
+    layers.hexagons = hg; onByDefault.hexagons = true;
   }
-  drawnBy.homes = H.mode === 'points' ? H.count : H.cells.length;
+  if (H.mode === 'points') drawnBy.homes = H.count; else drawnBy.hexagons = H.cells.length;
+  // A hexagon's class, as the PNG draws it (src/report/png: of_cell): grey when every home in it is
+  // off the network; by one category, reached when at least half its people reach it.
+  function cellColour(cell) {
+    if (cell.homes > 0 && cell.unreachable === cell.homes) return COLOURS.unreachable;
+    if (colourBy < 0) return D.classes[Math.min(NC, Math.max(0, Math.round(cell.mean)))];
+    return cell.shares[colourBy] >= 0.5 ? D.classes[NC] : D.classes[0];
+  }
   function restyleHomes() {
     if (homesLayer) { homesLayer.redraw(); return; }
-    hexLayers.forEach(function (poly) {
-      var cell = poly._lcCell, col;
-      if (colourBy < 0) col = D.classes[Math.min(NC, Math.round(cell.mean))];
-      else col = D.classes[Math.min(NC, Math.round(cell.shares[colourBy] * NC))];
-      poly.setStyle({ fillColor: col });
-    });
+    hexLayers.forEach(function (poly) { poly.setStyle({ fillColor: cellColour(poly._lcCell) }); });
   }
 
   // Facilities per category, names on hover.
@@ -288,7 +306,7 @@
   }
 
   // Drawing order: tiles, districts, areas, network, homes, facilities, sites.
-  var ORDER = ['tiles', 'districts'].concat(Object.keys(areaGroups).sort(), ['network', 'homes'],
+  var ORDER = ['tiles', 'hexagons', 'districts'].concat(areaNames, ['network', 'homes'],
     facilityGroups.map(function (_, c) { return 'facilities_' + c; }), ['sites']);
   ORDER.forEach(function (name) { if (layers[name] && onByDefault[name]) layers[name].addTo(map); });
   function setLayer(name, on) {
@@ -311,7 +329,7 @@
 
   function swatch(col, round) { return '<span class="swatch' + (round ? ' dot' : '') + '" style="background:' + col + '"></span>'; }
   function anyUnreachable() {
-    if (H.mode !== 'points') return H.cells.some(function (c) { return c.unreachable > 0; });
+    if (H.mode !== 'points') return H.cells.some(function (c) { return c.homes > 0 && c.unreachable === c.homes; });
     for (var i = 0; i < H.count; i++) if (H.reachable[i] !== 1) return true;
     return false;
   }
@@ -320,12 +338,13 @@
     if (colourBy < 0) {
       s += '<div><b>' + esc(t('homes_reaching', { t: mainThreshold() })) + '</b></div>';
       if (H.mode === 'hex') s += '<div class="lc-note">' + esc(t('hexagons', { n: num(H.count) })) + '</div>';
-      for (var k = NC; k >= 0; k--) s += '<div>' + swatch(D.classes[k], true) + esc(t('reach_n', { n: k, total: NC })) + '</div>';
+      for (var k = 0; k <= NC; k++) s += '<div>' + swatch(D.classes[k], true) + esc(t('reach_n', { n: k, total: NC })) + '</div>';
     } else {
       var th = D.tiers ? D.categories[colourBy].threshold : thresholdText(D.categories[colourBy].threshold);
       s += '<div><b>' + esc(t('homes')) + ': ' + esc(catLabel(colourBy)) + '</b></div>';
-      s += '<div>' + swatch(D.classes[NC], true) + esc(t('covered', { t: th })) + '</div>';
-      s += '<div>' + swatch(D.classes[0], true) + esc(t('not_covered', { t: th })) + '</div>';
+      var hex = H.mode === 'hex';
+      s += '<div>' + swatch(D.classes[NC], true) + esc(t(hex ? 'hex_covered' : 'covered', { t: th })) + '</div>';
+      s += '<div>' + swatch(D.classes[0], true) + esc(t(hex ? 'hex_not_covered' : 'not_covered', { t: th })) + '</div>';
     }
     if (anyUnreachable()) s += '<div>' + swatch(COLOURS.unreachable, true) + esc(t('unreachable')) + '</div>';
     s += '<div style="margin-top:4px"><b>' + esc(t('facilities')) + '</b></div>';
@@ -337,7 +356,12 @@
     }
     if (D.districts.length) {
       s += '<div style="margin-top:4px"><b>' + esc(t('districts')) + '</b>: ' + esc(t('district_share')) + '</div>';
-      s += '<div class="gradient" style="background:linear-gradient(to right,' + DISTRICT_RAMP.join(',') + ')"></div><div>0% — 100%</div>';
+      if (H.mode === 'hex') {
+        s += '<div>' + swatch('#ffffff') + esc(t('district_outlines')) + '</div>';
+      } else {
+        s += '<div class="gradient" style="background:linear-gradient(to right,' + DISTRICT_RAMP.join(',') + ')"></div><div>0% — 100%</div>';
+        if (D.districts.some(function (d) { return !d.row || d.row.homes === 0; })) s += '<div>' + swatch(NO_HOMES) + esc(t('no_homes')) + '</div>';
+      }
     }
     if (D.sites) s += '<div style="margin-top:4px">' + swatch(COLOURS.site, true) + esc(t('sites')) + ' (' + esc(catLabel(D.sites.c)) + ')</div>';
     s += '<div style="margin-top:4px">' + swatch(COLOURS.network) + esc(t('network')) + '</div>';
@@ -348,6 +372,7 @@
   function layerLabel(name) {
     if (name === 'network') return t('network');
     if (name === 'homes') return t('homes');
+    if (name === 'hexagons') return t('homes_hexagons', { n: num(H.count) });
     if (name === 'tiles') return t('online_tiles');
     if (name === 'districts') return t('districts');
     if (name === 'sites') return t('sites');
@@ -398,7 +423,7 @@
       s += '<table><tr><th>' + esc(t('rule')) + '</th><th>' + esc(t('district')) + '</th><th class="num">' + esc(t('actual')) +
         '</th><th class="num">' + esc(t('target')) + '</th><th>' + esc(t('result')) + '</th></tr>';
       D.targets.forEach(function (r) {
-        s += '<tr><td title="' + esc(sources[r.rule_id] || '') + '">' + esc(r.rule_id) + '</td><td>' + esc(r.district) + '</td><td class="num">' +
+        s += '<tr><td title="' + esc(sources[r.rule_id] || '') + '">' + esc(r.rule_id) + '</td><td>' + esc(districtName(r.district)) + '</td><td class="num">' +
           pct(r.actual) + '</td><td class="num">' + pct(r.target) + '</td><td class="' + (r.pass ? 'lc-pass">' + esc(t('pass')) : 'lc-fail">' + esc(t('fail'))) + '</td></tr>';
       });
       s += '</table>';
@@ -410,20 +435,20 @@
       var rows = D.districts.map(function (d, i) { return { d: d, i: i }; }).filter(function (x) { return x.d.row; });
       rows.forEach(function (x) {
         var r = x.d.row;
-        s += '<tr data-district="' + x.i + '"><td>' + esc(x.d.key) + '</td><td class="num">' + num(r.homes) + '</td><td class="num">' +
+        s += '<tr data-district="' + x.i + '"><td>' + esc(districtName(x.d.key)) + '</td><td class="num">' + num(r.homes) + '</td><td class="num">' +
           pct(r.homes ? r.complete_share : null) + '</td>';
         r.categories.forEach(function (cs) { s += '<td class="num">' + pct(r.homes ? cs.share : null) + '</td>'; });
         s += '</tr>';
       });
       if (D.outside) {
-        s += '<tr><td>' + esc(D.outside.key) + '</td><td class="num">' + num(D.outside.homes) + '</td><td class="num">' + pct(D.outside.complete_share) + '</td>';
+        s += '<tr><td>' + esc(districtName(D.outside.key)) + '</td><td class="num">' + num(D.outside.homes) + '</td><td class="num">' + pct(D.outside.complete_share) + '</td>';
         D.outside.categories.forEach(function (cs) { s += '<td class="num">' + pct(cs.share) + '</td>'; });
         s += '</tr>';
       }
       s += '</table>';
     }
     if (sm.notes && sm.notes.length) {
-      s += '<h2>' + esc(t('notes')) + '</h2><ul class="lc-note">';
+      s += '<h2>' + esc(t('notes')) + '</h2><p class="lc-note">' + esc(t('notes_english')) + '</p><ul class="lc-note" lang="en">';
       sm.notes.forEach(function (n) { s += '<li>' + esc(n) + '</li>'; });
       s += '</ul>';
     }
@@ -453,28 +478,87 @@
   }
   function setLang(l) {
     lang = l;
+    if (zoomControl) map.removeControl(zoomControl);
+    zoomControl = L.control.zoom({ position: 'topleft', zoomInTitle: t('zoom_in'), zoomOutTitle: t('zoom_out') }).addTo(map);
     applyStaticLabels(); buildPanel(); buildLegend();
   }
   setLang(lang);
   restyleHomes();
 
   // ---------- what was drawn (for tests and curious users) ----------
+  // Features actually painted in the current view: a path counts when Leaflet kept some of it
+  // after clipping to the view, a circle or marker when its point is in the view.
+  function inView(layerPoint) {
+    var p = map.layerPointToContainerPoint(layerPoint), size = map.getSize();
+    return p.x >= 0 && p.y >= 0 && p.x <= size.x && p.y <= size.y;
+  }
+  function painted(l) {
+    if (l === homesLayer) return homesLayer.drawn;
+    if (l.getLayers) return l.getLayers().reduce(function (n, x) { return n + painted(x); }, 0);
+    if (l === layers.network) return l._parts && l._parts.length ? networkLines.length : 0;
+    if (l._parts) return l._parts.length ? 1 : 0;
+    if (l._icon) return l._icon.parentNode && inView(L.DomUtil.getPosition(l._icon)) ? 1 : 0;
+    if (l._point) return inView(l._point) ? 1 : 0;
+    return 0;
+  }
   function drawn() {
     var out = {};
     Object.keys(layers).forEach(function (name) {
-      var l = layers[name];
-      if (name === 'tiles') return;
-      if (!map.hasLayer(l)) { out[name] = 0; return; }
-      if (l === homesLayer) out[name] = homesLayer.drawn;
-      else if (l.getLayers) out[name] = l.getLayers().length;
-      else out[name] = l.getLatLngs ? l.getLatLngs().length : 1;
+      if (name !== 'tiles') out[name] = map.hasLayer(layers[name]) ? painted(layers[name]) : 0;
     });
     return out;
   }
-  window.lifecircleReport = { drawn: drawn, setLang: setLang, errors: errors, map: map };
+  // A layer point well inside polygon `l` (up to 8 px from its outline) and inside none of `others`.
+  function interiorPoint(l, others) {
+    var b = l._pxBounds;
+    if (!b || !l._containsPoint) return null;
+    var r = Math.min(8, (b.max.x - b.min.x) / 4, (b.max.y - b.min.y) / 4);
+    for (var i = 1; i < 12; i++) {
+      for (var j = 1; j < 12; j++) {
+        var p = L.point(b.min.x + (b.max.x - b.min.x) * i / 12, b.min.y + (b.max.y - b.min.y) * j / 12);
+        var deep = [[0, 0], [r, 0], [-r, 0], [0, r], [0, -r]].every(function (d) { return l._containsPoint(p.add(d)); });
+        if (deep && others.every(function (o) { return o === l || !o._containsPoint || !o._containsPoint(p); })) return p;
+      }
+    }
+    return null;
+  }
+  // Moves a synthetic pointer onto a layer as a user would (to whatever element is on top there)
+  // and says whether its tooltip opened; null when no candidate had a point free of other shapes.
+  function hoverOpens(candidates) {
+    var rect = map.getContainer().getBoundingClientRect();
+    for (var i = 0; i < candidates.length; i++) {
+      var l = candidates[i];
+      var lp = l.getLatLng ? map.latLngToLayerPoint(l.getLatLng()) : interiorPoint(l, candidates);
+      if (!lp) continue;
+      var cp = map.layerPointToContainerPoint(lp), x = rect.left + cp.x, y = rect.top + cp.y;
+      var el = document.elementFromPoint(x, y);
+      // Only a point where the layer's own element is on top (not the legend, a control, another
+      // marker, or for shapes a facility's marker above the canvas).
+      var own = el && (l._path ? el === l._path : el === (l._renderer && l._renderer._container));
+      if (!own) continue;
+      ['mouseover', 'mousemove'].forEach(function (type) {
+        el.dispatchEvent(new MouseEvent(type, { clientX: x, clientY: y, bubbles: true, cancelable: true, view: window }));
+      });
+      var open = l.isTooltipOpen();
+      l.closeTooltip();
+      el.dispatchEvent(new MouseEvent('mouseout', { clientX: x, clientY: y, bubbles: true, view: window }));
+      return open;
+    }
+    return null;
+  }
+  function hovers() {
+    var facilities = [];
+    facilityGroups.forEach(function (g) { facilities = facilities.concat(g.getLayers()); });
+    return {
+      district: H.mode === 'hex' ? null : hoverOpens(districtLayers),
+      hexagon: hoverOpens(hexLayers),
+      facility: hoverOpens(facilities)
+    };
+  }
+  window.lifecircleReport = { drawn: drawn, hovers: hovers, setLang: setLang, errors: errors, map: map };
 
   if (/selftest/.test(hash)) {
-    var result = { errors: errors, drawn: drawn(), lang_before: lang, legend_before: document.getElementById('lc-legend').textContent };
+    var result = { errors: errors, drawn: drawn(), hover: hovers(), lang_before: lang, legend_before: document.getElementById('lc-legend').textContent };
     document.getElementById('lc-lang').click();
     result.lang_after = lang;
     result.legend_after = document.getElementById('lc-legend').textContent;

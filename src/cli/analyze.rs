@@ -92,10 +92,10 @@ pub struct AnalyzeArgs {
     /// Also write report.html: one self-contained page (map, legend, summary, policy checks) that opens offline
     #[arg(long)]
     pub report: bool,
-    /// Report: above this many homes, draw homes as H3 hexagons (keeps big cities' pages small)
+    /// Report and map: above this many homes, draw homes as H3 hexagons (keeps big cities' pages small)
     #[arg(long, value_name = "N", default_value_t = lifecircle::report::MapOptions::default().hex_above)]
     report_hexagons_above: usize,
-    /// Report: H3 resolution of the hexagons (7-12; 9 is about 0.1 km² per hexagon)
+    /// Report and map: H3 resolution of the hexagons (7-12; 9 is about 0.1 km² per hexagon)
     #[arg(long, value_name = "RES", default_value_t = lifecircle::report::MapOptions::default().hex_resolution,
           value_parser = clap::value_parser!(u8).range(7..=12))]
     report_hexagon_resolution: u8,
@@ -172,7 +172,17 @@ impl AnalyzeArgs {
         self.category.as_deref()
     }
 
+    /// How maps gather the run (`--report-hexagons-above`, `--report-hexagon-resolution`).
+    pub(crate) fn map_options(&self) -> lifecircle::report::MapOptions {
+        lifecircle::report::MapOptions {
+            hex_above: self.report_hexagons_above,
+            hex_resolution: self.report_hexagon_resolution,
+            ..Default::default()
+        }
+    }
+
     pub(crate) fn into_config(self) -> Result<AnalyzeConfig> {
+        let report = self.report.then(|| self.map_options());
         let pbf = self.pbf.unwrap_or_else(default_pbf);
         let (taxonomy, taxonomy_source) = match &self.taxonomy {
             Some(path) => (Taxonomy::from_file(path)?, path.display().to_string()),
@@ -237,13 +247,7 @@ impl AnalyzeArgs {
             }
             None => {}
         }
-        if self.report {
-            config.report = Some(lifecircle::report::MapOptions {
-                hex_above: self.report_hexagons_above,
-                hex_resolution: self.report_hexagon_resolution,
-                ..Default::default()
-            });
-        }
+        config.report = report;
         config.max_snap_m = self.max_snap_m;
         config.min_component_nodes = self.min_component_nodes;
         config.threads = self.threads;

@@ -8,7 +8,7 @@ use clap::Args;
 use lifecircle::io::AtomicFile;
 use lifecircle::io::atomic::FinishedFile;
 use lifecircle::report::png::{PngOptions, render_png};
-use lifecircle::report::{Labels, Lang, MapData, MapOptions};
+use lifecircle::report::{Labels, Lang, MapData};
 
 use super::analyze::AnalyzeArgs;
 
@@ -48,6 +48,21 @@ pub fn run(args: MapArgs) -> Result<()> {
     let lang: Lang = args.lang.parse().map_err(|e| anyhow::anyhow!("--lang: {e}"))?;
     let mut opts = PngOptions { width_px: args.width, height_px: args.height, bbox, lang, ..PngOptions::default() };
     opts.validate()?;
+    if args.analysis.report {
+        bail!("--report: `lifecircle map` draws a PNG; use `lifecircle report` for the HTML page");
+    }
+    // Fail before the analysis, naming the flag, when the picture cannot be written there.
+    let folder = match args.png.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => std::path::Path::new("."),
+    };
+    if !folder.is_dir() {
+        bail!("--png: folder {} does not exist", folder.display());
+    }
+    if args.png.is_dir() {
+        bail!("--png: {} is a folder; give a file name", args.png.display());
+    }
+    let map_opts = args.analysis.map_options();
     let config = args.analysis.into_config()?;
     if let Some(key) = &args.colour_by {
         let Some(c) = config.taxonomy.category_id(key) else {
@@ -56,8 +71,24 @@ pub fn run(args: MapArgs) -> Result<()> {
         };
         opts.category = Some(c.idx());
     }
+    // A user's taxonomy may name categories in characters the embedded font lacks: say so.
+    let mut missing: Vec<char> = config
+        .taxonomy
+        .categories
+        .iter()
+        .flat_map(|c| if lang == Lang::Zh { c.label_zh.chars() } else { c.label_en.chars() })
+        .filter(|&ch| !ch.is_whitespace() && !ch.is_control() && !lifecircle::report::png::font::has_glyph(ch))
+        .collect();
+    missing.sort_unstable();
+    missing.dedup();
+    if !missing.is_empty() && !quiet {
+        let list: String = missing.iter().collect();
+        eprintln!(
+            "lifecircle: warning: the PNG font has no glyph for {list:?} (category labels); they are drawn as boxes"
+        );
+    }
     let analysis = lifecircle::analysis::with_threads(config.threads, || lifecircle::run(&config))??;
-    let map = MapData::from_analysis(&analysis, None, &MapOptions::default());
+    let map = MapData::from_analysis(&analysis, None, &map_opts);
     let bytes = render_png(&map, &Labels::builtin(), &opts)?;
     let mut file = AtomicFile::create(&args.png)?;
     file.writer().write_all(&bytes).map_err(|e| file.err(e))?;

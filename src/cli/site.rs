@@ -9,7 +9,7 @@ use lifecircle::io::OutputDir;
 use lifecircle::io::atomic::FinishedFile;
 use lifecircle::io::crs::{Crs, to_wgs84};
 use lifecircle::io::points::read_homes;
-use lifecircle::report::html::write_report;
+use lifecircle::report::html::{REPORT_FILE, write_report};
 use lifecircle::report::{Labels, MapData};
 use lifecircle::siting::output::{site_markdown, write_site_plan};
 use lifecircle::siting::{Candidate, Objective, SiteOptions, plan_sites};
@@ -98,12 +98,13 @@ pub fn run(mut args: SiteArgs) -> Result<()> {
         let plan = plan_sites(&a, &opts);
         Ok((a, plan))
     })??;
-    write_site_plan(&analysis, &plan, &key, &out)?;
+    let mut files = write_site_plan(&analysis, &plan, &key, &out)?;
     if let Some(map_opts) = &config.report {
         let map = MapData::from_analysis(&analysis, Some((&plan, category.idx())), map_opts);
-        let page = write_report(&map, &Labels::builtin(), &config.title(), &out)?;
-        FinishedFile::commit_all(vec![page])?;
+        files.push(write_report(&map, &Labels::builtin(), &config.title(), &out)?);
     }
+    // All or nothing; a report.html of an earlier `site --report` would describe other sites.
+    FinishedFile::commit_all_replacing(files, &[out.path().join(REPORT_FILE)])?;
     if !quiet {
         let mut stdout = std::io::stdout().lock();
         stdout.write_all(site_markdown(&analysis, &plan, &key).as_bytes()).context("writing the plan")?;

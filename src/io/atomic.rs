@@ -73,7 +73,8 @@ impl AtomicFile {
         static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
         let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let temp = target.with_file_name(format!(".{name}.tmp-{}-{n}", std::process::id()));
-        let file = File::create(&temp).map_err(|e| Error::io(&temp, e))?;
+        // The error names the file the user asked for, not our temporary.
+        let file = File::create(&temp).map_err(|e| Error::io(target, e))?;
         Ok(AtomicFile { target: target.to_path_buf(), temp, writer: Some(BufWriter::with_capacity(1 << 20, file)) })
     }
 

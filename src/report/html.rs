@@ -29,7 +29,7 @@ use crate::io::OutputDir;
 use crate::io::atomic::FinishedFile;
 use crate::io::geojson_out::round_to;
 use crate::report::Labels;
-use crate::report::map_data::{HomesLayer, MapData};
+use crate::report::map_data::{HomesLayer, MapData, points_of};
 use crate::report::palette;
 use crate::summary::Summary;
 
@@ -45,6 +45,10 @@ pub const SCALE: f64 = 1e5;
 /// The walking network's share of the page: beyond it, lines are simplified
 /// further (a city of a few hundred thousand ways stays under 20 MB in all).
 pub const NETWORK_BUDGET_BYTES: usize = 9_000_000;
+
+/// The page's data beyond which single facilities' service areas are left out
+/// (the bound is about 20 MB for the page; Leaflet and the script add 0.2 MB).
+pub const PAGE_DATA_BUDGET_BYTES: usize = 18_000_000;
 
 /// The report's file name in an output folder.
 pub const REPORT_FILE: &str = "report.html";
@@ -361,7 +365,22 @@ fn html_escape(s: &str) -> String {
 
 /// The report page for `map` with `labels` (both languages), titled `title` (e.g. the extract's name).
 pub fn report_html(map: &MapData, labels: &Labels, title: &str) -> String {
-    let data = serde_json::to_string(&page_data(map, title)).expect("the page data serializes");
+    report_html_within(map, labels, title, PAGE_DATA_BUDGET_BYTES)
+}
+
+/// [`report_html`] with single facilities' service areas left out when the
+/// page's data would be over `data_budget_bytes` (their outline points are then
+/// counted in the page's `area_points_dropped` and said in its panel).
+pub fn report_html_within(map: &MapData, labels: &Labels, title: &str, data_budget_bytes: usize) -> String {
+    let mut contents = page_data(map, title);
+    let mut data = serde_json::to_string(&contents).expect("the page data serializes");
+    if data.len() > data_budget_bytes && contents.areas.iter().any(|a| a.f.is_some()) {
+        // Single facilities' areas go first (the category areas show the same coverage).
+        contents.area_points_dropped +=
+            map.areas.iter().filter(|a| a.facility.is_some()).map(|a| points_of(&a.polygon)).sum::<usize>();
+        contents.areas.retain(|a| a.f.is_none());
+        data = serde_json::to_string(&contents).expect("the page data serializes");
+    }
     // The whole table, both languages: the page switches without reloading.
     let labels_json = serde_json::to_string(labels).expect("labels serialize");
     let mut page = String::with_capacity(data.len() + LEAFLET_JS.len() + 64 * 1024);

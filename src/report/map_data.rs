@@ -190,7 +190,8 @@ pub struct MapData {
     pub rules: Vec<(String, String)>,
     /// Proposed sites, when planned.
     pub sites: Option<MapSites>,
-    /// The run's summary (timings zeroed, so equal runs give equal maps).
+    /// The run's summary (timings zeroed and the extract named without its folder, so
+    /// equal runs give equal maps on any machine).
     pub summary: Summary,
 }
 
@@ -205,7 +206,8 @@ pub fn simplify_line(line: &[[f64; 2]], tolerance_m: f64) -> Vec<[f64; 2]> {
     ls.simplify(tolerance_m / 111_320.0).0.into_iter().map(|c| [c.x, c.y]).collect()
 }
 
-fn points_of(mp: &MultiPolygon<f64>) -> usize {
+/// Vertices of a multipolygon's rings.
+pub(crate) fn points_of(mp: &MultiPolygon<f64>) -> usize {
     mp.0.iter().map(|p| p.exterior().0.len() + p.interiors().iter().map(|r| r.0.len()).sum::<usize>()).sum()
 }
 
@@ -362,6 +364,9 @@ impl MapData {
         let mut summary = a.summary.clone();
         summary.timings = Timings::default();
         summary.parameters.threads = 0;
+        // A page is shared: the extract's name, not where it lies on this machine.
+        summary.inputs.pbf =
+            a.config.pbf.file_name().map_or_else(|| summary.inputs.pbf.clone(), |n| n.to_string_lossy().into_owned());
         MapData {
             bbox,
             categories,

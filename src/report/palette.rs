@@ -4,9 +4,10 @@
 /// An sRGB colour.
 pub type Rgb = [u8; 3];
 
-/// Category colours (Okabe–Ito, safe for colour-blind readers), by taxonomy order;
-/// cycled beyond eight categories.
-pub const CATEGORY_COLOURS: [Rgb; 8] = [
+/// Category colours by taxonomy order: Okabe–Ito's eight (safe for
+/// colour-blind readers), then four of Paul Tol's muted scheme; cycled beyond
+/// twelve categories. None equals a reach class, the network or the background.
+pub const CATEGORY_COLOURS: [Rgb; 12] = [
     [0xe6, 0x9f, 0x00], // orange
     [0xcc, 0x79, 0xa7], // reddish purple
     [0x00, 0x72, 0xb2], // blue
@@ -15,6 +16,10 @@ pub const CATEGORY_COLOURS: [Rgb; 8] = [
     [0xd5, 0x5e, 0x00], // vermillion
     [0xf0, 0xe4, 0x42], // yellow
     [0x00, 0x00, 0x00], // black
+    [0x88, 0x22, 0x55], // wine
+    [0x44, 0xaa, 0x99], // teal
+    [0x99, 0x99, 0x33], // olive
+    [0x33, 0x22, 0x88], // indigo
 ];
 
 /// Red–yellow–green (ColorBrewer RdYlGn, 5 classes): reaching none to all.
@@ -73,5 +78,17 @@ mod tests {
             }
         }
         assert_eq!(hex(reach_classes(4)[2]), "#fee08b");
+    }
+
+    #[test]
+    fn twelve_categories_get_twelve_colours_unlike_every_other_colour() {
+        let mut all: Vec<Rgb> = (0..12).map(category).collect();
+        all.extend(reach_classes(4));
+        all.extend([UNREACHABLE, NETWORK, BACKGROUND, SITE]);
+        let mut distinct = all.clone();
+        distinct.sort_unstable();
+        distinct.dedup();
+        assert_eq!(distinct.len(), all.len());
+        assert_eq!(category(12), category(0));
     }
 }

@@ -68,8 +68,9 @@ pub fn site_markdown(a: &Analysis, plan: &SitePlan, category: &str) -> String {
     s
 }
 
-/// Writes the three files atomically into `out`.
-pub fn write_site_plan(a: &Analysis, plan: &SitePlan, category: &str, out: &OutputDir) -> Result<()> {
+/// Writes the three files into `out` under temporary names; the caller commits them
+/// (with any other file of the run, such as the report).
+pub fn write_site_plan(a: &Analysis, plan: &SitePlan, category: &str, out: &OutputDir) -> Result<Vec<FinishedFile>> {
     let mut geo = PointCollectionWriter::new(out.create("sites.geojson")?)?;
     for (k, p) in plan.picks.iter().enumerate() {
         let c = &plan.candidates[p.candidate];
@@ -98,5 +99,5 @@ pub fn write_site_plan(a: &Analysis, plan: &SitePlan, category: &str, out: &Outp
         ));
     }
     write_all(&mut csv, text.as_bytes())?;
-    FinishedFile::commit_all(vec![geo.finish()?, md.finish()?, csv.finish()?])
+    Ok(vec![geo.finish()?, md.finish()?, csv.finish()?])
 }

@@ -434,7 +434,8 @@ fn cli_bad_arguments_exit_2_without_writing() {
     // A folder that does not exist: exit 2, nothing written.
     let missing = dir.path().join("no/such/dir/map.png");
     let r = run_subcommand("map", &["--pbf", s(&pbf), "--png", s(&missing), "--quiet", "--threads", "2"]);
-    assert_input_error(&r, dir.path(), &["map.png"], "missing folder");
+    assert_input_error(&r, dir.path(), &["--png", "no/such/dir"], "missing folder");
+    assert!(!r.stderr.contains("map.png.tmp"), "the error names the user's path, not a temporary: {}", r.stderr);
 }
 
 /// Without --quiet the command says what it wrote.

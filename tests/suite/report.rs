@@ -126,6 +126,11 @@ fn liechtenstein_page_draws_every_layer_and_switches_language() {
         want.insert(key);
     }
     assert_eq!(drawn.keys().cloned().collect::<BTreeSet<_>>(), want, "layers drawn: {t:#}");
+    // A pointer on a district (inside it, clear of markers) opens its tooltip, and on a facility
+    // its name: no layer above may swallow the events.
+    assert_eq!(t["hover"]["district"], true, "{:#}", t["hover"]);
+    assert_eq!(t["hover"]["facility"], true, "{:#}", t["hover"]);
+    assert_eq!(t["hover"]["hexagon"], Value::Null, "no hexagons in points mode");
 
     // Language: English, Chinese after the button, English again.
     assert_eq!(t["lang_before"], "en");
@@ -278,7 +283,10 @@ fn beijing_homes_as_hexagons_or_points() {
     let Some(chromium) = browser::chromium() else { return };
     let t = chromium.selftest(&hex.join("report.html"));
     assert_eq!(t["errors"], Value::Array(vec![]), "{t:#}");
-    assert_eq!(count(&t["drawn"]["homes"]), cells.len() as u64, "hexagons drawn vs H3 cells of the homes");
+    assert_eq!(count(&t["drawn"]["hexagons"]), cells.len() as u64, "hexagons drawn vs H3 cells of the homes");
+    assert!(t["drawn"].get("homes").is_none(), "no point layer in hexagon mode: {:#}", t["drawn"]);
+    assert_eq!(t["hover"]["hexagon"], true, "a hexagon's tooltip opens: {:#}", t["hover"]);
+    assert_eq!(t["hover"]["facility"], true, "{:#}", t["hover"]);
     assert_eq!(count(&t["drawn"]["network"]), count(&summary["graph"]["edges"]));
     let legend = text(&t["legend_before"]);
     assert!(legend.contains("hexagons") && legend.contains(&format!("{homes} homes")), "{legend}");
@@ -314,6 +322,48 @@ fn site_report_draws_the_proposed_sites() {
     assert_eq!(count(&t["drawn"]["sites"]), 3);
     assert!(text(&t["legend_before"]).contains("Proposed sites"), "{}", t["legend_before"]);
     assert!(text(&t["legend_after"]).contains("建议选址"), "{}", t["legend_after"]);
+}
+
+/// `site` without `--report` removes the page of an earlier `site --report` (it would show other
+/// sites), and writes everything or nothing.
+#[test]
+fn site_without_report_removes_an_earlier_page() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let out = dir.path().join("sites");
+    let pbf = beijing();
+    run_ok("site", &pbf, &out, &["--category", "childcare", "--add", "2", "--report"]);
+    assert_eq!(dir_entries(&out), vec!["report.html", "sites-facilities.csv", "sites.geojson", "sites.md"]);
+    run_ok("site", &pbf, &out, &["--category", "childcare", "--add", "1"]);
+    assert_eq!(dir_entries(&out), vec!["sites-facilities.csv", "sites.geojson", "sites.md"]);
+}
+
+/// Over the page's data budget, single facilities' service areas are left out (and counted);
+/// the category areas stay. Under it, all are in.
+#[test]
+fn service_areas_give_way_to_the_page_budget() {
+    use lifecircle::analysis::IsochroneOptions;
+    use lifecircle::isochrone::IsochroneParams;
+    use lifecircle::report::html::report_html_within;
+    use lifecircle::report::{Labels, MapData, MapOptions};
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut config = crate::common::config(&beijing(), dir.path());
+    config.isochrones = Some(IsochroneOptions { params: IsochroneParams::with_buffer(50.0), category: None });
+    let a = lifecircle::run(&config).expect("analysis");
+    let map = MapData::from_analysis(&a, None, &MapOptions::default());
+    let facility_areas = map.areas.iter().filter(|a| a.facility.is_some()).count();
+    let category_areas = map.areas.len() - facility_areas;
+    assert!(facility_areas > 0 && category_areas > 0);
+    let areas = |html: &str| -> (usize, usize, u64) {
+        let d = page_data(html);
+        let list = d["areas"].as_array().expect("areas");
+        let single = list.iter().filter(|a| !a["f"].is_null()).count();
+        (single, list.len() - single, count(&d["area_points_dropped"]))
+    };
+    let labels = Labels::builtin();
+    assert_eq!(areas(&report_html_within(&map, &labels, "t", usize::MAX)), (facility_areas, category_areas, 0));
+    let (single, categories, dropped) = areas(&report_html_within(&map, &labels, "t", 1000));
+    assert_eq!((single, categories), (0, category_areas));
+    assert!(dropped > 0);
 }
 
 /// `analyze --report` and `report`, with one thread or two, write the same page byte for byte.

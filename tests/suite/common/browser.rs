@@ -173,7 +173,8 @@ impl Chromium {
 
     /// The DOM of `url` after its scripts ran, and the console lines of the run.
     pub fn dump_dom(&self, url: &str) -> (String, Vec<String>) {
-        let r = self.run(&["--dump-dom".to_owned(), url.to_owned()]);
+        // A desktop window: the self-check hovers over the map at points it finds on screen.
+        let r = self.run(&["--window-size=1400,900".to_owned(), "--dump-dom".to_owned(), url.to_owned()]);
         let console = console_lines(&r.stderr);
         (r.stdout, console)
     }
