@@ -27,15 +27,12 @@
   function esc(s) {
     return String(s).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
   }
-  function catLabel(c) { var k = D.categories[c]; return lang === 'zh' ? k.label_zh : k.label_en; }
-  // Tier labels read "300m" in the data; "300 m" as the PNG writes them.
-  function thresholdText(label) { return D.tiers ? String(label).replace(/^([0-9.]+)m$/, '$1 m') : t('minutes', { t: label }); }
+  // Category names and threshold texts come worked out in both languages (src/report/labels.rs),
+  // the same the PNG legend shows.
+  function catLabel(c) { return D.texts[lang].categories[c]; }
+  function thresholdText(label) { var s = D.texts[lang].thresholds[label]; return s === undefined ? String(label) : s; }
   function districtName(key) { return key === '(outside)' ? t('outside') : key; }
-  function mainThreshold() {
-    var first = NC ? D.categories[0].threshold : '15';
-    var same = D.categories.every(function (k) { return k.threshold === first; });
-    return same ? thresholdText(first) : t('tier_distance');
-  }
+  function mainThreshold() { return D.texts[lang].main_threshold; }
   function pct(v) { return v === null || v === undefined || isNaN(v) ? '–' : (v * 100).toFixed(1) + '%'; }
   function num(v, d) { return v === null || v === undefined ? '–' : Number(v).toLocaleString('en-US', { maximumFractionDigits: d || 0 }); }
   function popcount(m) { var n = 0; while (m > 0) { n += m % 2; m = Math.floor(m / 2); } return n; }
@@ -340,7 +337,7 @@
       if (H.mode === 'hex') s += '<div class="lc-note">' + esc(t('hexagons', { n: num(H.count) })) + '</div>';
       for (var k = 0; k <= NC; k++) s += '<div>' + swatch(D.classes[k], true) + esc(t('reach_n', { n: k, total: NC })) + '</div>';
     } else {
-      var th = D.tiers ? D.categories[colourBy].threshold : thresholdText(D.categories[colourBy].threshold);
+      var th = thresholdText(D.categories[colourBy].threshold);
       s += '<div><b>' + esc(t('homes')) + ': ' + esc(catLabel(colourBy)) + '</b></div>';
       var hex = H.mode === 'hex';
       s += '<div>' + swatch(D.classes[NC], true) + esc(t(hex ? 'hex_covered' : 'covered', { t: th })) + '</div>';

@@ -28,7 +28,7 @@ use crate::error::Result;
 use crate::io::OutputDir;
 use crate::io::atomic::FinishedFile;
 use crate::io::geojson_out::round_to;
-use crate::report::Labels;
+use crate::report::labels::{Labels, Lang, category_label, shared_threshold, threshold_text};
 use crate::report::map_data::{HomesLayer, MapData, points_of};
 use crate::report::palette;
 use crate::summary::Summary;
@@ -211,9 +211,38 @@ struct PageRule<'a> {
     source: &'a str,
 }
 
+/// Texts in one language that the page shows as the PNG legend does (worked out by the same
+/// functions, so the two agree).
+#[derive(Serialize)]
+struct PageTexts {
+    /// Category labels, in taxonomy order.
+    categories: Vec<String>,
+    /// Every threshold label of the categories and areas (`15`, `300m`) as shown (`15 min`, `300 m`).
+    thresholds: std::collections::BTreeMap<String, String>,
+    /// The homes legend's `{t}`: the shared threshold, or "each category's tier distance".
+    main_threshold: String,
+}
+
+fn page_texts(map: &MapData, labels: &Labels, lang: Lang) -> PageTexts {
+    let thresholds = map
+        .categories
+        .iter()
+        .map(|c| &c.threshold)
+        .chain(map.areas.iter().map(|a| &a.threshold))
+        .map(|t| (t.clone(), threshold_text(t, map.tiers, labels, lang)))
+        .collect();
+    PageTexts {
+        categories: map.categories.iter().map(|c| category_label(c, lang).to_string()).collect(),
+        thresholds,
+        main_threshold: shared_threshold(map, labels, lang),
+    }
+}
+
 #[derive(Serialize)]
 struct Page<'a> {
     title: &'a str,
+    /// `en` and `zh` texts.
+    texts: std::collections::BTreeMap<&'static str, PageTexts>,
     scale: f64,
     bbox: [f64; 4],
     tiers: bool,
@@ -234,7 +263,7 @@ struct Page<'a> {
     summary: &'a Summary,
 }
 
-fn page_data<'a>(map: &'a MapData, title: &'a str) -> Page<'a> {
+fn page_data<'a>(map: &'a MapData, labels: &Labels, title: &'a str) -> Page<'a> {
     let n = map.categories.len();
     let (network, network_simplified_m) = encode_network(&map.network, NETWORK_BUDGET_BYTES);
     let homes = match &map.homes {
@@ -284,6 +313,7 @@ fn page_data<'a>(map: &'a MapData, title: &'a str) -> Page<'a> {
     };
     Page {
         title,
+        texts: [Lang::En, Lang::Zh].into_iter().map(|l| (l.code(), page_texts(map, labels, l))).collect(),
         scale: SCALE,
         bbox: map.bbox.map(|v| round_to(v, 6)),
         tiers: map.tiers,
@@ -372,7 +402,7 @@ pub fn report_html(map: &MapData, labels: &Labels, title: &str) -> String {
 /// page's data would be over `data_budget_bytes` (their outline points are then
 /// counted in the page's `area_points_dropped` and said in its panel).
 pub fn report_html_within(map: &MapData, labels: &Labels, title: &str, data_budget_bytes: usize) -> String {
-    let mut contents = page_data(map, title);
+    let mut contents = page_data(map, labels, title);
     let mut data = serde_json::to_string(&contents).expect("the page data serializes");
     if data.len() > data_budget_bytes && contents.areas.iter().any(|a| a.f.is_some()) {
         // Single facilities' areas go first (the category areas show the same coverage).

@@ -5,6 +5,8 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+use crate::report::map_data::{MapCategory, MapData};
+
 /// The built-in label table.
 pub const LABELS_JSON: &str = include_str!("../../data/report/labels.json");
 
@@ -71,6 +73,40 @@ impl Labels {
         let a = self.en.keys().filter(|k| !self.zh.contains_key(*k));
         let b = self.zh.keys().filter(|k| !self.en.contains_key(*k));
         a.chain(b).cloned().collect()
+    }
+}
+
+// Texts the page and the PNG legend both show, worked out once here.
+
+/// The category's label in `lang` (falling back to the other language, then the key).
+pub fn category_label(cat: &MapCategory, lang: Lang) -> &str {
+    let (first, second) = match lang {
+        Lang::En => (&cat.label_en, &cat.label_zh),
+        Lang::Zh => (&cat.label_zh, &cat.label_en),
+    };
+    [first, second].into_iter().find(|s| !s.is_empty()).unwrap_or(&cat.key)
+}
+
+/// `300 m` for a tier label `300m`; a minutes label as `15 min`.
+pub fn threshold_text(threshold: &str, tiers: bool, labels: &Labels, lang: Lang) -> String {
+    if tiers {
+        match threshold.strip_suffix('m') {
+            Some(n) if n.parse::<f64>().is_ok() => format!("{n} m"),
+            _ => threshold.to_string(),
+        }
+    } else {
+        labels.get(lang, "minutes", &[("t", threshold)])
+    }
+}
+
+/// The `{t}` of the homes' legend title: the shared threshold, or "each
+/// category's tier distance" when categories differ.
+pub fn shared_threshold(map: &MapData, labels: &Labels, lang: Lang) -> String {
+    match map.categories.split_first() {
+        Some((first, rest)) if rest.iter().all(|c| c.threshold == first.threshold) => {
+            threshold_text(&first.threshold, map.tiers, labels, lang)
+        }
+        _ => labels.get(lang, "tier_distance", &[]),
     }
 }
 

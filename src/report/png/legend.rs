@@ -7,8 +7,8 @@ use tiny_skia::{Path, PathBuilder, Pixmap};
 use super::PngOptions;
 use super::draw::{self, Frame};
 use super::font::TextStyle;
-use crate::report::labels::{Labels, Lang};
-use crate::report::map_data::{HomesLayer, MapCategory, MapData};
+use crate::report::labels::{Labels, Lang, category_label, shared_threshold, threshold_text};
+use crate::report::map_data::{HomesLayer, MapData};
 use crate::report::palette::{self, Rgb};
 
 /// A legend symbol.
@@ -52,38 +52,6 @@ fn parenthesised(lang: Lang, text: &str) -> String {
     match lang {
         Lang::En => format!(" ({text})"),
         Lang::Zh => format!("（{text}）"),
-    }
-}
-
-/// The category's label in `lang` (falling back to the other language, then the key).
-pub(crate) fn category_label(cat: &MapCategory, lang: Lang) -> &str {
-    let (first, second) = match lang {
-        Lang::En => (&cat.label_en, &cat.label_zh),
-        Lang::Zh => (&cat.label_zh, &cat.label_en),
-    };
-    [first, second].into_iter().find(|s| !s.is_empty()).unwrap_or(&cat.key)
-}
-
-/// `300 m` for a tier label `300m`; a minutes label as `15 min`.
-pub(crate) fn threshold_text(threshold: &str, tiers: bool, labels: &Labels, lang: Lang) -> String {
-    if tiers {
-        match threshold.strip_suffix('m') {
-            Some(n) if n.parse::<f64>().is_ok() => format!("{n} m"),
-            _ => threshold.to_string(),
-        }
-    } else {
-        labels.get(lang, "minutes", &[("t", threshold)])
-    }
-}
-
-/// The `{t}` of the homes' legend title: the shared threshold, or "each
-/// category's tier distance" when categories differ.
-fn shared_threshold(map: &MapData, labels: &Labels, lang: Lang) -> String {
-    match map.categories.split_first() {
-        Some((first, rest)) if rest.iter().all(|c| c.threshold == first.threshold) => {
-            threshold_text(&first.threshold, map.tiers, labels, lang)
-        }
-        _ => labels.get(lang, "tier_distance", &[]),
     }
 }
 
