@@ -82,10 +82,19 @@
       networkLines.push(decodeLine(b));
     });
   })();
-  layers.network = L.polyline(networkLines, {
-    renderer: renderer, color: COLOURS.network, weight: 1, opacity: 0.9, interactive: false, smoothFactor: 1.5
-  });
-  drawnBy.network = networkLines.length; onByDefault.network = true;
+  if (D.network_image) {
+    // Too many ways to send as lines: one picture of them, drawn by lifecircle from the same graph,
+    // under everything else.
+    map.createPane('lcNetwork').style.zIndex = 350;
+    var nb = D.network_image.bbox;
+    layers.network = L.imageOverlay(D.network_image.url, [[nb[1], nb[0]], [nb[3], nb[2]]],
+      { pane: 'lcNetwork', interactive: false, opacity: 0.9 });
+  } else {
+    layers.network = L.polyline(networkLines, {
+      renderer: renderer, color: COLOURS.network, weight: 1, opacity: 0.9, interactive: false, smoothFactor: 1.5
+    });
+  }
+  drawnBy.network = D.network_edges; onByDefault.network = true;
 
   // Coverage areas (per category) and service areas (per facility).
   var areaGroups = {};
@@ -391,7 +400,8 @@
       s += '<label><input type="checkbox" data-layer="' + name + '"' + (map.hasLayer(layers[name]) ? ' checked' : '') + '> ' +
         esc(layerLabel(name)) + (name === 'tiles' ? '' : ' <span class="lc-note">(' + num(drawnBy[name]) + ')</span>') + '</label>';
     });
-    if (D.network_simplified_m > 0) s += '<p class="lc-note">' + esc(t('network_simplified', { m: D.network_simplified_m })) + '</p>';
+    if (D.network_image) s += '<p class="lc-note">' + esc(t('network_picture', { n: num(D.network_edges) })) + '</p>';
+    else if (D.network_simplified_m > 0) s += '<p class="lc-note">' + esc(t('network_simplified', { m: D.network_simplified_m })) + '</p>';
     if (D.area_points_dropped) s += '<p class="lc-note">' + esc(t('facility_areas_dropped', { n: num(D.area_points_dropped) })) + '</p>';
 
     s += '<h2>' + esc(t('summary')) + '</h2><table>';
@@ -492,7 +502,10 @@
   function painted(l) {
     if (l === homesLayer) return homesLayer.drawn;
     if (l.getLayers) return l.getLayers().reduce(function (n, x) { return n + painted(x); }, 0);
-    if (l === layers.network) return l._parts && l._parts.length ? networkLines.length : 0;
+    if (l === layers.network) {
+      if (D.network_image) { var img = l.getElement(); return img && img.complete && img.naturalWidth > 0 ? D.network_edges : 0; }
+      return l._parts && l._parts.length ? networkLines.length : 0;
+    }
     if (l._parts) return l._parts.length ? 1 : 0;
     if (l._icon) return l._icon.parentNode && inView(L.DomUtil.getPosition(l._icon)) ? 1 : 0;
     if (l._point) return inView(l._point) ? 1 : 0;
@@ -554,7 +567,7 @@
   }
   window.lifecircleReport = { drawn: drawn, hovers: hovers, setLang: setLang, errors: errors, map: map };
 
-  if (/selftest/.test(hash)) {
+  function selftest() {
     var result = { errors: errors, drawn: drawn(), hover: hovers(), lang_before: lang, legend_before: document.getElementById('lc-legend').textContent };
     document.getElementById('lc-lang').click();
     result.lang_after = lang;
@@ -567,5 +580,9 @@
     pre.id = 'lc-selftest';
     pre.textContent = JSON.stringify(result);
     document.body.appendChild(pre);
+  }
+  // After the load event: pictures (the network's, when it is one) are decoded by then.
+  if (/selftest/.test(hash)) {
+    if (document.readyState === 'complete') selftest(); else window.addEventListener('load', selftest);
   }
 })();

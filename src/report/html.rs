@@ -31,6 +31,7 @@ use crate::io::geojson_out::round_to;
 use crate::report::labels::{Labels, Lang, category_label, shared_threshold, threshold_text};
 use crate::report::map_data::{HomesLayer, MapData, points_of};
 use crate::report::palette;
+use crate::report::png::network_overlay_png;
 use crate::summary::Summary;
 
 const LEAFLET_JS: &str = include_str!("../../assets/vendor/leaflet/leaflet.js");
@@ -49,6 +50,9 @@ pub const NETWORK_BUDGET_BYTES: usize = 9_000_000;
 /// The page's data beyond which single facilities' service areas are left out
 /// (the issue's bound is about 20 MB for the page; Leaflet and the script add 0.2 MB).
 pub const PAGE_DATA_BUDGET_BYTES: usize = 18_000_000;
+
+/// The longer side of the network's picture, pixels (when its lines are over budget).
+pub const NETWORK_IMAGE_PX: u32 = 4096;
 
 /// The report's file name in an output folder.
 pub const REPORT_FILE: &str = "report.html";
@@ -81,12 +85,13 @@ fn encode_line<'a>(points: impl IntoIterator<Item = &'a [f64; 2]>) -> Vec<i64> {
 /// The network's lines, each delta-encoded ([`encode_line`]) and its first
 /// point then made relative to the previous line's first point; simplified
 /// further (2, 5, 10, 20 m) while the encoding is over `budget_bytes`.
-/// Returns the lines and the tolerance used, metres.
-fn encode_network(lines: &[Vec<[f64; 2]>], budget_bytes: usize) -> (Vec<Vec<i64>>, f64) {
+/// Returns the lines, the tolerance used (metres) and whether they fit.
+fn encode_network(lines: &[Vec<[f64; 2]>], budget_bytes: usize) -> (Vec<Vec<i64>>, f64, bool) {
     let digits =
         |v: i64| -> usize { if v == 0 { 1 } else { (v.unsigned_abs().ilog10() + 1) as usize + usize::from(v < 0) } };
     let mut out = Vec::new();
     let mut used_m = 0.0;
+    let mut fits = false;
     for tolerance_m in [0.0, 2.0, 5.0, 10.0, 20.0] {
         used_m = tolerance_m;
         out.clear();
@@ -106,10 +111,38 @@ fn encode_network(lines: &[Vec<[f64; 2]>], budget_bytes: usize) -> (Vec<Vec<i64>
             out.push(l);
         }
         if bytes <= budget_bytes {
+            fits = true;
             break;
         }
     }
-    (out, used_m)
+    (out, used_m, fits)
+}
+
+/// Standard base64 (RFC 4648, with padding), for the network picture's data URL.
+fn base64(bytes: &[u8]) -> String {
+    const ABC: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
+    for chunk in bytes.chunks(3) {
+        let b = [chunk[0], chunk.get(1).copied().unwrap_or(0), chunk.get(2).copied().unwrap_or(0)];
+        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
+        for k in 0..4 {
+            if k <= chunk.len() {
+                out.push(ABC[(n >> (18 - 6 * k) & 63) as usize] as char);
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
+
+/// The network as a picture (see [`network_overlay_png`]).
+#[derive(Serialize)]
+struct NetworkImage {
+    /// `data:image/png;base64,...`
+    url: String,
+    /// `[west, south, east, north]` of the picture.
+    bbox: [f64; 4],
 }
 
 /// Polygons as lists of rings (outer first), rings closed as in GeoJSON.
@@ -251,6 +284,10 @@ struct Page<'a> {
     colours: [(&'static str, String); 4],
     network: Vec<Vec<i64>>,
     network_simplified_m: f64,
+    /// Ways in the network (drawn as lines, or in the picture).
+    network_edges: usize,
+    /// The network as a picture when its lines would be over the budget even at 20 m.
+    network_image: Option<NetworkImage>,
     homes: PageHomes,
     facilities: Vec<PageFacility<'a>>,
     areas: Vec<PageArea<'a>>,
@@ -263,9 +300,18 @@ struct Page<'a> {
     summary: &'a Summary,
 }
 
-fn page_data<'a>(map: &'a MapData, labels: &Labels, title: &'a str) -> Page<'a> {
+fn page_data<'a>(map: &'a MapData, labels: &Labels, title: &'a str, budget: &PageBudget) -> Page<'a> {
     let n = map.categories.len();
-    let (network, network_simplified_m) = encode_network(&map.network, NETWORK_BUDGET_BYTES);
+    let (mut network, network_simplified_m, fits) = encode_network(&map.network, budget.network_bytes);
+    let network_image = if fits {
+        None
+    } else {
+        network_overlay_png(&map.network, map.bbox, NETWORK_IMAGE_PX)
+            .map(|png| NetworkImage { url: format!("data:image/png;base64,{}", base64(&png)), bbox: map.bbox })
+    };
+    if network_image.is_some() {
+        network.clear();
+    }
     let homes = match &map.homes {
         HomesLayer::Points(homes) => {
             let mut xy = Vec::with_capacity(homes.len() * 2);
@@ -338,6 +384,8 @@ fn page_data<'a>(map: &'a MapData, labels: &Labels, title: &'a str) -> Page<'a> 
         ],
         network,
         network_simplified_m,
+        network_edges: map.network.len(),
+        network_image,
         homes,
         facilities: map
             .facilities
@@ -393,18 +441,35 @@ fn html_escape(s: &str) -> String {
     s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
 }
 
-/// The report page for `map` with `labels` (both languages), titled `title` (e.g. the extract's name).
-pub fn report_html(map: &MapData, labels: &Labels, title: &str) -> String {
-    report_html_within(map, labels, title, PAGE_DATA_BUDGET_BYTES)
+/// What a page may weigh.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PageBudget {
+    /// The network's lines: beyond it they are simplified further (to 20 m),
+    /// then sent as one picture instead.
+    pub network_bytes: usize,
+    /// The page's data: beyond it single facilities' service areas are left out.
+    pub data_bytes: usize,
 }
 
-/// [`report_html`] with single facilities' service areas left out when the
-/// page's data would be over `data_budget_bytes` (their outline points are then
-/// counted in the page's `area_points_dropped` and said in its panel).
-pub fn report_html_within(map: &MapData, labels: &Labels, title: &str, data_budget_bytes: usize) -> String {
-    let mut contents = page_data(map, labels, title);
+impl Default for PageBudget {
+    fn default() -> PageBudget {
+        PageBudget { network_bytes: NETWORK_BUDGET_BYTES, data_bytes: PAGE_DATA_BUDGET_BYTES }
+    }
+}
+
+/// The report page for `map` with `labels` (both languages), titled `title` (e.g. the extract's name).
+pub fn report_html(map: &MapData, labels: &Labels, title: &str) -> String {
+    report_html_within(map, labels, title, PageBudget::default())
+}
+
+/// [`report_html`] within `budget`: the network simplified, then drawn as a
+/// picture, and single facilities' service areas left out (their outline
+/// points counted in the page's `area_points_dropped` and said in its panel)
+/// as the budget requires.
+pub fn report_html_within(map: &MapData, labels: &Labels, title: &str, budget: PageBudget) -> String {
+    let mut contents = page_data(map, labels, title, &budget);
     let mut data = serde_json::to_string(&contents).expect("the page data serializes");
-    if data.len() > data_budget_bytes && contents.areas.iter().any(|a| a.f.is_some()) {
+    if data.len() > budget.data_bytes && contents.areas.iter().any(|a| a.f.is_some()) {
         // Single facilities' areas go first (the category areas show the same coverage).
         contents.area_points_dropped +=
             map.areas.iter().filter(|a| a.facility.is_some()).map(|a| points_of(&a.polygon)).sum::<usize>();
@@ -463,14 +528,33 @@ mod tests {
     #[test]
     fn network_starts_chain_and_simplify_to_the_budget() {
         let lines = vec![vec![[9.5, 47.1], [9.5001, 47.1]], vec![[9.5002, 47.1003], [9.5002, 47.1004]]];
-        let (enc, tol) = encode_network(&lines, usize::MAX);
+        let (enc, tol, fits) = encode_network(&lines, usize::MAX);
+        assert!(fits);
         assert_eq!(tol, 0.0);
         assert_eq!(enc, vec![vec![950_000, 4_710_000, 10, 0], vec![20, 30, 0, 10]]);
         // A wiggly line over budget loses its wiggles.
         let wiggly: Vec<[f64; 2]> = (0..100).map(|i| [9.5 + i as f64 * 1e-4, 47.1 + (i % 2) as f64 * 1e-5]).collect();
-        let (full, _) = encode_network(std::slice::from_ref(&wiggly), usize::MAX);
-        let (small, tol) = encode_network(&[wiggly], 100);
-        assert!(tol > 0.0 && small[0].len() < full[0].len(), "{tol} {}", small[0].len());
+        let (full, _, _) = encode_network(std::slice::from_ref(&wiggly), usize::MAX);
+        let (small, tol, fits) = encode_network(std::slice::from_ref(&wiggly), 100);
+        assert!(fits && tol > 0.0 && small[0].len() < full[0].len(), "{tol} {}", small[0].len());
+        let (_, tol, fits) = encode_network(&[wiggly], 5);
+        assert!(!fits && tol == 20.0, "5 bytes cannot hold a line even at 20 m");
+    }
+
+    #[test]
+    fn base64_matches_rfc_4648_test_vectors() {
+        for (plain, coded) in [
+            ("", ""),
+            ("f", "Zg=="),
+            ("fo", "Zm8="),
+            ("foo", "Zm9v"),
+            ("foob", "Zm9vYg=="),
+            ("fooba", "Zm9vYmE="),
+            ("foobar", "Zm9vYmFy"),
+        ] {
+            assert_eq!(base64(plain.as_bytes()), coded, "{plain:?}");
+        }
+        assert_eq!(base64(&[0xff, 0xfe, 0x00]), "//4A");
     }
 
     #[test]

@@ -343,7 +343,7 @@ fn site_without_report_removes_an_earlier_page() {
 fn service_areas_give_way_to_the_page_budget() {
     use lifecircle::analysis::IsochroneOptions;
     use lifecircle::isochrone::IsochroneParams;
-    use lifecircle::report::html::report_html_within;
+    use lifecircle::report::html::{PageBudget, report_html_within};
     use lifecircle::report::{Labels, MapData, MapOptions};
     let dir = tempfile::tempdir().expect("temp dir");
     let mut config = crate::common::config(&beijing(), dir.path());
@@ -360,10 +360,54 @@ fn service_areas_give_way_to_the_page_budget() {
         (single, list.len() - single, count(&d["area_points_dropped"]))
     };
     let labels = Labels::builtin();
-    assert_eq!(areas(&report_html_within(&map, &labels, "t", usize::MAX)), (facility_areas, category_areas, 0));
-    let (single, categories, dropped) = areas(&report_html_within(&map, &labels, "t", 1000));
+    let roomy = PageBudget { data_bytes: usize::MAX, ..PageBudget::default() };
+    assert_eq!(areas(&report_html_within(&map, &labels, "t", roomy)), (facility_areas, category_areas, 0));
+    let tight = PageBudget { data_bytes: 1000, ..PageBudget::default() };
+    let (single, categories, dropped) = areas(&report_html_within(&map, &labels, "t", tight));
     assert_eq!((single, categories), (0, category_areas));
     assert!(dropped > 0);
+}
+
+/// A network too large for its budget even simplified to 20 m is sent as one picture, drawn from
+/// the same graph: the page still counts every way as drawn once the picture has decoded.
+#[test]
+fn an_oversized_network_becomes_a_picture() {
+    use lifecircle::report::html::{PageBudget, report_html_within};
+    use lifecircle::report::{Labels, MapData, MapOptions};
+    let dir = tempfile::tempdir().expect("temp dir");
+    let config = crate::common::config(&beijing(), dir.path());
+    let a = lifecircle::run(&config).expect("analysis");
+    let map = MapData::from_analysis(&a, None, &MapOptions::default());
+    let edges = a.graph.num_edges() as u64;
+    let tight = PageBudget { network_bytes: 100, ..PageBudget::default() };
+    let html = report_html_within(&map, &Labels::builtin(), "beijing", tight);
+    let d = page_data(&html);
+    assert_eq!(d["network"], Value::Array(vec![]), "no lines when the picture is sent");
+    assert_eq!(count(&d["network_edges"]), edges);
+    let url = text(&d["network_image"]["url"]);
+    assert!(url.starts_with("data:image/png;base64,iVBORw0KGgo"), "a PNG data URL: {}", &url[..40.min(url.len())]);
+    let image_bbox: Vec<f64> =
+        d["network_image"]["bbox"].as_array().expect("bbox").iter().map(|v| v.as_f64().unwrap()).collect();
+    for (got, want) in image_bbox.iter().zip(map.bbox) {
+        assert!(
+            (got - want).abs() < 1e-9,
+            "the picture covers the box it was drawn for: {image_bbox:?} vs {:?}",
+            map.bbox
+        );
+    }
+    assert_eq!(image_bbox.len(), 4);
+    // With room, lines and no picture.
+    let roomy = page_data(&report_html_within(&map, &Labels::builtin(), "beijing", PageBudget::default()));
+    assert!(roomy["network_image"].is_null());
+    assert_eq!(roomy["network"].as_array().expect("lines").len() as u64, edges);
+
+    let Some(chromium) = browser::chromium() else { return };
+    let page = dir.path().join("report.html");
+    std::fs::write(&page, &html).expect("write the page");
+    let t = chromium.selftest(&page);
+    assert_eq!(t["errors"], Value::Array(vec![]), "{t:#}");
+    assert_eq!(count(&t["drawn"]["network"]), edges, "the picture decoded: {:#}", t["drawn"]);
+    assert!(text(&t["panel_after"]).len() > 0);
 }
 
 /// `analyze --report` and `report`, with one thread or two, write the same page byte for byte.

@@ -315,6 +315,38 @@ pub fn render_png(map: &MapData, labels: &Labels, opts: &PngOptions) -> Result<V
     pixmap.encode_png().map_err(|e| Error::output(Path::new("<png>"), format!("cannot encode the PNG: {e}")))
 }
 
+/// The walking network alone, on a transparent picture whose edges are exactly
+/// `bbox` in Web Mercator (as web maps draw), at most `max_px` on its longer
+/// side: the report's base map when the network is too large to send as lines.
+/// `None` for a degenerate box.
+pub(crate) fn network_overlay_png(lines: &[Vec<[f64; 2]>], bbox: [f64; 4], max_px: u32) -> Option<Vec<u8>> {
+    let (x0, y0) = draw::mercator(bbox[0], bbox[1]);
+    let (x1, y1) = draw::mercator(bbox[2], bbox[3]);
+    let (dx, dy) = (x1 - x0, y1 - y0);
+    if !(dx > 0.0 && dy > 0.0 && dx.is_finite() && dy.is_finite()) {
+        return None;
+    }
+    let side = |ratio: f64| ((max_px as f64 * ratio).round() as u32).max(1);
+    let (w, h) = if dx >= dy { (max_px, side(dy / dx)) } else { (side(dx / dy), max_px) };
+    let mut pixmap = Pixmap::new(w, h)?;
+    let proj = Projection::fit(bbox, &Frame { x: 0.0, y: 0.0, w: w as f32, h: h as f32 });
+    let mut pb = PathBuilder::new();
+    for line in lines {
+        let mut pts = line.iter().map(|p| proj.px(*p));
+        let Some(first) = pts.next() else { continue };
+        pb.move_to(first.0, first.1);
+        for p in pts {
+            pb.line_to(p.0, p.1);
+        }
+    }
+    if let Some(path) = pb.finish() {
+        // Lines of about a pixel where the page first shows the whole picture (some 1,600 px).
+        let width = (max_px as f32 / 1600.0).max(1.0);
+        draw::outline(&mut pixmap, &path, palette::NETWORK, 255, width, None);
+    }
+    pixmap.encode_png().ok()
+}
+
 /// Places the frame and the legend.
 fn layout(map: &MapData, bbox: [f64; 4], legend: &Legend, w: f32, h: f32, u: f32, base_px: f32) -> Layout {
     let margin = (12.0 * u).max(6.0).round();
