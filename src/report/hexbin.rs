@@ -5,7 +5,7 @@
 //! plus one per coarsening step), for H homes.
 //!
 //! ```
-//! use lifecircle::report::hexbin::{aggregate_homes, aggregate_homes_within};
+//! use lifecircle::report::hexbin::{aggregate_homes, aggregate_homes_within, coarsen};
 //! use lifecircle::report::map_data::MapHome;
 //! let home = |lon: f64, mask: u64| MapHome {
 //!     lonlat: [lon, 47.14], population: 2.0, reached_mask: mask, reachable: true, minutes: vec![],
@@ -20,6 +20,13 @@
 //! let (cells, res) = aggregate_homes_within(&[home(9.52, 1), home(9.65, 0)], 2, 9, 1);
 //! assert_eq!(cells.len(), 1);
 //! assert!(res < 9);
+//! // Coarsening cells gives what coarsening the homes' cells (to their H3 parents) gives.
+//! let homes = [home(9.52, 1), home(9.521, 3), home(9.56, 0)];
+//! let (fine, _) = aggregate_homes_within(&homes, 2, 9, usize::MAX);
+//! assert_eq!(fine.len(), 3);
+//! let (coarse, res) = coarsen(&fine, 9);
+//! assert_eq!((coarse.len(), res), (3, 8)); // still three cells at 8 ...
+//! assert_eq!(coarsen(&coarse, 8), aggregate_homes_within(&homes, 2, 9, 2)); // ... two at 7
 //! ```
 
 use std::collections::BTreeMap;
@@ -142,4 +149,126 @@ pub fn aggregate_homes_within(
             })
             .collect();
     (cells, u8::from(res))
+}
+
+/// The cells one resolution coarser: each parent cell sums its children's
+/// homes, people and unreachable homes, and averages their means and shares
+/// weighted as [`aggregate_homes`] weighs homes (by people, or by homes where
+/// a cell has none). Returns the cells in index order and the new resolution;
+/// unchanged at resolution 0.
+pub fn coarsen(cells: &[HexCell], resolution: u8) -> (Vec<HexCell>, u8) {
+    let Some(res) = Resolution::try_from(resolution.min(15)).ok().and_then(|r| r.pred()) else {
+        return (cells.to_vec(), resolution);
+    };
+    // Per parent: homes, people, unreachable, and the weighted sums behind the means.
+    struct Sum {
+        homes: usize,
+        population: f64,
+        unreachable: usize,
+        reached_pop: f64,
+        reached_homes: f64,
+        cat_pop: Vec<f64>,
+        cat_homes: Vec<f64>,
+    }
+    let mut acc: BTreeMap<u64, Sum> = BTreeMap::new();
+    for c in cells {
+        let Some(parent) = h3o::CellIndex::try_from(c.cell).ok().and_then(|i| i.parent(res)) else { continue };
+        let n = c.share_population.len();
+        let a = acc.entry(u64::from(parent)).or_insert_with(|| Sum {
+            homes: 0,
+            population: 0.0,
+            unreachable: 0,
+            reached_pop: 0.0,
+            reached_homes: 0.0,
+            cat_pop: vec![0.0; n],
+            cat_homes: vec![0.0; n],
+        });
+        // A child's mean and shares are by people when it has people, else by homes; both
+        // sums are kept so the parent can use whichever its own total allows.
+        let (w_pop, w_homes) = (c.population, c.homes as f64);
+        a.homes += c.homes;
+        a.population += c.population;
+        a.unreachable += c.unreachable;
+        a.reached_pop += c.mean_reached * w_pop;
+        a.reached_homes += c.mean_reached * w_homes;
+        for (k, s) in c.share_population.iter().enumerate() {
+            a.cat_pop[k] += s * w_pop;
+            a.cat_homes[k] += s * w_homes;
+        }
+    }
+    let cells = acc
+        .into_iter()
+        .map(|(cell, a)| {
+            let index = h3o::CellIndex::try_from(cell).expect("a parent cell");
+            let by_pop = a.population > 0.0;
+            let (total, reached, shares) = if by_pop {
+                (a.population, a.reached_pop, a.cat_pop)
+            } else {
+                (a.homes as f64, a.reached_homes, a.cat_homes)
+            };
+            HexCell {
+                cell,
+                boundary: index.boundary().iter().map(|ll| [ll.lng(), ll.lat()]).collect(),
+                homes: a.homes,
+                population: a.population,
+                unreachable: a.unreachable,
+                mean_reached: reached / total,
+                share_population: shares.into_iter().map(|s| s / total).collect(),
+            }
+        })
+        .collect();
+    (cells, u8::from(res))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Coarsening cells equals aggregating the homes to their cells' parents, on random homes
+    /// (fixed seeds) with people, without people, unreachable, and random reach.
+    #[test]
+    fn coarsen_equals_aggregating_to_parents() {
+        for seed in 1..=20u64 {
+            let mut x = seed.wrapping_mul(0x9e37_79b9_7f4a_7c15);
+            let mut next = move || {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                x
+            };
+            let homes: Vec<MapHome> = (0..400)
+                .map(|_| {
+                    let lon = 116.30 + (next() % 10_000) as f64 * 1e-5;
+                    let lat = 39.90 + (next() % 10_000) as f64 * 1e-5;
+                    MapHome {
+                        lonlat: [lon, lat],
+                        population: [0.0, 1.0, 2.5, 7.0][(next() % 4) as usize],
+                        reached_mask: next() % 8,
+                        reachable: next() % 10 != 0,
+                        minutes: vec![],
+                    }
+                })
+                .collect();
+            let (fine, res) = aggregate_homes_within(&homes, 3, 10, usize::MAX);
+            assert_eq!(res, 10);
+            let (coarse, res) = coarsen(&fine, 10);
+            assert_eq!(res, 9);
+            assert!(coarse.len() < fine.len(), "seed {seed}: {} -> {}", fine.len(), coarse.len());
+            let (direct, res) = aggregate_homes_within(&homes, 3, 10, coarse.len());
+            assert_eq!(res, 9);
+            assert_eq!(direct.len(), coarse.len());
+            for (a, b) in coarse.iter().zip(&direct) {
+                assert_eq!(
+                    (a.cell, a.homes, a.unreachable, &a.boundary),
+                    (b.cell, b.homes, b.unreachable, &b.boundary)
+                );
+                assert!((a.population - b.population).abs() < 1e-9);
+                assert!((a.mean_reached - b.mean_reached).abs() < 1e-9, "seed {seed}: {a:?} vs {b:?}");
+                for (s, t) in a.share_population.iter().zip(&b.share_population) {
+                    assert!((s - t).abs() < 1e-9, "seed {seed}");
+                }
+            }
+            assert_eq!(coarse.iter().map(|c| c.homes).sum::<usize>(), homes.len());
+        }
+    }
 }

@@ -28,6 +28,7 @@ use crate::error::Result;
 use crate::io::OutputDir;
 use crate::io::atomic::FinishedFile;
 use crate::io::geojson_out::round_to;
+use crate::report::hexbin::{HexCell, coarsen};
 use crate::report::labels::{Labels, Lang, category_label, shared_threshold, threshold_text};
 use crate::report::map_data::{HomesLayer, MapData, points_of};
 use crate::report::palette;
@@ -300,6 +301,24 @@ struct Page<'a> {
     summary: &'a Summary,
 }
 
+fn hex_homes(count: usize, resolution: u8, cells: &[HexCell]) -> PageHomes {
+    PageHomes::Hex {
+        count,
+        resolution,
+        cells: cells
+            .iter()
+            .map(|c| PageHex {
+                ring: encode_line(&c.boundary),
+                homes: c.homes,
+                population: round_to(c.population, 3),
+                unreachable: c.unreachable,
+                mean: round_to(c.mean_reached, 3),
+                shares: c.share_population.iter().map(|s| round_to(*s, 4)).collect(),
+            })
+            .collect(),
+    }
+}
+
 fn page_data<'a>(map: &'a MapData, labels: &Labels, title: &'a str, budget: &PageBudget) -> Page<'a> {
     let n = map.categories.len();
     let (mut network, network_simplified_m, fits) = encode_network(&map.network, budget.network_bytes);
@@ -341,21 +360,7 @@ fn page_data<'a>(map: &'a MapData, labels: &Labels, title: &'a str, budget: &Pag
                     .collect(),
             }
         }
-        HomesLayer::Hexagons { homes, resolution, cells } => PageHomes::Hex {
-            count: *homes,
-            resolution: *resolution,
-            cells: cells
-                .iter()
-                .map(|c| PageHex {
-                    ring: encode_line(&c.boundary),
-                    homes: c.homes,
-                    population: round_to(c.population, 3),
-                    unreachable: c.unreachable,
-                    mean: round_to(c.mean_reached, 3),
-                    shares: c.share_population.iter().map(|s| round_to(*s, 4)).collect(),
-                })
-                .collect(),
-        },
+        HomesLayer::Hexagons { homes, resolution, cells } => hex_homes(*homes, *resolution, cells),
     };
     Page {
         title,
@@ -447,7 +452,8 @@ pub struct PageBudget {
     /// The network's lines: beyond it they are simplified further (to 20 m),
     /// then sent as one picture instead.
     pub network_bytes: usize,
-    /// The page's data: beyond it single facilities' service areas are left out.
+    /// The page's data: beyond it single facilities' service areas are left out, then
+    /// hexagons made coarser.
     pub data_bytes: usize,
 }
 
@@ -463,9 +469,9 @@ pub fn report_html(map: &MapData, labels: &Labels, title: &str) -> String {
 }
 
 /// [`report_html`] within `budget`: the network simplified, then drawn as a
-/// picture, and single facilities' service areas left out (their outline
-/// points counted in the page's `area_points_dropped` and said in its panel)
-/// as the budget requires.
+/// picture; single facilities' service areas left out (their outline points
+/// counted in the page's `area_points_dropped` and said in its panel); then
+/// hexagons coarsened ([`coarsen`]), as the budget requires.
 pub fn report_html_within(map: &MapData, labels: &Labels, title: &str, budget: PageBudget) -> String {
     let mut contents = page_data(map, labels, title, &budget);
     let mut data = serde_json::to_string(&contents).expect("the page data serializes");
@@ -475,6 +481,16 @@ pub fn report_html_within(map: &MapData, labels: &Labels, title: &str, budget: P
             map.areas.iter().filter(|a| a.facility.is_some()).map(|a| points_of(&a.polygon)).sum::<usize>();
         contents.areas.retain(|a| a.f.is_none());
         data = serde_json::to_string(&contents).expect("the page data serializes");
+    }
+    if let HomesLayer::Hexagons { homes, resolution, cells } = &map.homes {
+        // Then coarser hexagons, a resolution at a time (each about 7 times fewer).
+        let (mut cells, mut res) = (std::borrow::Cow::Borrowed(cells.as_slice()), *resolution);
+        while data.len() > budget.data_bytes && res > 0 && cells.len() > 1 {
+            let (coarser, r) = coarsen(&cells, res);
+            (cells, res) = (std::borrow::Cow::Owned(coarser), r);
+            contents.homes = hex_homes(*homes, res, &cells);
+            data = serde_json::to_string(&contents).expect("the page data serializes");
+        }
     }
     // The whole table, both languages: the page switches without reloading.
     let labels_json = serde_json::to_string(labels).expect("labels serialize");

@@ -46,10 +46,15 @@ fn liechtenstein_report() -> Arc<TempDir> {
 
 /// The map data the page carries (`<script id="lc-data" type="application/json">`).
 fn page_data(html: &str) -> Value {
+    serde_json::from_str(page_data_text(html)).expect("the page data is JSON")
+}
+
+/// The page's data element's text, as written.
+fn page_data_text(html: &str) -> &str {
     let open = "<script id=\"lc-data\" type=\"application/json\">";
     let start = html.find(open).expect("the page has its data element") + open.len();
     let len = html[start..].find("</script>").expect("the data element is closed");
-    serde_json::from_str(&html[start..start + len]).expect("the page data is JSON")
+    &html[start..start + len]
 }
 
 /// The page loads nothing from elsewhere: no `<script src>`, no `<link>`, no remote `src`.
@@ -366,6 +371,35 @@ fn service_areas_give_way_to_the_page_budget() {
     let (single, categories, dropped) = areas(&report_html_within(&map, &labels, "t", tight));
     assert_eq!((single, categories), (0, category_areas));
     assert!(dropped > 0);
+}
+
+/// Still over the budget without single service areas, hexagons get coarser, a resolution at a
+/// time, with every home still counted.
+#[test]
+fn hexagons_coarsen_to_the_page_budget() {
+    use lifecircle::report::html::{PageBudget, report_html_within};
+    use lifecircle::report::{Labels, MapData, MapOptions};
+    let dir = tempfile::tempdir().expect("temp dir");
+    let config = crate::common::config(&beijing(), dir.path());
+    let a = lifecircle::run(&config).expect("analysis");
+    let map =
+        MapData::from_analysis(&a, None, &MapOptions { hex_above: 0, hex_resolution: 11, ..MapOptions::default() });
+    let labels = Labels::builtin();
+    let html =
+        |data_bytes: usize| report_html_within(&map, &labels, "t", PageBudget { data_bytes, ..PageBudget::default() });
+    let page = |data_bytes: usize| page_data(&html(data_bytes));
+    let roomy = page(usize::MAX);
+    let roomy_cells = roomy["homes"]["cells"].as_array().expect("cells").len();
+    assert_eq!(roomy["homes"]["resolution"], 11);
+    let roomy_bytes = page_data_text(&html(usize::MAX)).len();
+    // A budget the resolution-11 page misses: fewer, coarser cells, all homes kept.
+    let tight = page(roomy_bytes - 1);
+    let res = count(&tight["homes"]["resolution"]);
+    let cells = tight["homes"]["cells"].as_array().expect("cells");
+    assert!(res < 11 && cells.len() < roomy_cells, "resolution {res}, {} of {roomy_cells} cells", cells.len());
+    let homes: u64 = cells.iter().map(|c| count(&c["homes"])).sum();
+    assert_eq!(homes, a.homes.len() as u64);
+    assert_eq!(count(&tight["homes"]["count"]), a.homes.len() as u64);
 }
 
 /// A network too large for its budget even simplified to 20 m is sent as one picture, drawn from
