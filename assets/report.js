@@ -84,8 +84,8 @@
   })();
   if (D.network_image) {
     // Too many ways to send as lines: one picture of them, drawn by lifecircle from the same graph,
-    // under everything else.
-    map.createPane('lcNetwork').style.zIndex = 350;
+    // over areas, districts and hexagons and under homes, as the lines would be.
+    map.createPane('lcNetwork').style.zIndex = 405;
     var nb = D.network_image.bbox;
     layers.network = L.imageOverlay(D.network_image.url, [[nb[1], nb[0]], [nb[3], nb[2]]],
       { pane: 'lcNetwork', interactive: false, opacity: 0.9 });
@@ -400,6 +400,9 @@
       s += '<label><input type="checkbox" data-layer="' + name + '"' + (map.hasLayer(layers[name]) ? ' checked' : '') + '> ' +
         esc(layerLabel(name)) + (name === 'tiles' ? '' : ' <span class="lc-note">(' + num(drawnBy[name]) + ')</span>') + '</label>';
     });
+    if (D.hexagons_coarsened_from !== null && H.mode === 'hex') {
+      s += '<p class="lc-note">' + esc(t('hexagons_coarsened', { r: H.resolution, from: D.hexagons_coarsened_from })) + '</p>';
+    }
     if (D.network_image) s += '<p class="lc-note">' + esc(t('network_picture', { n: num(D.network_edges) })) + '</p>';
     else if (D.network_simplified_m > 0) s += '<p class="lc-note">' + esc(t('network_simplified', { m: D.network_simplified_m })) + '</p>';
     if (D.area_points_dropped) s += '<p class="lc-note">' + esc(t('facility_areas_dropped', { n: num(D.area_points_dropped) })) + '</p>';
@@ -408,7 +411,7 @@
     s += '<tr><td>' + esc(t('homes_total')) + '</td><td class="num">' + num(sm.homes.total) + '</td></tr>';
     s += '<tr><td>' + esc(t('population')) + '</td><td class="num">' + num(sm.homes.population, 1) + '</td></tr>';
     s += '<tr><td>' + esc(t('unreachable')) + '</td><td class="num">' + num(sm.homes.unreachable) + '</td></tr>';
-    s += '<tr><td>' + esc(t('network_km')) + '</td><td class="num">' + num(sm.graph.length_km, 1) + ' km</td></tr>';
+    s += '<tr><td>' + esc(t('network_km')) + '</td><td class="num">' + esc(t('km', { n: num(sm.graph.length_km, 1) })) + '</td></tr>';
     s += '<tr><td>' + esc(t('threshold')) + '</td><td class="num">' + esc(mainThreshold()) + '</td></tr>';
     s += '</table><table style="margin-top:6px"><tr><th>' + esc(t('category')) + '</th><th class="num">' + esc(t('facilities_n')) +
       '</th><th class="num">' + esc(t('share_homes')) + '</th><th class="num">' + esc(t('share_population')) + '</th><th class="num">' +
@@ -518,27 +521,38 @@
     });
     return out;
   }
-  // A layer point well inside polygon `l` (up to 8 px from its outline) and inside none of `others`.
+  // A layer point well inside polygon `l` (up to 8 px from its outline, on a whole screen pixel,
+  // as pointer events are) and inside none of `others` whose box meets its box; null for shapes
+  // under 4 px.
   function interiorPoint(l, others) {
     var b = l._pxBounds;
     if (!b || !l._containsPoint) return null;
     var r = Math.min(8, (b.max.x - b.min.x) / 4, (b.max.y - b.min.y) / 4);
+    if (r < 1) return null;
+    var near = others.filter(function (o) { return o !== l && o._pxBounds && o._containsPoint && o._pxBounds.intersects(b); });
     for (var i = 1; i < 12; i++) {
       for (var j = 1; j < 12; j++) {
-        var p = L.point(b.min.x + (b.max.x - b.min.x) * i / 12, b.min.y + (b.max.y - b.min.y) * j / 12);
+        var raw = L.point(b.min.x + (b.max.x - b.min.x) * i / 12, b.min.y + (b.max.y - b.min.y) * j / 12);
+        var p = map.containerPointToLayerPoint(map.layerPointToContainerPoint(raw).floor());
         var deep = [[0, 0], [r, 0], [-r, 0], [0, r], [0, -r]].every(function (d) { return l._containsPoint(p.add(d)); });
-        if (deep && others.every(function (o) { return o === l || !o._containsPoint || !o._containsPoint(p); })) return p;
+        if (deep && near.every(function (o) { return !o._containsPoint(p); })) return p;
       }
     }
     return null;
+  }
+  function extent(l) {
+    var b = l._pxBounds;
+    return b ? (b.max.x - b.min.x) * (b.max.y - b.min.y) : 0;
   }
   // Moves a synthetic pointer onto a layer as a user would (to whatever element is on top there)
   // and says whether its tooltip opened; null when no candidate had a point free of other shapes.
   function hoverOpens(candidates) {
     var rect = map.getContainer().getBoundingClientRect();
-    for (var i = 0; i < candidates.length; i++) {
-      var l = candidates[i];
-      var lp = l.getLatLng ? map.latLngToLayerPoint(l.getLatLng()) : interiorPoint(l, candidates);
+    // The largest shapes first (the easiest to point at), and a bounded number of tries.
+    var order = candidates.slice().sort(function (a, b) { return extent(b) - extent(a); }).slice(0, 200);
+    for (var i = 0; i < order.length; i++) {
+      var l = order[i];
+      var lp = l.getLatLng ? map.latLngToLayerPoint(l.getLatLng()).round() : interiorPoint(l, candidates);
       if (!lp) continue;
       var cp = map.layerPointToContainerPoint(lp), x = rect.left + cp.x, y = rect.top + cp.y;
       var el = document.elementFromPoint(x, y);

@@ -378,7 +378,13 @@ pub fn analyze(config: &AnalyzeConfig) -> Result<Summary> {
         }
         if let Some(opts) = &config.report {
             let map = MapData::from_analysis(&analysis, None, opts);
-            files.push(write_report(&map, &Labels::builtin(), &config.title(), &out)?);
+            files.push(write_report(
+                &map,
+                &Labels::builtin(),
+                &config.title(),
+                &out,
+                crate::report::html::REPORT_FILE,
+            )?);
         }
         analysis.summary.timings.write_s = t.elapsed().as_secs_f64();
         analysis.summary.timings.total_s = started.elapsed().as_secs_f64();

@@ -7,6 +7,7 @@ use anyhow::{Context, Result, bail};
 use clap::Args;
 use lifecircle::io::AtomicFile;
 use lifecircle::io::atomic::FinishedFile;
+use lifecircle::report::labels::category_label;
 use lifecircle::report::png::{PngOptions, render_png};
 use lifecircle::report::{Labels, Lang, MapData};
 
@@ -71,12 +72,13 @@ pub fn run(args: MapArgs) -> Result<()> {
         };
         opts.category = Some(c.idx());
     }
+    let analysis = lifecircle::analysis::with_threads(config.threads, || lifecircle::run(&config))??;
+    let map = MapData::from_analysis(&analysis, None, &map_opts);
     // A user's taxonomy may name categories in characters the embedded font lacks: say so.
-    let mut missing: Vec<char> = config
-        .taxonomy
+    let mut missing: Vec<char> = map
         .categories
         .iter()
-        .flat_map(|c| if lang == Lang::Zh { c.label_zh.chars() } else { c.label_en.chars() })
+        .flat_map(|c| category_label(c, lang).chars())
         .filter(|&ch| !ch.is_whitespace() && !ch.is_control() && !lifecircle::report::png::font::has_glyph(ch))
         .collect();
     missing.sort_unstable();
@@ -87,8 +89,6 @@ pub fn run(args: MapArgs) -> Result<()> {
             "lifecircle: warning: the PNG font has no glyph for {list:?} (category labels); they are drawn as boxes"
         );
     }
-    let analysis = lifecircle::analysis::with_threads(config.threads, || lifecircle::run(&config))??;
-    let map = MapData::from_analysis(&analysis, None, &map_opts);
     let bytes = render_png(&map, &Labels::builtin(), &opts)?;
     let mut file = AtomicFile::create(&args.png)?;
     file.writer().write_all(&bytes).map_err(|e| file.err(e))?;

@@ -9,7 +9,7 @@ use lifecircle::io::OutputDir;
 use lifecircle::io::atomic::FinishedFile;
 use lifecircle::io::crs::{Crs, to_wgs84};
 use lifecircle::io::points::read_homes;
-use lifecircle::report::html::{REPORT_FILE, write_report};
+use lifecircle::report::html::{SITES_REPORT_FILE, write_report};
 use lifecircle::report::{Labels, MapData};
 use lifecircle::siting::output::{site_markdown, write_site_plan};
 use lifecircle::siting::{Candidate, Objective, SiteOptions, plan_sites};
@@ -101,10 +101,10 @@ pub fn run(mut args: SiteArgs) -> Result<()> {
     let mut files = write_site_plan(&analysis, &plan, &key, &out)?;
     if let Some(map_opts) = &config.report {
         let map = MapData::from_analysis(&analysis, Some((&plan, category.idx())), map_opts);
-        files.push(write_report(&map, &Labels::builtin(), &config.title(), &out)?);
+        files.push(write_report(&map, &Labels::builtin(), &config.title(), &out, SITES_REPORT_FILE)?);
     }
-    // All or nothing; a report.html of an earlier `site --report` would describe other sites.
-    FinishedFile::commit_all_replacing(files, &[out.path().join(REPORT_FILE)])?;
+    // All or nothing; the page of an earlier `site --report` would describe other sites.
+    FinishedFile::commit_all_replacing(files, &[out.path().join(SITES_REPORT_FILE)])?;
     if !quiet {
         let mut stdout = std::io::stdout().lock();
         stdout.write_all(site_markdown(&analysis, &plan, &key).as_bytes()).context("writing the plan")?;

@@ -52,11 +52,18 @@ pub const NETWORK_BUDGET_BYTES: usize = 9_000_000;
 /// (the bound is about 20 MB for the page; Leaflet and the script add 0.2 MB).
 pub const PAGE_DATA_BUDGET_BYTES: usize = 18_000_000;
 
-/// The longer side of the network's picture, pixels (when its lines are over budget).
+/// Hexagons are made no coarser than this to fit the page.
+pub const MIN_HEX_RESOLUTION: u8 = 7;
+
+/// The longer side of the network's picture, pixels (when its lines are over budget), by default.
 pub const NETWORK_IMAGE_PX: u32 = 4096;
 
 /// The report's file name in an output folder.
 pub const REPORT_FILE: &str = "report.html";
+
+/// The page of `site --report` (its own name: `analyze --report` into the same
+/// folder keeps its page, and each command replaces only its own).
+pub const SITES_REPORT_FILE: &str = "sites.html";
 
 fn q(v: f64) -> i64 {
     (v * SCALE).round() as i64
@@ -289,6 +296,8 @@ struct Page<'a> {
     network_edges: usize,
     /// The network as a picture when its lines would be over the budget even at 20 m.
     network_image: Option<NetworkImage>,
+    /// The resolution asked for, when hexagons were made coarser to fit the page.
+    hexagons_coarsened_from: Option<u8>,
     homes: PageHomes,
     facilities: Vec<PageFacility<'a>>,
     areas: Vec<PageArea<'a>>,
@@ -325,8 +334,12 @@ fn page_data<'a>(map: &'a MapData, labels: &Labels, title: &'a str, budget: &Pag
     let network_image = if fits {
         None
     } else {
-        network_overlay_png(&map.network, map.bbox, NETWORK_IMAGE_PX)
+        // The picture, unless the lines at 20 m are no larger (a picture is never sharper).
+        let lines_bytes: usize =
+            network.iter().map(|l| l.iter().map(|v| v.to_string().len() + 1).sum::<usize>() + 2).sum();
+        network_overlay_png(&map.network, map.bbox, budget.picture_px)
             .map(|png| NetworkImage { url: format!("data:image/png;base64,{}", base64(&png)), bbox: map.bbox })
+            .filter(|image| image.url.len() < lines_bytes)
     };
     if network_image.is_some() {
         network.clear();
@@ -391,6 +404,7 @@ fn page_data<'a>(map: &'a MapData, labels: &Labels, title: &'a str, budget: &Pag
         network_simplified_m,
         network_edges: map.network.len(),
         network_image,
+        hexagons_coarsened_from: None,
         homes,
         facilities: map
             .facilities
@@ -452,14 +466,20 @@ pub struct PageBudget {
     /// The network's lines: beyond it they are simplified further (to 20 m),
     /// then sent as one picture instead.
     pub network_bytes: usize,
-    /// The page's data: beyond it single facilities' service areas are left out, then
-    /// hexagons made coarser.
+    /// The longer side of the network's picture, pixels.
+    pub picture_px: u32,
+    /// The page's data besides the network's picture: beyond it single facilities' service
+    /// areas are left out, then hexagons made coarser (down to [`MIN_HEX_RESOLUTION`]).
     pub data_bytes: usize,
 }
 
 impl Default for PageBudget {
     fn default() -> PageBudget {
-        PageBudget { network_bytes: NETWORK_BUDGET_BYTES, data_bytes: PAGE_DATA_BUDGET_BYTES }
+        PageBudget {
+            network_bytes: NETWORK_BUDGET_BYTES,
+            picture_px: NETWORK_IMAGE_PX,
+            data_bytes: PAGE_DATA_BUDGET_BYTES,
+        }
     }
 }
 
@@ -475,7 +495,10 @@ pub fn report_html(map: &MapData, labels: &Labels, title: &str) -> String {
 pub fn report_html_within(map: &MapData, labels: &Labels, title: &str, budget: PageBudget) -> String {
     let mut contents = page_data(map, labels, title, &budget);
     let mut data = serde_json::to_string(&contents).expect("the page data serializes");
-    if data.len() > budget.data_bytes && contents.areas.iter().any(|a| a.f.is_some()) {
+    // The network has its own budget (lines or picture): the rest give way to the rest.
+    let network_bytes = contents.network_image.as_ref().map_or(0, |i| i.url.len());
+    let over = |data: &str| data.len().saturating_sub(network_bytes) > budget.data_bytes;
+    if over(&data) && contents.areas.iter().any(|a| a.f.is_some()) {
         // Single facilities' areas go first (the category areas show the same coverage).
         contents.area_points_dropped +=
             map.areas.iter().filter(|a| a.facility.is_some()).map(|a| points_of(&a.polygon)).sum::<usize>();
@@ -483,12 +506,14 @@ pub fn report_html_within(map: &MapData, labels: &Labels, title: &str, budget: P
         data = serde_json::to_string(&contents).expect("the page data serializes");
     }
     if let HomesLayer::Hexagons { homes, resolution, cells } = &map.homes {
-        // Then coarser hexagons, a resolution at a time (each about 7 times fewer).
+        // Then coarser hexagons, a resolution at a time (each about 7 times fewer), down to
+        // resolution 7 (about 5 km² each: still a map of a city's parts).
         let (mut cells, mut res) = (std::borrow::Cow::Borrowed(cells.as_slice()), *resolution);
-        while data.len() > budget.data_bytes && res > 0 && cells.len() > 1 {
+        while over(&data) && res > MIN_HEX_RESOLUTION && cells.len() > 1 {
             let (coarser, r) = coarsen(&cells, res);
             (cells, res) = (std::borrow::Cow::Owned(coarser), r);
             contents.homes = hex_homes(*homes, res, &cells);
+            contents.hexagons_coarsened_from = Some(*resolution);
             data = serde_json::to_string(&contents).expect("the page data serializes");
         }
     }
@@ -521,11 +546,12 @@ pub fn report_html_within(map: &MapData, labels: &Labels, title: &str, budget: P
     page
 }
 
-/// Writes `report.html` into `out` (through a temporary file, committed by the caller).
-pub fn write_report(map: &MapData, labels: &Labels, title: &str, out: &OutputDir) -> Result<FinishedFile> {
+/// Writes the page as `name` (usually [`REPORT_FILE`]) into `out` (through a temporary file,
+/// committed by the caller).
+pub fn write_report(map: &MapData, labels: &Labels, title: &str, out: &OutputDir, name: &str) -> Result<FinishedFile> {
     use std::io::Write;
     let page = report_html(map, labels, title);
-    let mut f = out.create(REPORT_FILE)?;
+    let mut f = out.create(name)?;
     f.writer().write_all(page.as_bytes()).map_err(|e| f.err(e))?;
     f.finish()
 }

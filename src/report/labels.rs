@@ -91,7 +91,7 @@ pub fn category_label(cat: &MapCategory, lang: Lang) -> &str {
 pub fn threshold_text(threshold: &str, tiers: bool, labels: &Labels, lang: Lang) -> String {
     if tiers {
         match threshold.strip_suffix('m') {
-            Some(n) if n.parse::<f64>().is_ok() => format!("{n} m"),
+            Some(n) if n.parse::<f64>().is_ok() => labels.get(lang, "metres", &[("n", n)]),
             _ => threshold.to_string(),
         }
     } else {

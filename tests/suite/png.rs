@@ -452,3 +452,25 @@ fn cli_says_what_it_wrote() {
     let pm = Pixmap::decode_png(&std::fs::read(&png).expect("written")).expect("a PNG");
     assert_eq!((pm.width(), pm.height()), (640, 480));
 }
+
+/// A category label in characters the embedded font lacks (a user's own taxonomy) draws as
+/// boxes and `map` says which characters; the built-in labels draw without a warning.
+#[test]
+fn cli_warns_about_labels_the_font_cannot_draw() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let taxonomy = dir.path().join("taxonomy.toml");
+    let builtin = std::fs::read_to_string(crate::common::repo_file("data/taxonomy.toml")).expect("taxonomy");
+    let thai = builtin.replacen("label_en = \"Groceries\"", "label_en = \"ร้านชำ\"", 1);
+    assert_ne!(thai, builtin, "the built-in taxonomy names groceries \"Groceries\"");
+    std::fs::write(&taxonomy, thai).expect("write taxonomy");
+    let png = dir.path().join("thai.png");
+    let args = ["--png", s(&png), "--taxonomy", s(&taxonomy), "--width", "400", "--height", "300", "--threads", "2"];
+    let r = run_subcommand("map", &args);
+    assert_eq!(r.code, Some(0), "{}", r.stderr);
+    assert!(png.is_file());
+    assert!(r.stderr.contains("no glyph") && r.stderr.contains('ร'), "{}", r.stderr);
+    let plain = dir.path().join("plain.png");
+    let r = run_subcommand("map", &["--png", s(&plain), "--width", "400", "--height", "300", "--threads", "2"]);
+    assert_eq!(r.code, Some(0), "{}", r.stderr);
+    assert!(!r.stderr.contains("no glyph"), "{}", r.stderr);
+}

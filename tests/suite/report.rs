@@ -309,8 +309,8 @@ fn site_report_draws_the_proposed_sites() {
     let dir = tempfile::tempdir().expect("temp dir");
     let out = dir.path().join("sites");
     run_ok("site", &liechtenstein(), &out, &["--category", "childcare", "--add", "3", "--report", "--threads", "2"]);
-    assert_eq!(dir_entries(&out), vec!["report.html", "sites-facilities.csv", "sites.geojson", "sites.md"]);
-    let html = std::fs::read_to_string(out.join("report.html")).expect("report.html");
+    assert_eq!(dir_entries(&out), vec!["sites-facilities.csv", "sites.geojson", "sites.html", "sites.md"]);
+    let html = std::fs::read_to_string(out.join("sites.html")).expect("sites.html");
     assert_self_contained(&html);
     let data = page_data(&html);
     let picks = read_json(&out.join("sites.geojson"));
@@ -322,24 +322,28 @@ fn site_report_draws_the_proposed_sites() {
     }
 
     let Some(chromium) = browser::chromium() else { return };
-    let t = chromium.selftest(&out.join("report.html"));
+    let t = chromium.selftest(&out.join("sites.html"));
     assert_eq!(t["errors"], Value::Array(vec![]), "{t:#}");
     assert_eq!(count(&t["drawn"]["sites"]), 3);
     assert!(text(&t["legend_before"]).contains("Proposed sites"), "{}", t["legend_before"]);
     assert!(text(&t["legend_after"]).contains("建议选址"), "{}", t["legend_after"]);
 }
 
-/// `site` without `--report` removes the page of an earlier `site --report` (it would show other
-/// sites), and writes everything or nothing.
+/// `site` without `--report` removes the page (`sites.html`) of an earlier `site --report` (it
+/// would show other sites), and leaves `analyze --report`'s `report.html` alone.
 #[test]
 fn site_without_report_removes_an_earlier_page() {
     let dir = tempfile::tempdir().expect("temp dir");
     let out = dir.path().join("sites");
     let pbf = beijing();
     run_ok("site", &pbf, &out, &["--category", "childcare", "--add", "2", "--report"]);
-    assert_eq!(dir_entries(&out), vec!["report.html", "sites-facilities.csv", "sites.geojson", "sites.md"]);
+    assert_eq!(dir_entries(&out), vec!["sites-facilities.csv", "sites.geojson", "sites.html", "sites.md"]);
     run_ok("site", &pbf, &out, &["--category", "childcare", "--add", "1"]);
     assert_eq!(dir_entries(&out), vec!["sites-facilities.csv", "sites.geojson", "sites.md"]);
+    // `analyze --report`'s page in the same folder is another command's: `site` leaves it.
+    run_ok("analyze", &pbf, &out, &["--report"]);
+    run_ok("site", &pbf, &out, &["--category", "childcare", "--add", "1"]);
+    assert!(out.join("report.html").is_file(), "{:?}", dir_entries(&out));
 }
 
 /// Over the page's data budget, single facilities' service areas are left out (and counted);
@@ -403,35 +407,64 @@ fn hexagons_coarsen_to_the_page_budget() {
 }
 
 /// A network too large for its budget even simplified to 20 m is sent as one picture, drawn from
-/// the same graph: the page still counts every way as drawn once the picture has decoded.
+/// the same lines, when the picture is the smaller: a dense street grid (a city's worth of short
+/// ways in one square kilometre) laid over the Beijing fixture. Sparse ways (the fixture's own)
+/// stay lines at 20 m. The page counts every way as drawn once the picture has decoded.
 #[test]
-fn an_oversized_network_becomes_a_picture() {
+fn an_oversized_dense_network_becomes_a_picture() {
     use lifecircle::report::html::{PageBudget, report_html_within};
     use lifecircle::report::{Labels, MapData, MapOptions};
     let dir = tempfile::tempdir().expect("temp dir");
     let config = crate::common::config(&beijing(), dir.path());
     let a = lifecircle::run(&config).expect("analysis");
-    let map = MapData::from_analysis(&a, None, &MapOptions::default());
-    let edges = a.graph.num_edges() as u64;
-    let tight = PageBudget { network_bytes: 100, ..PageBudget::default() };
-    let html = report_html_within(&map, &Labels::builtin(), "beijing", tight);
+    let mut map = MapData::from_analysis(&a, None, &MapOptions::default());
+    let labels = Labels::builtin();
+    // Sparse: over a 100-byte budget the fixture's ways are lines at 20 m, not a picture.
+    let sparse =
+        page_data(&report_html_within(&map, &labels, "t", PageBudget { network_bytes: 100, ..PageBudget::default() }));
+    assert!(sparse["network_image"].is_null());
+    assert_eq!(sparse["network_simplified_m"], 20.0);
+    assert_eq!(sparse["network"].as_array().expect("lines").len(), map.network.len());
+
+    // Dense: 2 x 400 x 400 ways of a few metres over the fixture's box.
+    let [w, s_, e, n] = map.bbox;
+    let (dx, dy) = ((e - w) / 400.0, (n - s_) / 400.0);
+    map.network = (0..400)
+        .flat_map(|i| (0..400).map(move |j| (i, j)))
+        .flat_map(|(i, j)| {
+            let (x, y) = (w + i as f64 * dx, s_ + j as f64 * dy);
+            [vec![[x, y], [x + dx, y]], vec![[x, y], [x, y + dy]]]
+        })
+        .collect();
+    let edges = map.network.len() as u64;
+    // A 1024-pixel picture keeps the test quick; the page's default is 4096.
+    let html = report_html_within(
+        &map,
+        &labels,
+        "t",
+        PageBudget { network_bytes: 1_000_000, picture_px: 1024, ..PageBudget::default() },
+    );
     let d = page_data(&html);
-    assert_eq!(d["network"], Value::Array(vec![]), "no lines when the picture is sent");
+    let lines_sent = d["network"].as_array().expect("lines").len();
+    assert_eq!(lines_sent, 0, "no lines when the picture is sent");
     assert_eq!(count(&d["network_edges"]), edges);
+    assert!(d["network_image"].is_object(), "a picture");
     let url = text(&d["network_image"]["url"]);
     assert!(url.starts_with("data:image/png;base64,iVBORw0KGgo"), "a PNG data URL: {}", &url[..40.min(url.len())]);
+    assert!(url.len() < 1_000_000, "the picture ({} bytes) is smaller than the budget the lines missed", url.len());
     let image_bbox: Vec<f64> =
         d["network_image"]["bbox"].as_array().expect("bbox").iter().map(|v| v.as_f64().unwrap()).collect();
-    for (got, want) in image_bbox.iter().zip(map.bbox) {
-        assert!(
-            (got - want).abs() < 1e-9,
-            "the picture covers the box it was drawn for: {image_bbox:?} vs {:?}",
-            map.bbox
-        );
-    }
     assert_eq!(image_bbox.len(), 4);
+    for (got, want) in image_bbox.iter().zip(map.bbox) {
+        assert!((got - want).abs() < 1e-9, "the picture covers its box: {image_bbox:?} vs {:?}", map.bbox);
+    }
     // With room, lines and no picture.
-    let roomy = page_data(&report_html_within(&map, &Labels::builtin(), "beijing", PageBudget::default()));
+    let roomy = page_data(&report_html_within(
+        &map,
+        &labels,
+        "t",
+        PageBudget { network_bytes: usize::MAX, ..PageBudget::default() },
+    ));
     assert!(roomy["network_image"].is_null());
     assert_eq!(roomy["network"].as_array().expect("lines").len() as u64, edges);
 

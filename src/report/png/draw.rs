@@ -35,7 +35,8 @@ impl Frame {
 
 /// Web Mercator x, y (radians of the unit sphere; y grows northwards).
 pub(crate) fn mercator(lon: f64, lat: f64) -> (f64, f64) {
-    let lat = lat.clamp(-85.06, 85.06).to_radians();
+    // Leaflet's (and every web map's) limit of the square Web Mercator world.
+    let lat = lat.clamp(-85.051_128_779_8, 85.051_128_779_8).to_radians();
     (lon.to_radians(), (std::f64::consts::FRAC_PI_4 + lat / 2.0).tan().ln())
 }
 

@@ -316,9 +316,11 @@ pub fn render_png(map: &MapData, labels: &Labels, opts: &PngOptions) -> Result<V
 }
 
 /// The walking network alone, on a transparent picture whose edges are exactly
-/// `bbox` in Web Mercator (as web maps draw), at most `max_px` on its longer
-/// side: the report's base map when the network is too large to send as lines.
-/// `None` for a degenerate box.
+/// `bbox` in Web Mercator, stretched as Leaflet stretches an image overlay (x and
+/// y scaled apart, so rounding the picture's size shifts nothing), at most
+/// `max_px` on its longer side: the report's base map when the network is too
+/// large to send as lines. Grey with transparency (PNG grey + alpha), about a
+/// third of an RGBA picture. `None` for a degenerate box.
 pub(crate) fn network_overlay_png(lines: &[Vec<[f64; 2]>], bbox: [f64; 4], max_px: u32) -> Option<Vec<u8>> {
     let (x0, y0) = draw::mercator(bbox[0], bbox[1]);
     let (x1, y1) = draw::mercator(bbox[2], bbox[3]);
@@ -328,11 +330,15 @@ pub(crate) fn network_overlay_png(lines: &[Vec<[f64; 2]>], bbox: [f64; 4], max_p
     }
     let side = |ratio: f64| ((max_px as f64 * ratio).round() as u32).max(1);
     let (w, h) = if dx >= dy { (max_px, side(dy / dx)) } else { (side(dx / dy), max_px) };
+    let (kx, ky) = (w as f64 / dx, h as f64 / dy);
+    let px = |p: &[f64; 2]| {
+        let (x, y) = draw::mercator(p[0], p[1]);
+        (((x - x0) * kx) as f32, ((y1 - y) * ky) as f32)
+    };
     let mut pixmap = Pixmap::new(w, h)?;
-    let proj = Projection::fit(bbox, &Frame { x: 0.0, y: 0.0, w: w as f32, h: h as f32 });
     let mut pb = PathBuilder::new();
     for line in lines {
-        let mut pts = line.iter().map(|p| proj.px(*p));
+        let mut pts = line.iter().map(px);
         let Some(first) = pts.next() else { continue };
         pb.move_to(first.0, first.1);
         for p in pts {
@@ -344,7 +350,18 @@ pub(crate) fn network_overlay_png(lines: &[Vec<[f64; 2]>], bbox: [f64; 4], max_p
         let width = (max_px as f32 / 1600.0).max(1.0);
         draw::outline(&mut pixmap, &path, palette::NETWORK, 255, width, None);
     }
-    pixmap.encode_png().ok()
+    // One colour: keep its grey and each pixel's coverage (the alpha of the premultiplied pixel).
+    let grey = palette::NETWORK[0];
+    let ga: Vec<u8> = pixmap.data().chunks_exact(4).flat_map(|px| [grey, px[3]]).collect();
+    let mut out = Vec::new();
+    let mut enc = ::png::Encoder::new(&mut out, w, h);
+    enc.set_color(::png::ColorType::GrayscaleAlpha);
+    enc.set_depth(::png::BitDepth::Eight);
+    enc.set_compression(::png::Compression::High);
+    let mut writer = enc.write_header().ok()?;
+    writer.write_image_data(&ga).ok()?;
+    writer.finish().ok()?;
+    Some(out)
 }
 
 /// Places the frame and the legend.
@@ -676,6 +693,42 @@ fn draw_attribution(pixmap: &mut Pixmap, labels: &Labels, lang: Lang, layout: &L
 
 #[cfg(test)]
 mod tests {
+    /// The picture is stretched to the box as Leaflet stretches it: a point at a fraction of
+    /// the box's Mercator width and height lands at that fraction of the picture, however the
+    /// picture's size was rounded (a long thin box).
+    #[test]
+    fn network_picture_points_land_where_leaflet_puts_them() {
+        let bbox = [9.0, 47.0, 10.0, 47.0137];
+        let (x0, y0) = super::draw::mercator(bbox[0], bbox[1]);
+        let (x1, y1) = super::draw::mercator(bbox[2], bbox[3]);
+        // Short vertical ticks at 1 % and 99 % of the width, mid-height.
+        let at = |f: f64| {
+            let lon = bbox[0] + (bbox[2] - bbox[0]) * f;
+            vec![[lon, 47.004], [lon, 47.0097]]
+        };
+        let png = super::network_overlay_png(&[at(0.01), at(0.99)], bbox, 4096).expect("a picture");
+        let decoder = ::png::Decoder::new(std::io::Cursor::new(png));
+        let mut reader = decoder.read_info().expect("png");
+        let mut buf = vec![0; reader.output_buffer_size().expect("size")];
+        let info = reader.next_frame(&mut buf).expect("frame");
+        assert_eq!(info.color_type, ::png::ColorType::GrayscaleAlpha);
+        let (w, h) = (info.width as usize, info.height as usize);
+        assert_eq!(w, 4096);
+        assert_eq!(h, ((dy_over_dx(x0, y0, x1, y1)) * 4096.0).round() as usize);
+        let row = h / 2;
+        let alpha = |x: usize| buf[(row * w + x) * 2 + 1];
+        for f in [0.01, 0.99] {
+            let x = (f * w as f64).round() as usize;
+            assert!(alpha(x) > 100, "tick at {f} drawn at x {x}");
+            assert_eq!(alpha(x - 6), 0, "nothing 6 px left of the tick at {f}");
+            assert_eq!(alpha(x + 6), 0, "nothing 6 px right of the tick at {f}");
+        }
+    }
+
+    fn dy_over_dx(x0: f64, y0: f64, x1: f64, y1: f64) -> f64 {
+        (y1 - y0) / (x1 - x0)
+    }
+
     use super::*;
 
     #[test]
