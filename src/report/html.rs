@@ -93,17 +93,16 @@ fn encode_line<'a>(points: impl IntoIterator<Item = &'a [f64; 2]>) -> Vec<i64> {
 /// The network's lines, each delta-encoded ([`encode_line`]) and its first
 /// point then made relative to the previous line's first point; simplified
 /// further (2, 5, 10, 20 m) while the encoding is over `budget_bytes`.
-/// Returns the lines, the tolerance used (metres) and whether they fit.
-fn encode_network(lines: &[Vec<[f64; 2]>], budget_bytes: usize) -> (Vec<Vec<i64>>, f64, bool) {
+/// Returns the lines, the tolerance used (metres) and their size in the page's JSON, bytes.
+fn encode_network(lines: &[Vec<[f64; 2]>], budget_bytes: usize) -> (Vec<Vec<i64>>, f64, usize) {
     let digits =
         |v: i64| -> usize { if v == 0 { 1 } else { (v.unsigned_abs().ilog10() + 1) as usize + usize::from(v < 0) } };
     let mut out = Vec::new();
-    let mut used_m = 0.0;
-    let mut fits = false;
+    let (mut used_m, mut bytes) = (0.0, 0);
     for tolerance_m in [0.0, 2.0, 5.0, 10.0, 20.0] {
         used_m = tolerance_m;
         out.clear();
-        let mut bytes = 0;
+        bytes = 0;
         let mut prev_start = (0, 0);
         for line in lines {
             let mut l = if tolerance_m > 0.0 {
@@ -119,11 +118,10 @@ fn encode_network(lines: &[Vec<[f64; 2]>], budget_bytes: usize) -> (Vec<Vec<i64>
             out.push(l);
         }
         if bytes <= budget_bytes {
-            fits = true;
             break;
         }
     }
-    (out, used_m, fits)
+    (out, used_m, bytes)
 }
 
 /// Standard base64 (RFC 4648, with padding), for the network picture's data URL.
@@ -330,13 +328,11 @@ fn hex_homes(count: usize, resolution: u8, cells: &[HexCell]) -> PageHomes {
 
 fn page_data<'a>(map: &'a MapData, labels: &Labels, title: &'a str, budget: &PageBudget) -> Page<'a> {
     let n = map.categories.len();
-    let (mut network, network_simplified_m, fits) = encode_network(&map.network, budget.network_bytes);
-    let network_image = if fits {
+    let (mut network, network_simplified_m, lines_bytes) = encode_network(&map.network, budget.network_bytes);
+    let network_image = if lines_bytes <= budget.network_bytes {
         None
     } else {
         // The picture, unless the lines at 20 m are no larger (a picture is never sharper).
-        let lines_bytes: usize =
-            network.iter().map(|l| l.iter().map(|v| v.to_string().len() + 1).sum::<usize>() + 2).sum();
         network_overlay_png(&map.network, map.bbox, budget.picture_px)
             .map(|png| NetworkImage { url: format!("data:image/png;base64,{}", base64(&png)), bbox: map.bbox })
             .filter(|image| image.url.len() < lines_bytes)
@@ -570,17 +566,18 @@ mod tests {
     #[test]
     fn network_starts_chain_and_simplify_to_the_budget() {
         let lines = vec![vec![[9.5, 47.1], [9.5001, 47.1]], vec![[9.5002, 47.1003], [9.5002, 47.1004]]];
-        let (enc, tol, fits) = encode_network(&lines, usize::MAX);
-        assert!(fits);
+        let (enc, tol, bytes) = encode_network(&lines, usize::MAX);
+        // Exactly the JSON's size: `[950000,4710000,10,0],[20,30,0,10],` less nothing.
+        assert_eq!(bytes, serde_json::to_string(&enc).unwrap().len() + 1);
         assert_eq!(tol, 0.0);
         assert_eq!(enc, vec![vec![950_000, 4_710_000, 10, 0], vec![20, 30, 0, 10]]);
         // A wiggly line over budget loses its wiggles.
         let wiggly: Vec<[f64; 2]> = (0..100).map(|i| [9.5 + i as f64 * 1e-4, 47.1 + (i % 2) as f64 * 1e-5]).collect();
         let (full, _, _) = encode_network(std::slice::from_ref(&wiggly), usize::MAX);
-        let (small, tol, fits) = encode_network(std::slice::from_ref(&wiggly), 100);
-        assert!(fits && tol > 0.0 && small[0].len() < full[0].len(), "{tol} {}", small[0].len());
-        let (_, tol, fits) = encode_network(&[wiggly], 5);
-        assert!(!fits && tol == 20.0, "5 bytes cannot hold a line even at 20 m");
+        let (small, tol, bytes) = encode_network(std::slice::from_ref(&wiggly), 100);
+        assert!(bytes <= 100 && tol > 0.0 && small[0].len() < full[0].len(), "{tol} {}", small[0].len());
+        let (_, tol, bytes) = encode_network(&[wiggly], 5);
+        assert!(bytes > 5 && tol == 20.0, "5 bytes cannot hold a line even at 20 m");
     }
 
     #[test]
