@@ -34,6 +34,7 @@ use crate::inputs::{InputReport, MergeMode, PointsInput, merge_facilities, merge
 use crate::io::OutputDir;
 use crate::io::atomic::{FinishedFile, write_all};
 use crate::io::geojson_out::{PointCollectionWriter, PropertiesBuf, json_key, num, round_to};
+use crate::io::manifest::{Invocation, RunManifest};
 use crate::isochrone::IsochroneParams;
 use crate::isochrone::batch::{AreaResult, CategoryAreas, FacilityAreas, HomeIndex, category_areas, facility_areas};
 use crate::osm::{Facility, Home, HomeRule, extract_features, read_pbf};
@@ -59,6 +60,8 @@ pub struct AnalyzeConfig {
     pub taxonomy: Taxonomy,
     /// Where the taxonomy came from (`built-in` or its path).
     pub taxonomy_source: String,
+    /// The taxonomy's file, when not the built-in table (for the run's manifest).
+    pub taxonomy_path: Option<PathBuf>,
     /// Walking profile.
     pub profile: Profile,
     /// The profile's name.
@@ -94,6 +97,8 @@ pub struct AnalyzeConfig {
     pub threads: Option<usize>,
     /// Show progress on stderr.
     pub progress: bool,
+    /// The command that asked for the run (written to `run.json`).
+    pub invocation: Invocation,
 }
 
 /// Where districts come from and what to check in them.
@@ -105,6 +110,8 @@ pub struct DistrictOptions {
     pub k_nearest: usize,
     /// Policy targets to check per district.
     pub targets: Option<crate::district::targets::Targets>,
+    /// The targets' file, when not the built-in table (for the run's manifest).
+    pub targets_path: Option<PathBuf>,
 }
 
 /// Where districts come from.
@@ -140,6 +147,7 @@ impl AnalyzeConfig {
             out_dir: out_dir.into(),
             taxonomy: Taxonomy::builtin(),
             taxonomy_source: "built-in".into(),
+            taxonomy_path: None,
             speed_kmh: profile.speed_kmh,
             profile,
             profile_name: "adult".into(),
@@ -157,6 +165,7 @@ impl AnalyzeConfig {
             report: None,
             threads: None,
             progress: false,
+            invocation: Invocation::default(),
         }
     }
 
@@ -344,20 +353,6 @@ pub fn with_threads<R: Send>(threads: Option<usize>, f: impl FnOnce() -> R + Sen
     }
 }
 
-/// Every file `analyze` may write; those a run does not write are removed from the folder.
-pub const OUTPUT_FILES: [&str; 10] = [
-    "coverage.geojson",
-    "facilities.geojson",
-    "isochrones.geojson",
-    "districts.csv",
-    "districts.geojson",
-    "districts.md",
-    "summary.json",
-    "whatif.md",
-    "whatif.csv",
-    crate::report::html::REPORT_FILE,
-];
-
 /// Runs the analysis and writes the outputs; returns the summary.
 pub fn analyze(config: &AnalyzeConfig) -> Result<Summary> {
     config.validate()?;
@@ -365,35 +360,65 @@ pub fn analyze(config: &AnalyzeConfig) -> Result<Summary> {
     let out = OutputDir::prepare(&config.out_dir)?;
     with_threads(config.threads, || {
         let mut analysis = run(config)?;
-        let t = Instant::now();
-        let progress = Progress::new(config.progress);
-        let pb = progress.stage("writing outputs");
-        // Write, then fill in the write time and total, and write the summary last.
-        let mut files = write_features(&analysis, &out)?;
-        if let Some(iso) = &analysis.isochrones {
-            files.push(write_isochrones(&analysis, iso, &out)?);
-        }
-        if let Some(d) = &analysis.districts {
-            files.extend(write_districts(d, &out)?);
-        }
-        if let Some(opts) = &config.report {
-            let map = MapData::from_analysis(&analysis, None, opts);
-            files.push(write_report(
-                &map,
-                &Labels::builtin(),
-                &config.title(),
-                &out,
-                crate::report::html::REPORT_FILE,
-            )?);
-        }
-        analysis.summary.timings.write_s = t.elapsed().as_secs_f64();
-        analysis.summary.timings.total_s = started.elapsed().as_secs_f64();
-        files.push(write_summary(&analysis.summary, &out)?);
-        let known: Vec<PathBuf> = OUTPUT_FILES.iter().map(|n| out.path().join(n)).collect();
-        FinishedFile::commit_all_replacing(files, &known)?;
-        pb.finish_and_clear();
+        write_run(&mut analysis, &out, started, Vec::new())?;
         Ok(analysis.summary)
     })?
+}
+
+/// Writes a computed run into `out` with `extra` files (e.g. a what-if
+/// comparison), fills in the write time and total (from `started`), writes
+/// the summary and commits it all with its `run.json` (see [`OutputDir::commit`]).
+pub fn write_run(analysis: &mut Analysis, out: &OutputDir, started: Instant, extra: Vec<FinishedFile>) -> Result<()> {
+    let config = &analysis.config;
+    let manifest = manifest(config)?;
+    let t = Instant::now();
+    let progress = Progress::new(config.progress);
+    let pb = progress.stage("writing outputs");
+    let mut files = write_features(analysis, out)?;
+    if let Some(iso) = &analysis.isochrones {
+        files.push(write_isochrones(analysis, iso, out)?);
+    }
+    if let Some(d) = &analysis.districts {
+        files.extend(write_districts(d, out)?);
+    }
+    if let Some(opts) = &config.report {
+        let map = MapData::from_analysis(analysis, None, opts);
+        files.push(write_report(&map, &Labels::builtin(), &config.title(), out, crate::report::html::REPORT_FILE)?);
+    }
+    files.extend(extra);
+    analysis.summary.timings.write_s = t.elapsed().as_secs_f64();
+    analysis.summary.timings.total_s = started.elapsed().as_secs_f64();
+    files.push(write_summary(&analysis.summary, out)?);
+    out.commit(files, manifest)?;
+    pb.finish_and_clear();
+    Ok(())
+}
+
+/// The run's manifest before its outputs: the invocation and every input file with its checksum.
+pub fn manifest(config: &AnalyzeConfig) -> Result<RunManifest> {
+    let mut m = RunManifest::new(&config.invocation);
+    m.add_input("pbf", &config.pbf)?;
+    if let Some(path) = &config.taxonomy_path {
+        m.add_input("taxonomy", path)?;
+    }
+    if let Some(input) = &config.facilities_input {
+        m.add_input("facilities", &input.path)?;
+    }
+    if let Some(input) = &config.homes_input {
+        m.add_input("homes", &input.path)?;
+    }
+    if let Some(add) = config.plan.as_ref().and_then(|p| p.add.as_ref()) {
+        m.add_input("add_facilities", &add.path)?;
+    }
+    if let Some(d) = &config.districts {
+        if let DistrictSource::GeoJson { path, .. } = &d.source {
+            m.add_input("districts", path)?;
+        }
+        if let Some(path) = &d.targets_path {
+            m.add_input("targets", path)?;
+        }
+    }
+    Ok(m)
 }
 
 fn snap_points(
@@ -466,7 +491,7 @@ pub fn run(config: &AnalyzeConfig) -> Result<Analysis> {
         build_graph(&data, speed_m_s, config.min_component_nodes, &config.pbf)?;
     let district_set = match config.districts.as_ref().map(|d| &d.source) {
         None => None,
-        Some(DistrictSource::AdminLevel(level)) => Some(districts_from_admin(&data, *level)),
+        Some(DistrictSource::AdminLevel(level)) => Some(districts_from_admin(&data, *level)?),
         Some(DistrictSource::GeoJson { path, key }) => Some(districts_from_geojson(path, key)?),
     };
     drop(data);
@@ -482,7 +507,22 @@ pub fn run(config: &AnalyzeConfig) -> Result<Analysis> {
     let (home_snaps, home_anchors) =
         snap_points(&graph, &index, vertex_index.as_ref(), &home_points, config.max_snap_m);
     let fac_points: Vec<[f64; 2]> = facilities.iter().map(|f| f.lonlat).collect();
-    let (_, facility_anchors) = snap_points(&graph, &index, vertex_index.as_ref(), &fac_points, config.max_snap_m);
+    let (facility_snaps, facility_anchors) =
+        snap_points(&graph, &index, vertex_index.as_ref(), &fac_points, config.max_snap_m);
+    let mut far_notes = Vec::new();
+    if let Some(input) = &config.homes_input {
+        let from_file: Vec<usize> = (0..homes.len()).filter(|&i| homes[i].user_id.is_some()).collect();
+        far_notes.extend(far_points_note(&graph, config, &input.path, "homes", &from_file, &home_points, &home_snaps));
+    }
+    if let Some(path) = config
+        .facilities_input
+        .as_ref()
+        .map(|i| &i.path)
+        .or_else(|| config.plan.as_ref().and_then(|p| p.add.as_ref()).map(|i| &i.path))
+    {
+        let from_file: Vec<usize> = (0..facilities.len()).filter(|&i| facilities[i].user_id.is_some()).collect();
+        far_notes.extend(far_points_note(&graph, config, path, "facilities", &from_file, &fac_points, &facility_snaps));
+    }
     let nearest_island = if islands.num_edges() > 0 {
         let island_index = SnapIndex::new(&islands);
         island_index
@@ -629,9 +669,63 @@ pub fn run(config: &AnalyzeConfig) -> Result<Analysis> {
             nearest_island,
             facilities_report,
             homes_report,
+            far_notes,
         },
     );
     Ok(analysis)
+}
+
+/// When most of a user file's points lie farther than `max_snap_m` from the
+/// network, a note saying so, with the likely cause: swapped columns when the
+/// swapped positions fall on the network's area, else a wrong coordinate
+/// system or a file for another place. `O(points)`.
+fn far_points_note(
+    graph: &WalkGraph,
+    config: &AnalyzeConfig,
+    path: &Path,
+    what: &str,
+    from_file: &[usize],
+    points: &[[f64; 2]],
+    snaps: &[Option<Snap>],
+) -> Option<String> {
+    let max = config.max_snap_m;
+    let mut far: Vec<f64> =
+        from_file.iter().map(|&i| snaps[i].map_or(f64::INFINITY, |s| s.access_m)).filter(|&d| d > max).collect();
+    if from_file.is_empty() || far.len() * 2 <= from_file.len() {
+        return None;
+    }
+    let mid = (far.len() - 1) / 2;
+    let median = *far.select_nth_unstable_by(mid, f64::total_cmp).1;
+    // The network's box, widened by the snapping limit.
+    let (mut w, mut s, mut e, mut n) = (f64::INFINITY, f64::INFINITY, f64::NEG_INFINITY, f64::NEG_INFINITY);
+    for k in 0..graph.num_nodes() {
+        let [x, y] = graph.node_lonlat(crate::ids::NodeId(k as u32));
+        (w, s, e, n) = (w.min(x), s.min(y), e.max(x), n.max(y));
+    }
+    let dlat = max / 111_000.0;
+    let dlon = dlat / ((s.abs().max(n.abs())).to_radians().cos()).max(0.01);
+    let inside = |[x, y]: [f64; 2]| (w - dlon..=e + dlon).contains(&x) && (s - dlat..=n + dlat).contains(&y);
+    let far_points = from_file.iter().filter(|&&i| snaps[i].is_none_or(|sn| sn.access_m > max));
+    let swapped = far_points.filter(|&&i| inside([points[i][1], points[i][0]])).count();
+    let distance = if median >= 10_000.0 { format!("{:.0} km", median / 1000.0) } else { format!("{median:.0} m") };
+    let flag = if what == "homes" { "--homes-crs" } else { "--facilities-crs" };
+    let hint = if swapped * 2 > far.len() {
+        "longitude and latitude look swapped: with the columns exchanged they fall on the network".to_string()
+    } else {
+        format!("is {flag} right ({}), and is the file for this extract's area?", config_crs(config, what))
+    };
+    Some(format!(
+        "{}: {} of {} {what} are more than {max} m from any walkable way (median {distance}): {hint}",
+        path.display(),
+        far.len(),
+        from_file.len()
+    ))
+}
+
+/// The coordinate system declared for the user's homes or facilities.
+fn config_crs(config: &AnalyzeConfig, what: &str) -> String {
+    let input = if what == "homes" { config.homes_input.as_ref() } else { config.facilities_input.as_ref() };
+    input.map_or_else(|| "wgs84".to_string(), |i| i.crs.to_string())
 }
 
 /// Pieces of the summary that the stages produced.
@@ -643,6 +737,8 @@ struct SummaryParts {
     nearest_island: usize,
     facilities_report: Option<InputReport>,
     homes_report: Option<InputReport>,
+    /// Notes on user files whose points mostly miss the network.
+    far_notes: Vec<String>,
 }
 
 /// `(homes, population)` for which `pred(home)` holds.
@@ -780,7 +876,14 @@ fn summarize(a: &Analysis, parts: SummaryParts) -> Summary {
             ));
         }
     }
+    notes.extend(parts.far_notes.iter().cloned());
     for r in parts.facilities_report.iter().chain(&parts.homes_report) {
+        if r.outside_china_unconverted > 0 {
+            notes.push(format!(
+                "{}: {} points lie outside China and were left as they are ({} applies only inside China)",
+                r.path, r.outside_china_unconverted, r.crs
+            ));
+        }
         if r.rows_skipped > 0 {
             notes.push(format!("{}: {} bad rows skipped", r.path, r.rows_skipped));
         }

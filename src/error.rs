@@ -60,6 +60,8 @@ pub enum ErrorKind {
         /// What is wrong.
         message: String,
     },
+    /// The run was interrupted (SIGINT / SIGTERM in the CLI); no output was written.
+    Interrupted,
     /// The output folder cannot be used.
     Output {
         /// The output folder or file.
@@ -111,6 +113,10 @@ impl Error {
         ErrorKind::BadInput { path: path.to_path_buf(), location: location.into(), message: message.into() }.into()
     }
 
+    pub(crate) fn interrupted() -> Self {
+        ErrorKind::Interrupted.into()
+    }
+
     pub(crate) fn output(path: &Path, message: impl Into<String>) -> Self {
         ErrorKind::Output { path: path.to_path_buf(), message: message.into() }.into()
     }
@@ -135,6 +141,7 @@ impl fmt::Display for Error {
             ErrorKind::Table { path, message } => write!(f, "{}: {}", path.display(), message),
             ErrorKind::InvalidParameter { name, message } => write!(f, "{name}: {message}"),
             ErrorKind::Output { path, message } => write!(f, "{}: {}", path.display(), message),
+            ErrorKind::Interrupted => write!(f, "interrupted; no output was written"),
             ErrorKind::BadInput { path, location, message } if location.is_empty() => {
                 write!(f, "{}: {}", path.display(), message)
             }

@@ -61,10 +61,14 @@ pub struct InputReport {
     pub skipped: Vec<String>,
     /// OSM points replaced by the file's.
     pub osm_replaced: usize,
-    /// Pairs of same-category facilities within 30 m of each other, one at least from the file.
+    /// Facilities within 30 m of another of the same category, one of the two at least from the
+    /// file (four facilities at one spot count 4).
     pub duplicates_within_30m: usize,
     /// A few of those pairs, `id ~ id (d m)`.
     pub duplicate_examples: Vec<String>,
+    /// Points in GCJ-02 / BD-09 that lie outside China, left unconverted (the
+    /// obfuscations apply only inside China).
+    pub outside_china_unconverted: usize,
 }
 
 fn report(input: &PointsInput, r: &ReadReport) -> InputReport {
@@ -79,6 +83,7 @@ fn report(input: &PointsInput, r: &ReadReport) -> InputReport {
         osm_replaced: 0,
         duplicates_within_30m: 0,
         duplicate_examples: Vec::new(),
+        outside_china_unconverted: 0,
     }
 }
 
@@ -93,10 +98,15 @@ pub fn merge_facilities(
     let mut rep = report(input, &read);
     if input.mode == MergeMode::Replace {
         let before = facilities.len();
-        facilities.retain(|f| !user.iter().any(|u| u.category == f.category));
+        let mut replaced = [false; crate::taxonomy::MAX_CATEGORIES];
+        for u in &user {
+            replaced[u.category.idx()] = true;
+        }
+        facilities.retain(|f| !replaced[f.category.idx()]);
         rep.osm_replaced = before - facilities.len();
     }
     let first_user = facilities.len();
+    rep.outside_china_unconverted = outside_china(input.crs, user.iter().map(|u| u.lonlat));
     for (i, u) in user.into_iter().enumerate() {
         facilities.push(Facility {
             osm: OsmRef { kind: OsmType::Other, id: i as i64 },
@@ -114,43 +124,69 @@ pub fn merge_facilities(
     Ok(rep)
 }
 
-/// Same-category pairs within [`DUPLICATE_DISTANCE_M`] where one side is at index `>= first_user`.
+/// Facilities within [`DUPLICATE_DISTANCE_M`] of another of the same
+/// category where one of the two is at index `>= first_user` (from the file):
+/// how many facilities, and a few of those pairs as examples.
+///
+/// Each facility asks one nearest-neighbour query of an R-tree of its
+/// category (`O(n log n)` in all, however many points stack up at one place):
+/// a file's facility against every other facility, an OSM facility against the
+/// file's.
 fn duplicates(facilities: &[Facility], first_user: usize) -> (usize, Vec<String>) {
-    let tree = RTree::bulk_load(
-        facilities.iter().enumerate().map(|(i, f)| GeomWithData::new(to_ecef(f.lonlat), i)).collect::<Vec<_>>(),
-    );
+    type Tree = RTree<GeomWithData<[f64; 3], usize>>;
+    let ncat = facilities.iter().map(|f| f.category.idx() + 1).max().unwrap_or(0);
+    let tree_of = |pick: &dyn Fn(usize) -> bool| -> Vec<Tree> {
+        let mut points: Vec<Vec<GeomWithData<[f64; 3], usize>>> = vec![Vec::new(); ncat];
+        for (i, f) in facilities.iter().enumerate().filter(|&(i, _)| pick(i)) {
+            points[f.category.idx()].push(GeomWithData::new(to_ecef(f.lonlat), i));
+        }
+        points.into_iter().map(RTree::bulk_load).collect()
+    };
+    let all = tree_of(&|_| true);
+    let user = tree_of(&|i| i >= first_user);
     let mut count = 0;
     let mut examples = Vec::new();
-    for (i, f) in facilities.iter().enumerate().skip(first_user) {
-        // Chord distance is within 1e-8 of the great-circle distance at 30 m.
-        let r2 = (DUPLICATE_DISTANCE_M * 1.0001).powi(2);
-        for other in tree.locate_within_distance(to_ecef(f.lonlat), r2) {
-            let j = other.data;
-            let g = &facilities[j];
-            // Count each pair once: user-user pairs from the later one, user-OSM pairs from the user side.
-            if j == i || g.category != f.category || (j >= first_user && j > i) {
-                continue;
-            }
-            let d = haversine_m(f.lonlat, g.lonlat);
-            if d <= DUPLICATE_DISTANCE_M {
-                count += 1;
-                if examples.len() < 10 {
-                    examples.push(format!("{} ~ {} ({d:.1} m)", f.id(), g.id()));
-                }
+    let mut example_pairs = Vec::new();
+    for (i, f) in facilities.iter().enumerate() {
+        // The nearest by chord is the nearest on the sphere: one query finds the closest other.
+        let tree = if i >= first_user { &all[f.category.idx()] } else { &user[f.category.idx()] };
+        let Some(other) = tree.nearest_neighbor_iter(to_ecef(f.lonlat)).find(|o| o.data != i) else { continue };
+        let g = &facilities[other.data];
+        let d = haversine_m(f.lonlat, g.lonlat);
+        if d <= DUPLICATE_DISTANCE_M {
+            count += 1;
+            let pair = (i.min(other.data), i.max(other.data));
+            if examples.len() < 10 && i >= first_user && !example_pairs.contains(&pair) {
+                example_pairs.push(pair);
+                examples.push(format!("{} ~ {} ({d:.1} m)", f.id(), g.id()));
             }
         }
     }
     (count, examples)
 }
 
+/// How many points a GCJ-02 / BD-09 file has outside China (left as they are).
+fn outside_china(crs: Crs, points: impl Iterator<Item = [f64; 2]>) -> usize {
+    if crs == Crs::Wgs84 { 0 } else { points.filter(|&p| crate::io::crs::out_of_china(p)).count() }
+}
+
 /// Reads the user's homes: they replace OSM's homes, or are added to them.
 pub fn merge_homes(homes: &mut Vec<Home>, input: &PointsInput, skip_bad_rows: bool) -> Result<InputReport> {
     let (user, read) = read_homes(&input.path, skip_bad_rows)?;
+    if user.is_empty() {
+        let why = if read.rows == 0 {
+            "holds no homes (a header line or an empty collection only)".to_string()
+        } else {
+            format!("all {} rows are bad and were skipped (--skip-bad-rows)", read.rows)
+        };
+        return Err(crate::error::Error::bad_input(&input.path, "", format!("{why}; give a file with homes")));
+    }
     let mut rep = report(input, &read);
     if input.mode == MergeMode::Replace {
         rep.osm_replaced = homes.len();
         homes.clear();
     }
+    rep.outside_china_unconverted = outside_china(input.crs, user.iter().map(|u| u.lonlat));
     for (i, u) in user.into_iter().enumerate() {
         homes.push(Home {
             osm: OsmRef { kind: OsmType::Other, id: i as i64 },

@@ -239,7 +239,8 @@ pub struct TargetMiss {
 }
 
 impl Summary {
-    /// A plain-text table for the terminal.
+    /// A plain-text table for the terminal (the notes are not in it: the CLI
+    /// prints them on stderr as warnings).
     pub fn to_table(&self) -> String {
         use std::fmt::Write;
         let mut s = String::new();
@@ -330,9 +331,6 @@ impl Summary {
             "\ntimings: parse {:.3} s, build {:.3} s, snap {:.3} s, compute {:.3} s, write {:.3} s, total {:.3} s",
             t.parse_s, t.build_s, t.snap_s, t.compute_s, t.write_s, t.total_s
         );
-        for n in &self.notes {
-            let _ = writeln!(s, "note: {n}");
-        }
         s
     }
 }

@@ -30,13 +30,12 @@ use std::collections::BTreeSet;
 use std::io::Write as _;
 use std::path::Path;
 
-use crate::analysis::{AnalyzeConfig, analyze, run, with_threads};
+use crate::analysis::{AnalyzeConfig, run, with_threads, write_run};
 use crate::district::compare::{Comparison, compare, summary_run};
 use crate::error::{Error, Result};
 use crate::ids::OsmType;
 use crate::inputs::{InputReport, MergeMode, PointsInput, merge_facilities};
 use crate::io::OutputDir;
-use crate::io::atomic::FinishedFile;
 use crate::osm::Facility;
 use crate::summary::Summary;
 use crate::taxonomy::Taxonomy;
@@ -135,27 +134,31 @@ pub struct WhatIf {
 /// summaries and their comparison.
 ///
 /// The planned run goes first, so a bad plan (an unknown id, a bad file) fails before any output
-/// is written; its outputs are committed together (removing a stale `whatif.*`), then the two
-/// comparison files together.
+/// is written; its outputs and the two comparison files are committed together, as one run.
 ///
 /// # Errors
 ///
-/// Those of [`analyze`] and [`Plan::apply`]; [`crate::ErrorKind::Output`] or
+/// Those of [`crate::analyze`] and [`Plan::apply`]; [`crate::ErrorKind::Output`] or
 /// [`crate::ErrorKind::Io`] when the comparison cannot be written.
 pub fn what_if(config: &AnalyzeConfig, plan: &Plan) -> Result<WhatIf> {
+    config.validate()?;
+    let started = std::time::Instant::now();
+    let out = OutputDir::prepare(&config.out_dir)?;
     let base_config = AnalyzeConfig { plan: None, ..config.clone() };
     let planned_config = AnalyzeConfig { plan: Some(plan.clone()), ..config.clone() };
-    let planned = analyze(&planned_config)?;
-    let base = with_threads(config.threads, || run(&base_config))??.summary;
+    let (mut planned, base) = with_threads(config.threads, || -> Result<_> {
+        let planned = run(&planned_config)?;
+        let base = run(&base_config)?.summary;
+        Ok((planned, base))
+    })??;
 
     // A summary has string keys and finite or null numbers: it always converts.
     let to_value = |s: &Summary| serde_json::to_value(s).expect("a summary converts to JSON");
     let a = summary_run(Path::new("base run"), &to_value(&base))?;
-    let b = summary_run(Path::new("planned run"), &to_value(&planned))?;
+    let b = summary_run(Path::new("planned run"), &to_value(&planned.summary))?;
     let mut comparison = compare(&a, &b);
     comparison.sources = ["base run (not written)".to_string(), format!("plan: {}", plan.describe())];
 
-    let out = OutputDir::prepare(&config.out_dir)?;
     let mut finished = Vec::with_capacity(2);
     for (name, text) in [(MARKDOWN_FILE, comparison.to_markdown(LABELS)), (CSV_FILE, comparison.to_csv(LABELS))] {
         let mut f = out.create(name)?;
@@ -163,6 +166,6 @@ pub fn what_if(config: &AnalyzeConfig, plan: &Plan) -> Result<WhatIf> {
         res.map_err(|e| f.err(e))?;
         finished.push(f.finish()?);
     }
-    FinishedFile::commit_all(finished)?;
-    Ok(WhatIf { base, planned, comparison })
+    with_threads(config.threads, || write_run(&mut planned, &out, started, finished))??;
+    Ok(WhatIf { base, planned: planned.summary, comparison })
 }

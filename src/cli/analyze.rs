@@ -37,6 +37,9 @@ fn parse_crs(flag: &str, value: &str) -> Result<Crs> {
     value.parse::<Crs>().map_err(|e| anyhow::anyhow!("{flag}: {e}"))
 }
 
+/// `--simplify-m` when not given (capped at a quarter of `--buffer-m`).
+const DEFAULT_SIMPLIFY_M: f64 = 2.0;
+
 /// `--snap` values.
 #[derive(Debug, Clone, Copy, clap::ValueEnum)]
 enum SnapArg {
@@ -50,9 +53,9 @@ pub struct AnalyzeArgs {
     /// OpenStreetMap PBF extract [default: the bundled Liechtenstein extract in data/]
     #[arg(long, value_name = "FILE")]
     pbf: Option<PathBuf>,
-    /// Output folder
-    #[arg(long, value_name = "DIR", default_value = "out")]
-    out: PathBuf,
+    /// Output folder [default: out]
+    #[arg(long, value_name = "DIR")]
+    out: Option<PathBuf>,
     /// Walking-time thresholds in minutes, comma-separated (`5,10,15`); the largest is the main one
     #[arg(long, allow_negative_numbers = true, value_delimiter = ',', default_value = "15")]
     minutes: Vec<f64>,
@@ -109,8 +112,9 @@ pub struct AnalyzeArgs {
     #[arg(long, default_value_t = 50.0, allow_negative_numbers = true)]
     buffer_m: f64,
     /// Service areas: simplification tolerance in metres (validity is kept; 0 for none)
-    #[arg(long, default_value_t = 2.0, allow_negative_numbers = true)]
-    simplify_m: f64,
+    /// [default: 2, or a quarter of --buffer-m when that is smaller]
+    #[arg(long, allow_negative_numbers = true)]
+    simplify_m: Option<f64>,
     /// Service areas: only this category's facilities (for `site`: the category to add)
     #[arg(long, value_name = "KEY")]
     category: Option<String>,
@@ -156,7 +160,7 @@ pub struct AnalyzeArgs {
     /// Worker threads [default: one per core]
     #[arg(long)]
     threads: Option<usize>,
-    /// No progress on stderr and no summary table on stdout
+    /// No progress bars on stderr and no summary table on stdout (warnings still go to stderr)
     #[arg(long, short)]
     quiet: bool,
 }
@@ -165,6 +169,11 @@ impl AnalyzeArgs {
     /// `--quiet` was given.
     pub(crate) fn is_quiet(&self) -> bool {
         self.quiet
+    }
+
+    /// `--out` was given.
+    pub(crate) fn has_out(&self) -> bool {
+        self.out.is_some()
     }
 
     /// `--category` (the site category for `lifecircle site`).
@@ -189,10 +198,12 @@ impl AnalyzeArgs {
             None => (Taxonomy::builtin(), "built-in".to_string()),
         };
         let profile = Profiles::builtin().get(&self.profile)?.clone();
-        let mut config = AnalyzeConfig::new(pbf, self.out);
+        let mut config = AnalyzeConfig::new(pbf, self.out.unwrap_or_else(|| PathBuf::from("out")));
         config.speed_kmh = self.speed_kmh.unwrap_or(profile.speed_kmh);
         config.taxonomy = taxonomy;
         config.taxonomy_source = taxonomy_source;
+        config.taxonomy_path = self.taxonomy.clone();
+        config.invocation = super::invocation();
         config.profile = profile;
         config.profile_name = self.profile;
         let mut minutes = self.minutes;
@@ -221,7 +232,7 @@ impl AnalyzeArgs {
         }
         if self.isochrones {
             let mut params = IsochroneParams::with_buffer(self.buffer_m);
-            params.simplify_m = self.simplify_m;
+            params.simplify_m = self.simplify_m.unwrap_or_else(|| DEFAULT_SIMPLIFY_M.min(self.buffer_m / 4.0));
             config.isochrones = Some(IsochroneOptions { params, category: self.category });
         } else if self.category.is_some() && !self.site_command {
             anyhow::bail!("--category: applies to service areas; give --isochrones or use `lifecircle isochrones`");
@@ -237,7 +248,12 @@ impl AnalyzeArgs {
                     Some(path) => Targets::from_file(path, &config.taxonomy)?,
                     None => Targets::builtin(),
                 };
-                config.districts = Some(DistrictOptions { source, k_nearest: self.k_nearest, targets: Some(targets) });
+                config.districts = Some(DistrictOptions {
+                    source,
+                    k_nearest: self.k_nearest,
+                    targets: Some(targets),
+                    targets_path: self.targets.clone(),
+                });
             }
             None if self.district_command => {
                 anyhow::bail!("--districts or --admin-level: `lifecircle districts` needs one of them")
@@ -261,12 +277,14 @@ impl AnalyzeArgs {
     }
 }
 
-/// Runs `analyze`.
+/// Runs `analyze`: the table (or the what-if comparison) on stdout unless
+/// `--quiet`, the notes on stderr as warnings in any case.
 pub fn run(args: AnalyzeArgs) -> Result<()> {
     let quiet = args.quiet;
-    let mut config = args.into_config()?;
-    if let Some(plan) = config.plan.take() {
-        let w = what_if(&config, &plan)?;
+    let config = args.into_config()?;
+    if let Some(plan) = &config.plan {
+        let w = what_if(&config, plan)?;
+        super::warn_notes(&w.planned.notes);
         if !quiet {
             let mut out = std::io::stdout().lock();
             out.write_all(w.comparison.to_markdown(LABELS).as_bytes()).context("writing the difference table")?;
@@ -275,6 +293,7 @@ pub fn run(args: AnalyzeArgs) -> Result<()> {
         return Ok(());
     }
     let summary = lifecircle::analyze(&config)?;
+    super::warn_notes(&summary.notes);
     if !quiet {
         let mut out = std::io::stdout().lock();
         out.write_all(summary.to_table().as_bytes()).context("writing the summary table")?;

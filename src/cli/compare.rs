@@ -6,8 +6,9 @@ use std::path::PathBuf;
 use anyhow::{Context, Result};
 use clap::Args;
 
-use lifecircle::district::compare::{compare, default_labels, load_run};
+use lifecircle::district::compare::{compare, default_labels, load_run, run_file};
 use lifecircle::io::OutputDir;
+use lifecircle::io::manifest::RunManifest;
 
 /// Arguments of `compare`.
 #[derive(Debug, Args)]
@@ -41,7 +42,10 @@ pub fn run(args: CompareArgs) -> Result<()> {
     let b = load_run(&args.b)?;
     let comparison = compare(&a, &b);
     let labels = [labels[0].as_str(), labels[1].as_str()];
-    comparison.write(&out, labels)?;
+    let mut manifest = RunManifest::new(&super::invocation());
+    manifest.add_input("run_a", &run_file(&args.a)?)?;
+    manifest.add_input("run_b", &run_file(&args.b)?)?;
+    comparison.write(&out, labels, manifest)?;
     if !args.quiet {
         let mut stdout = std::io::stdout().lock();
         stdout.write_all(comparison.to_markdown(labels).as_bytes()).context("writing the comparison")?;

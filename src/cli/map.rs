@@ -52,6 +52,15 @@ pub fn run(args: MapArgs) -> Result<()> {
     if args.analysis.report {
         bail!("--report: `lifecircle map` draws a PNG; use `lifecircle report` for the HTML page");
     }
+    if args.analysis.has_out() {
+        bail!(
+            "--out: `lifecircle map` writes only the picture named by --png; use `lifecircle analyze --out` for the data"
+        );
+    }
+    let is_png = args.png.extension().is_some_and(|e| e.eq_ignore_ascii_case("png"));
+    if !is_png {
+        bail!("--png: {}: the map is written as PNG; give a file name ending in .png", args.png.display());
+    }
     // Fail before the analysis, naming the flag, when the picture cannot be written there.
     let folder = match args.png.parent() {
         Some(p) if !p.as_os_str().is_empty() => p,
@@ -83,7 +92,7 @@ pub fn run(args: MapArgs) -> Result<()> {
         .collect();
     missing.sort_unstable();
     missing.dedup();
-    if !missing.is_empty() && !quiet {
+    if !missing.is_empty() {
         let list: String = missing.iter().collect();
         eprintln!(
             "lifecircle: warning: the PNG font has no glyph for {list:?} (category labels); they are drawn as boxes"
@@ -94,6 +103,7 @@ pub fn run(args: MapArgs) -> Result<()> {
     file.writer().write_all(&bytes).map_err(|e| file.err(e))?;
     let finished = file.finish()?;
     FinishedFile::commit_all(vec![finished])?;
+    super::warn_notes(&analysis.summary.notes);
     if !quiet {
         writeln!(std::io::stdout().lock(), "wrote {}", args.png.display()).context("writing to stdout")?;
     }

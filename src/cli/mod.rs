@@ -6,6 +6,7 @@ mod compare;
 mod map;
 mod site;
 
+use std::io::Write;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
@@ -36,8 +37,18 @@ enum Command {
     Compare(compare::CompareArgs),
 }
 
+/// Exit code of an interrupted run (SIGINT or SIGTERM): 128 + SIGINT.
+pub const EXIT_INTERRUPTED: u8 = 130;
+
 /// Runs the CLI and maps errors to exit codes.
 pub fn main() -> ExitCode {
+    // On SIGINT / SIGTERM: remove this run's temporary files (a commit in
+    // progress completes first) and exit 130, leaving no partial output.
+    let _ = ctrlc::set_handler(|| {
+        let _guard = lifecircle::io::atomic::interrupt();
+        eprintln!("lifecircle: interrupted; no output was written");
+        std::process::exit(i32::from(EXIT_INTERRUPTED));
+    });
     let cli = match Cli::try_parse() {
         Ok(c) => c,
         Err(e) => {
@@ -70,11 +81,31 @@ pub fn main() -> ExitCode {
             if is_broken_pipe(&e) {
                 return ExitCode::SUCCESS;
             }
+            let library = e.downcast_ref::<lifecircle::Error>();
+            if library.is_some_and(|le| matches!(le.kind(), lifecircle::ErrorKind::Interrupted)) {
+                eprintln!("lifecircle: interrupted; no output was written");
+                return ExitCode::from(EXIT_INTERRUPTED);
+            }
             eprintln!("lifecircle: error: {e:#}");
-            let input = e.downcast_ref::<lifecircle::Error>().is_none_or(|le| le.is_input_error());
+            let input = library.is_none_or(|le| le.is_input_error());
             ExitCode::from(if input { 2 } else { 1 })
         }
     }
+}
+
+/// Prints the run's notes on stderr, `lifecircle: note: ...` (whatever `--quiet` says).
+pub(crate) fn warn_notes(notes: &[String]) {
+    let mut err = std::io::stderr().lock();
+    for n in notes {
+        let _ = writeln!(err, "lifecircle: note: {n}");
+    }
+}
+
+/// The command and its arguments as given, for the run's manifest.
+pub(crate) fn invocation() -> lifecircle::io::manifest::Invocation {
+    let mut args = std::env::args_os().skip(1).map(|a| a.to_string_lossy().into_owned());
+    let command = args.next().unwrap_or_default();
+    lifecircle::io::manifest::Invocation::new(command, args.collect())
 }
 
 fn is_broken_pipe(e: &anyhow::Error) -> bool {

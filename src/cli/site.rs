@@ -6,7 +6,6 @@ use std::path::PathBuf;
 use anyhow::{Context, Result, bail};
 use clap::Args;
 use lifecircle::io::OutputDir;
-use lifecircle::io::atomic::FinishedFile;
 use lifecircle::io::crs::{Crs, to_wgs84};
 use lifecircle::io::points::read_homes;
 use lifecircle::report::html::{SITES_REPORT_FILE, write_report};
@@ -66,8 +65,9 @@ pub fn run(mut args: SiteArgs) -> Result<()> {
     if !(args.candidate_spacing_m.is_finite() && args.candidate_spacing_m > 0.0) {
         bail!("--candidate-spacing-m: {} is not a positive distance", args.candidate_spacing_m);
     }
-    if args.capacity.is_some_and(|c| !(c.is_finite() && c > 0.0)) {
-        bail!("--capacity: must be a positive number of people");
+    let max = lifecircle::io::points::MAX_QUANTITY;
+    if args.capacity.is_some_and(|c| !(c.is_finite() && c > 0.0 && c <= max)) {
+        bail!("--capacity: must be a positive number of people, at most {max:e}");
     }
     let crs: Crs = args.candidates_crs.parse().map_err(|e| anyhow::anyhow!("--candidates-crs: {e}"))?;
     let candidates = match &args.candidates {
@@ -103,8 +103,26 @@ pub fn run(mut args: SiteArgs) -> Result<()> {
         let map = MapData::from_analysis(&analysis, Some((&plan, category.idx())), map_opts);
         files.push(write_report(&map, &Labels::builtin(), &config.title(), &out, SITES_REPORT_FILE)?);
     }
-    // All or nothing; the page of an earlier `site --report` would describe other sites.
-    FinishedFile::commit_all_replacing(files, &[out.path().join(SITES_REPORT_FILE)])?;
+    let mut manifest = lifecircle::analysis::manifest(&config)?;
+    if let Some(path) = &args.candidates {
+        manifest.add_input("candidates", path)?;
+    }
+    // All or nothing, and the folder holds this run only.
+    out.commit(files, manifest)?;
+    super::warn_notes(&analysis.summary.notes);
+    if plan.picks.len() < args.add {
+        let chosen = plan.picks.len();
+        let why = if plan.candidates.is_empty() {
+            "there are no candidates (every home already reaches one, or no network node lies near an uncovered home)"
+                .to_string()
+        } else {
+            format!(
+                "no other of the {} candidates brings a home not yet covered within the threshold                  (candidates farther than --max-snap-m from a way reach nobody)",
+                plan.candidates.len()
+            )
+        };
+        super::warn_notes(&[format!("site: {chosen} of {} sites chosen: {why}", args.add)]);
+    }
     if !quiet {
         let mut stdout = std::io::stdout().lock();
         stdout.write_all(site_markdown(&analysis, &plan, &key).as_bytes()).context("writing the plan")?;

@@ -47,7 +47,7 @@ use std::path::{Path, PathBuf};
 use serde_json::Value;
 
 use crate::error::{Error, Result};
-use crate::io::atomic::{FinishedFile, OutputDir};
+use crate::io::atomic::OutputDir;
 
 /// The file looked for in an `analyze` output folder.
 pub const SUMMARY_FILE: &str = "summary.json";
@@ -214,16 +214,11 @@ pub struct Comparison {
     pub rows: Vec<MetricRow>,
 }
 
-/// Reads one run: an `analyze` output folder (its `summary.json`, else its `districts.csv`),
-/// a `summary.json`, or a district table (a CSV whose header starts with `district,`).
-///
-/// # Errors
-///
-/// [`crate::ErrorKind::Io`] when the path cannot be read, [`crate::ErrorKind::BadInput`]
-/// naming the file and what is missing when it is neither a lifecircle summary nor a district table.
-pub fn load_run(path: &Path) -> Result<RunTable> {
+/// The file [`load_run`] reads for `path`: the path itself, or in an output
+/// folder its summary.json, else its districts.csv.
+pub fn run_file(path: &Path) -> Result<std::path::PathBuf> {
     let meta = std::fs::metadata(path).map_err(|e| Error::io(path, e))?;
-    let file = if meta.is_dir() {
+    Ok(if meta.is_dir() {
         let summary = path.join(SUMMARY_FILE);
         let districts = path.join(DISTRICTS_FILE);
         if summary.is_file() {
@@ -239,8 +234,19 @@ pub fn load_run(path: &Path) -> Result<RunTable> {
         }
     } else {
         path.to_path_buf()
-    };
-    let bytes = std::fs::read(&file).map_err(|e| Error::io(&file, e))?;
+    })
+}
+
+/// Reads one run: an `analyze` output folder (its `summary.json`, else its `districts.csv`),
+/// a `summary.json`, or a district table (a CSV whose header starts with `district,`).
+///
+/// # Errors
+///
+/// [`crate::ErrorKind::Io`] when the path cannot be read, [`crate::ErrorKind::BadInput`]
+/// naming the file and what is missing when it is neither a lifecircle summary nor a district table.
+pub fn load_run(path: &Path) -> Result<RunTable> {
+    let file = run_file(path)?;
+    let bytes = crate::io::limits::read_bounded(&file, crate::io::limits::MAX_RUN_FILE_BYTES, "run file")?;
     let Ok(text) = String::from_utf8(bytes) else {
         return Err(not_a_run(&file, "not UTF-8 text"));
     };
@@ -645,12 +651,13 @@ impl Comparison {
         String::from_utf8(bytes).expect("CSV of UTF-8 fields is UTF-8")
     }
 
-    /// Writes `compare.md` and `compare.csv` into `out`, both or neither (temporary files renamed at the end).
+    /// Writes `compare.md` and `compare.csv` into `out` with `manifest` as its `run.json`, all or
+    /// nothing (temporary files renamed at the end; see [`OutputDir::commit`]).
     ///
     /// # Errors
     ///
     /// [`crate::ErrorKind::Output`] or [`crate::ErrorKind::Io`] when the folder or a file cannot be written.
-    pub fn write(&self, out: &OutputDir, labels: [&str; 2]) -> Result<()> {
+    pub fn write(&self, out: &OutputDir, labels: [&str; 2], manifest: crate::io::manifest::RunManifest) -> Result<()> {
         let mut finished = Vec::with_capacity(2);
         for (name, text) in [(MARKDOWN_FILE, self.to_markdown(labels)), (CSV_FILE, self.to_csv(labels))] {
             let mut f = out.create(name)?;
@@ -658,6 +665,6 @@ impl Comparison {
             res.map_err(|e| f.err(e))?;
             finished.push(f.finish()?);
         }
-        FinishedFile::commit_all(finished)
+        out.commit(finished, manifest)
     }
 }

@@ -57,56 +57,135 @@ fn polygon(v: &Value) -> Option<Polygon<f64>> {
 }
 
 /// Reads districts from a GeoJSON FeatureCollection of Polygons and
-/// MultiPolygons; `key` names the property that identifies a district (the
-/// feature's `id`, then its index, when the property is missing).
+/// MultiPolygons; `key` names the property that identifies a district. A
+/// feature without it is named by its `id` member, else `feature-<index>`,
+/// and listed in the problems; when no feature has it, or no feature is a
+/// usable polygon, the file is an error. Features are streamed (memory: the
+/// file plus the districts), the file capped at
+/// [`crate::io::limits::MAX_DISTRICTS_FILE_BYTES`].
 pub fn districts_from_geojson(path: &Path, key: &str) -> Result<DistrictSet> {
-    let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
-    let json: Value = serde_json::from_str(text.trim_start_matches('\u{feff}'))
-        .map_err(|e| Error::bad_input(path, "", format!("not valid GeoJSON: {e}")))?;
-    let features = json
-        .get("features")
-        .and_then(Value::as_array)
-        .ok_or_else(|| Error::bad_input(path, "", "not a GeoJSON FeatureCollection (no \"features\" array)"))?;
+    use crate::io::geojson_in::{TopLevel, for_each_feature};
+    use crate::io::limits::{MAX_DISTRICTS_FILE_BYTES, read_bounded};
+    let bytes = read_bounded(path, MAX_DISTRICTS_FILE_BYTES, "districts file")?;
+    let body = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&bytes);
     let mut set = DistrictSet::default();
-    for (i, f) in features.iter().enumerate() {
-        let geometry = f.get("geometry").unwrap_or(&Value::Null);
-        let coords = geometry.get("coordinates").unwrap_or(&Value::Null);
-        let shape = match geometry.get("type").and_then(Value::as_str) {
-            Some("Polygon") => polygon(coords).map(|p| MultiPolygon::new(vec![p])),
-            Some("MultiPolygon") => coords
-                .as_array()
-                .and_then(|ps| ps.iter().map(polygon).collect::<Option<Vec<_>>>())
-                .map(MultiPolygon::new),
-            other => {
-                set.problems.push(format!("feature {i}: geometry {other:?} is not a Polygon or MultiPolygon, skipped"));
-                continue;
+    let mut unnamed = Vec::new();
+    let mut keys_seen = std::collections::BTreeSet::new();
+    let mut features = 0;
+    let top = for_each_feature(
+        body,
+        |m| Error::bad_input(path, "", format!("not valid GeoJSON: {m}")),
+        |i, f| {
+            features += 1;
+            let props = f.get("properties").and_then(Value::as_object);
+            if keys_seen.len() < 50 {
+                keys_seen.extend(props.into_iter().flat_map(|p| p.keys().cloned()).take(50));
             }
-        };
-        let Some(shape) = shape else {
-            set.problems.push(format!("feature {i}: coordinates are not a valid polygon, skipped"));
-            continue;
-        };
-        let props = f.get("properties").unwrap_or(&Value::Null);
-        let name = match props.get(key).or_else(|| f.get("id")) {
-            Some(Value::String(s)) => s.clone(),
-            Some(Value::Number(n)) => n.to_string(),
-            _ => format!("feature-{i}"),
-        };
-        if !shape.is_valid() {
-            set.problems.push(format!(
-                "{name}: invalid polygon (e.g. self-intersecting); homes are assigned on a best-effort basis"
+            let geometry = f.get("geometry").unwrap_or(&Value::Null);
+            let coords = geometry.get("coordinates").unwrap_or(&Value::Null);
+            let shape = match geometry.get("type").and_then(Value::as_str) {
+                Some("Polygon") => polygon(coords).map(|p| MultiPolygon::new(vec![p])),
+                Some("MultiPolygon") => coords
+                    .as_array()
+                    .and_then(|ps| ps.iter().map(polygon).collect::<Option<Vec<_>>>())
+                    .map(MultiPolygon::new),
+                Some(other) => {
+                    set.problems.push(format!("feature {i}: a {other} is not a Polygon or MultiPolygon, skipped"));
+                    return Ok(());
+                }
+                None => {
+                    set.problems.push(format!("feature {i}: no geometry, skipped"));
+                    return Ok(());
+                }
+            };
+            let Some(shape) = shape else {
+                set.problems.push(format!("feature {i}: coordinates are not a valid polygon, skipped"));
+                return Ok(());
+            };
+            let name = match props.and_then(|p| p.get(key)) {
+                Some(Value::String(s)) if !s.trim().is_empty() => s.clone(),
+                Some(Value::Number(n)) => n.to_string(),
+                _ => {
+                    let name = match f.get("id") {
+                        Some(Value::String(s)) if !s.trim().is_empty() => s.clone(),
+                        Some(Value::Number(n)) => n.to_string(),
+                        _ => format!("feature-{i}"),
+                    };
+                    unnamed.push(name.clone());
+                    name
+                }
+            };
+            if !shape.is_valid() {
+                set.problems.push(format!(
+                    "{name}: invalid polygon (e.g. self-intersecting); homes are assigned on a best-effort basis"
+                ));
+            }
+            set.districts.push(District { key: name, shape });
+            Ok(())
+        },
+    )?;
+    match top {
+        TopLevel::FeatureCollection { .. } => {}
+        TopLevel::Feature => {
+            return Err(Error::bad_input(path, "", "a lone Feature; districts come as a FeatureCollection"));
+        }
+        TopLevel::Other { type_name, json_kind, .. } => {
+            let what = type_name.map_or_else(|| json_kind.to_string(), |t| format!("a {t}"));
+            return Err(Error::bad_input(
+                path,
+                "",
+                format!("not a GeoJSON FeatureCollection (the top level is {what}, with no \"features\" array)"),
             ));
         }
-        set.districts.push(District { key: name, shape });
+    }
+    if set.districts.is_empty() {
+        let why = if features == 0 { "the FeatureCollection is empty".to_string() } else { set.problems.join("; ") };
+        return Err(Error::bad_input(path, "", format!("no usable district polygon: {why}")));
+    }
+    if !unnamed.is_empty() {
+        if unnamed.len() == set.districts.len() {
+            let found: Vec<String> = keys_seen.into_iter().collect();
+            return Err(Error::bad_input(
+                path,
+                "",
+                format!(
+                    "no district has the property {key:?} that names districts (--district-key); properties found: {}",
+                    if found.is_empty() { "none".to_string() } else { found.join(", ") }
+                ),
+            ));
+        }
+        let examples: Vec<&str> = unnamed.iter().take(5).map(String::as_str).collect();
+        set.problems.push(format!(
+            "{} districts have no property {key:?} and are named by their id or position: {}{}",
+            unnamed.len(),
+            examples.join(", "),
+            if unnamed.len() > 5 { ", ..." } else { "" }
+        ));
     }
     dedupe_keys(&mut set);
     Ok(set)
 }
 
 /// Districts from the extract's administrative boundaries at `admin_level`.
-pub fn districts_from_admin(data: &OsmData, admin_level: u8) -> DistrictSet {
+///
+/// No boundary at that level is an error naming the levels the extract has.
+pub fn districts_from_admin(data: &OsmData, admin_level: u8) -> Result<DistrictSet> {
     let mut set = DistrictSet::default();
     let mut rels: Vec<_> = data.relations.iter().filter(|r| r.admin_level == Some(admin_level)).collect();
+    if rels.is_empty() {
+        let mut levels: Vec<u8> = data.relations.iter().filter_map(|r| r.admin_level).collect();
+        levels.sort_unstable();
+        levels.dedup();
+        let present = if levels.is_empty() {
+            "it has no administrative boundaries; give --districts FILE".to_string()
+        } else {
+            format!("levels present: {}", levels.iter().map(u8::to_string).collect::<Vec<_>>().join(", "))
+        };
+        return Err(Error::parameter(
+            "--admin-level",
+            format!("the extract has no administrative boundary at admin_level {admin_level} ({present})"),
+        ));
+    }
     rels.sort_by_key(|r| r.id);
     for r in rels {
         let name = r.name.clone().unwrap_or_else(|| format!("relation/{}", r.id));
@@ -124,7 +203,7 @@ pub fn districts_from_admin(data: &OsmData, admin_level: u8) -> DistrictSet {
         set.districts.push(District { key: name, shape });
     }
     dedupe_keys(&mut set);
-    set
+    Ok(set)
 }
 
 /// Makes keys unique by suffixing repeats with ` (2)`, ` (3)`, ... and reports them.

@@ -224,7 +224,7 @@ impl Targets {
 
     /// Reads a target file; its categories must be the taxonomy's.
     pub fn from_file(path: &Path, taxonomy: &Taxonomy) -> Result<Targets> {
-        let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+        let text = crate::io::limits::read_text_bounded(path, crate::io::limits::MAX_TABLE_FILE_BYTES, "targets file")?;
         Targets::from_toml(&text, path, taxonomy)
     }
 

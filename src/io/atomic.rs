@@ -1,11 +1,66 @@
 //! All-or-nothing output: every file is written to a temporary file in the
 //! same folder and renamed into place only when every output is complete.
+//!
+//! - A temporary is named `.<name>.tmp-<pid>-<n>` and held under an exclusive
+//!   lock ([`std::fs::File::try_lock`]) while its process lives, so a later run
+//!   can tell debris of a dead process (the lock is gone) from a concurrent
+//!   run's work in progress, and remove only the former
+//!   ([`OutputDir::commit`]).
+//! - This process's live temporaries are registered; [`interrupt`] (called by
+//!   the CLI on SIGINT / SIGTERM) removes them and blocks new ones, and a
+//!   commit in progress finishes first, so an interrupted run leaves the folder
+//!   exactly as before, or exactly as a complete run.
+//! - [`OutputDir::commit`] renames a run's files, writes its `run.json`
+//!   ([`crate::io::manifest`]) and removes what other runs left in the folder,
+//!   so a folder always holds one run.
 
 use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Mutex, MutexGuard};
 
 use crate::error::{Error, Result};
+use crate::io::manifest::{MANIFEST_FILE, RunManifest};
+
+/// This process's temporary files, and the lock that orders their creation,
+/// renaming and removal against [`interrupt`].
+static LIVE: Mutex<Vec<PathBuf>> = Mutex::new(Vec::new());
+
+/// Set once by [`interrupt`]: no temporary file may be created afterwards.
+static INTERRUPTED: AtomicBool = AtomicBool::new(false);
+
+fn live() -> MutexGuard<'static, Vec<PathBuf>> {
+    // A panic while holding the lock leaves the list usable.
+    LIVE.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+/// Held until the process exits: no output can be created or renamed any more.
+pub struct InterruptGuard {
+    _live: MutexGuard<'static, Vec<PathBuf>>,
+}
+
+/// Removes this process's temporary files and stops all further output; for a
+/// signal handler, which then exits (the CLI exits with 130) while holding the
+/// returned guard. A commit in progress completes first.
+pub fn interrupt() -> InterruptGuard {
+    INTERRUPTED.store(true, Ordering::SeqCst);
+    let mut live = live();
+    for path in live.drain(..) {
+        let _ = std::fs::remove_file(&path);
+    }
+    InterruptGuard { _live: live }
+}
+
+/// True once [`interrupt`] has been called.
+pub fn interrupted() -> bool {
+    INTERRUPTED.load(Ordering::SeqCst)
+}
+
+/// `.<name>.tmp-` : the prefix of a temporary of `name`.
+fn temp_prefix(name: &str) -> String {
+    format!(".{name}.tmp-")
+}
 
 /// The output folder, checked up front so a bad folder fails before the heavy work.
 #[derive(Debug, Clone)]
@@ -39,8 +94,14 @@ impl OutputDir {
             ));
         }
         let probe = existing.join(format!(".lifecircle-probe-{}", std::process::id()));
-        File::create(&probe)
-            .map_err(|e| Error::output(dir, format!("output folder is not writable ({}: {e})", existing.display())))?;
+        File::create(&probe).map_err(|e| {
+            let why = match e.kind() {
+                // The folder exists, yet a file in it "does not": a virtual file system such as /proc.
+                std::io::ErrorKind::NotFound => "it does not take new files (a virtual file system?)".to_string(),
+                _ => io_reason(&e),
+            };
+            Error::output(dir, format!("cannot write in {}: {why}", existing.display()))
+        })?;
         let _ = std::fs::remove_file(&probe);
         Ok(OutputDir { dir: dir.to_path_buf() })
     }
@@ -53,8 +114,96 @@ impl OutputDir {
     /// Starts writing `name` in the folder, creating the folder if needed.
     pub fn create(&self, name: &str) -> Result<AtomicFile> {
         std::fs::create_dir_all(&self.dir)
-            .map_err(|e| Error::output(&self.dir, format!("cannot create output folder: {e}")))?;
+            .map_err(|e| Error::output(&self.dir, format!("cannot create the output folder: {}", io_reason(&e))))?;
         AtomicFile::create(&self.dir.join(name))
+    }
+
+    /// Commits a run: writes `manifest` as `run.json` (listing `files`), removes
+    /// what other runs left here (the files an earlier `run.json` lists, any
+    /// file named in [`crate::io::manifest::KNOWN_OUTPUTS`], and temporaries of
+    /// processes that have ended), then renames every file into place, all
+    /// while an interruption waits. On failure the remaining temporaries are
+    /// removed.
+    pub fn commit(&self, mut files: Vec<FinishedFile>, mut manifest: RunManifest) -> Result<()> {
+        manifest.outputs = files.iter().map(FinishedFile::describe).collect::<Result<Vec<_>>>()?;
+        manifest.outputs.sort_by(|a, b| a.file.cmp(&b.file));
+        let mut run = self.create(MANIFEST_FILE)?;
+        let mut text = serde_json::to_vec_pretty(&manifest).map_err(|e| run.err(e.into()))?;
+        text.push(b'\n');
+        write_all(&mut run, &text)?;
+        files.push(run.finish()?);
+
+        let mut live = live();
+        if interrupted() {
+            return Err(Error::interrupted());
+        }
+        let ours: Vec<&Path> = files.iter().map(|f| f.target.as_path()).collect();
+        self.remove_leftovers(&ours)?;
+        for f in &files {
+            std::fs::rename(&f.temp, &f.target).map_err(|e| Error::io(&f.target, e))?;
+            live.retain(|p| p != &f.temp);
+        }
+        Ok(())
+    }
+
+    /// Removes earlier runs' outputs that `ours` does not replace, and stale temporaries.
+    fn remove_leftovers(&self, ours: &[&Path]) -> Result<()> {
+        let mut names: Vec<String> = crate::io::manifest::KNOWN_OUTPUTS.iter().map(|s| s.to_string()).collect();
+        names.extend(RunManifest::read_outputs(&self.dir.join(MANIFEST_FILE)));
+        for name in names {
+            // Only plain names inside the folder: a hand-edited run.json cannot reach elsewhere.
+            if name.is_empty() || name.contains(['/', '\\']) || name.starts_with('.') {
+                continue;
+            }
+            let path = self.dir.join(&name);
+            if !ours.contains(&path.as_path()) && path.is_file() {
+                std::fs::remove_file(&path).map_err(|e| Error::io(&path, e))?;
+            }
+        }
+        remove_stale_temporaries(&self.dir);
+        Ok(())
+    }
+}
+
+/// Removes temporaries (`.<name>.tmp-<pid>-<n>`) in `dir` whose writer has
+/// ended: their lock can be taken. Another live run's temporaries stay.
+pub fn remove_stale_temporaries(dir: &Path) -> usize {
+    let Ok(entries) = std::fs::read_dir(dir) else { return 0 };
+    let mut removed = 0;
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let Some(name) = name.to_str() else { continue };
+        if !is_temporary_name(name) || !entry.file_type().is_ok_and(|t| t.is_file()) {
+            continue;
+        }
+        let path = entry.path();
+        let Ok(file) = File::options().read(true).write(true).open(&path) else { continue };
+        if file.try_lock().is_ok() {
+            drop(file);
+            if std::fs::remove_file(&path).is_ok() {
+                removed += 1;
+            }
+        }
+    }
+    removed
+}
+
+/// `.coverage.geojson.tmp-1234-5`: a dot, a name, `.tmp-`, a process id, `-`, a counter.
+fn is_temporary_name(name: &str) -> bool {
+    let Some(rest) = name.strip_prefix('.') else { return false };
+    let Some(at) = rest.rfind(".tmp-") else { return false };
+    let tail = &rest[at + 5..];
+    let mut parts = tail.split('-');
+    let digits = |s: Option<&str>| s.is_some_and(|s| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()));
+    at > 0 && digits(parts.next()) && digits(parts.next()) && parts.next().is_none()
+}
+
+/// The operating system's reason, without the "(os error N)" suffix.
+fn io_reason(e: &std::io::Error) -> String {
+    let text = e.to_string();
+    match text.rfind(" (os error") {
+        Some(i) => text[..i].to_string(),
+        None => text,
     }
 }
 
@@ -66,15 +215,22 @@ pub struct AtomicFile {
 }
 
 impl AtomicFile {
-    /// Opens a temporary file beside `target`.
+    /// Opens a temporary file beside `target`, locked and registered for removal on interruption.
     pub fn create(target: &Path) -> Result<AtomicFile> {
         let name = target.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
         // Unique per process and per file opened, so concurrent runs never share a temporary.
-        static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
-        let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        let temp = target.with_file_name(format!(".{name}.tmp-{}-{n}", std::process::id()));
+        static NEXT: AtomicU64 = AtomicU64::new(0);
+        let n = NEXT.fetch_add(1, Ordering::Relaxed);
+        let temp = target.with_file_name(format!("{}{}-{n}", temp_prefix(&name), std::process::id()));
+        let mut live = live();
+        if interrupted() {
+            return Err(Error::interrupted());
+        }
         // The error names the file the user asked for, not our temporary.
         let file = File::create(&temp).map_err(|e| Error::io(target, e))?;
+        // Best effort: a file system without locks only loses the stale-debris check.
+        let _ = file.try_lock();
+        live.push(temp.clone());
         Ok(AtomicFile { target: target.to_path_buf(), temp, writer: Some(BufWriter::with_capacity(1 << 20, file)) })
     }
 
@@ -91,63 +247,124 @@ impl AtomicFile {
     /// Flushes and syncs the temporary file (not yet renamed).
     pub fn finish(mut self) -> Result<FinishedFile> {
         let w = self.writer.take().expect("finish once");
-        let file = w.into_inner().map_err(|e| Error::io(&self.temp, e.into_error()))?;
-        file.sync_all().map_err(|e| Error::io(&self.temp, e))?;
-        Ok(FinishedFile { target: std::mem::take(&mut self.target), temp: std::mem::take(&mut self.temp) })
+        let file = w.into_inner().map_err(|e| Error::io(&self.target, e.into_error()))?;
+        file.sync_all().map_err(|e| Error::io(&self.target, e))?;
+        Ok(FinishedFile { target: std::mem::take(&mut self.target), temp: std::mem::take(&mut self.temp), _file: file })
     }
 
-    /// Maps a write error on this file to the library error.
+    /// Maps a write error on this file to the library error (naming the output, not the temporary).
     pub fn err(&self, e: std::io::Error) -> Error {
         Error::io(&self.target, e)
     }
 }
 
-impl Drop for AtomicFile {
-    fn drop(&mut self) {
-        if !self.temp.as_os_str().is_empty() {
-            let _ = std::fs::remove_file(&self.temp);
-        }
+/// Removes a temporary that will not be renamed, and forgets it.
+fn discard(temp: &Path) {
+    if temp.as_os_str().is_empty() {
+        return;
+    }
+    let mut live = live();
+    if let Some(i) = live.iter().position(|p| p == temp) {
+        live.swap_remove(i);
+        let _ = std::fs::remove_file(temp);
     }
 }
 
-/// A complete temporary file waiting to be renamed into place.
+impl Drop for AtomicFile {
+    fn drop(&mut self) {
+        discard(&self.temp);
+    }
+}
+
+/// A complete temporary file waiting to be renamed into place (still locked).
 pub struct FinishedFile {
     target: PathBuf,
     temp: PathBuf,
+    _file: File,
 }
 
 impl FinishedFile {
-    /// Renames every file into place, after removing `stale` outputs of an
-    /// earlier run in the same folder that this run does not write (so the
-    /// folder never mixes two runs); on failure removes the remaining temporaries.
-    pub fn commit_all_replacing(files: Vec<FinishedFile>, stale: &[PathBuf]) -> Result<()> {
-        for path in stale {
-            if !files.iter().any(|f| &f.target == path) && path.exists() {
-                std::fs::remove_file(path).map_err(|e| Error::io(path, e))?;
-            }
-        }
-        FinishedFile::commit_all(files)
-    }
-
-    /// Renames every file into place; on failure removes the remaining temporaries.
+    /// Renames every file into place, outside any output folder's bookkeeping
+    /// (for a single file such as `map --png`); on failure removes the remaining temporaries.
     pub fn commit_all(files: Vec<FinishedFile>) -> Result<()> {
-        // The remaining temporaries are removed by `Drop` if a rename fails.
+        let mut live = live();
+        if interrupted() {
+            return Err(Error::interrupted());
+        }
         for f in &files {
             std::fs::rename(&f.temp, &f.target).map_err(|e| Error::io(&f.target, e))?;
+            live.retain(|p| p != &f.temp);
         }
         Ok(())
+    }
+
+    /// The final path.
+    pub fn target(&self) -> &Path {
+        &self.target
+    }
+
+    fn describe(&self) -> Result<crate::io::manifest::OutputFile> {
+        let bytes = std::fs::metadata(&self.temp).map_err(|e| Error::io(&self.target, e))?.len();
+        let file = self.target.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        Ok(crate::io::manifest::OutputFile { file, bytes })
     }
 }
 
 impl Drop for FinishedFile {
     fn drop(&mut self) {
-        // After a successful rename the temporary is gone and this does nothing.
-        let _ = std::fs::remove_file(&self.temp);
+        // After a successful rename the temporary is no longer registered and this does nothing.
+        discard(&self.temp);
     }
 }
 
-/// Writes `text` to `w`, mapping errors to the file's path.
+/// Writes `bytes` to `file`, mapping errors to the output's path.
 pub(crate) fn write_all(file: &mut AtomicFile, bytes: &[u8]) -> Result<()> {
     let res = file.writer().write_all(bytes);
     res.map_err(|e| file.err(e))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn temporary_names_are_recognised_exactly() {
+        assert!(is_temporary_name(".coverage.geojson.tmp-1234-5"));
+        assert!(is_temporary_name(".a.tmp-1-0"));
+        for name in [
+            "coverage.geojson",
+            ".coverage.geojson.tmp-",
+            ".coverage.geojson.tmp-12",
+            ".coverage.geojson.tmp-12-x",
+            ".coverage.geojson.tmp-12-3-4",
+            "..tmp-1-2",
+            ".tmp-1-2",
+            "x.tmp-1-2",
+        ] {
+            assert!(!is_temporary_name(name), "{name}");
+        }
+    }
+
+    #[test]
+    fn stale_temporaries_go_live_ones_stay() {
+        let dir = tempfile::tempdir().unwrap();
+        let stale = dir.path().join(".coverage.geojson.tmp-999999-0");
+        std::fs::write(&stale, b"debris").unwrap();
+        let mine = AtomicFile::create(&dir.path().join("facilities.geojson")).unwrap();
+        let user = dir.path().join(".notes.txt");
+        std::fs::write(&user, b"keep").unwrap();
+        assert_eq!(remove_stale_temporaries(dir.path()), 1);
+        assert!(!stale.exists());
+        assert!(mine.temp.exists(), "a live temporary is locked and stays");
+        assert!(user.exists());
+        let temp = mine.temp.clone();
+        drop(mine);
+        assert!(!temp.exists(), "a dropped temporary is removed");
+    }
+
+    #[test]
+    fn reasons_lose_the_os_error_number() {
+        let e = std::io::Error::from_raw_os_error(2);
+        assert_eq!(io_reason(&e), "No such file or directory");
+    }
 }

@@ -31,8 +31,10 @@
 //!   not obfuscated: only declare a file GCJ-02/BD-09 if it really is.
 //! * GCJ-02 → BD-09: with x_π = π·3000/180,
 //!   z = √(x² + y²) + 2·10⁻⁵ sin(y·x_π), θ = atan2(y, x) + 3·10⁻⁶ cos(x·x_π),
-//!   BD-09 = (z cos θ + 0.0065, z sin θ + 0.006). Applied everywhere (the
-//!   published BD-09 formulas have no out-of-China test).
+//!   BD-09 = (z cos θ + 0.0065, z sin θ + 0.006). [`to_wgs84`] and
+//!   [`from_wgs84`] apply it only inside the same rectangle (Baidu's
+//!   coordinates are WGS-84 abroad, and converters leave such points alone);
+//!   the raw formula [`gcj02_to_bd09`] has no such test.
 //!
 //! Neither obfuscation has a closed-form inverse. The common one-step inverse
 //! for GCJ-02 (subtract the offset evaluated at the *obfuscated* point) is off
@@ -135,9 +137,11 @@ impl FromStr for Crs {
 /// `Wgs84` is the identity; `Gcj02` is [`gcj02_to_wgs84`]; `Bd09` is
 /// [`bd09_to_gcj02`] followed by [`gcj02_to_wgs84`]. Round-trip error against
 /// [`from_wgs84`] is below 1 cm (measured: below 1 µm) in mainland China.
+/// Points outside China ([`out_of_china`]) are returned unchanged by both.
 pub fn to_wgs84(crs: Crs, lonlat: [f64; 2]) -> [f64; 2] {
     match crs {
         Crs::Wgs84 => lonlat,
+        _ if out_of_china(lonlat) => lonlat,
         Crs::Gcj02 => gcj02_to_wgs84(lonlat),
         Crs::Bd09 => gcj02_to_wgs84(bd09_to_gcj02(lonlat)),
     }
@@ -151,6 +155,7 @@ pub fn to_wgs84(crs: Crs, lonlat: [f64; 2]) -> [f64; 2] {
 pub fn from_wgs84(crs: Crs, lonlat: [f64; 2]) -> [f64; 2] {
     match crs {
         Crs::Wgs84 => lonlat,
+        _ if out_of_china(lonlat) => lonlat,
         Crs::Gcj02 => wgs84_to_gcj02(lonlat),
         Crs::Bd09 => gcj02_to_bd09(wgs84_to_gcj02(lonlat)),
     }

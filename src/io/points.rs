@@ -80,7 +80,10 @@
 //! ## Complexity
 //!
 //! Time `O(file size)` (plus `O(vertices)` per polygon); memory `O(file size +
-//! points)`: the file is read whole. The CSV hot path reuses one
+//! points)`: the file is read whole, after checking that it is a regular file
+//! of at most [`crate::io::limits::MAX_POINTS_FILE_BYTES`]; a CSV line may not
+//! pass [`crate::io::limits::MAX_LINE_BYTES`]; GeoJSON features are parsed one
+//! at a time ([`crate::io::geojson_in`]). The CSV hot path reuses one
 //! [`csv::ByteRecord`] and allocates only the id string of each point; one
 //! million home rows read in well under a second in release builds (see
 //! `benches/read_points.rs`).
@@ -94,6 +97,8 @@ use serde_json::{Map, Value};
 
 use crate::error::{Error, Result};
 use crate::ids::CategoryId;
+use crate::io::geojson_in::{TopLevel, for_each_feature};
+use crate::io::limits::{MAX_LINE_BYTES, human, overlong_line};
 use crate::taxonomy::Taxonomy;
 
 /// At most this many skipped-row messages are kept in [`ReadReport::skipped`].
@@ -433,25 +438,34 @@ fn check_lonlat(lon: f64, lat: f64) -> Result<[f64; 2], String> {
     let projected = lon.abs() > 1000.0 || lat.abs() > 1000.0;
     let hint = if projected { " (projected coordinates? lifecircle needs longitude/latitude in degrees)" } else { "" };
     if !(-180.0..=180.0).contains(&lon) {
-        return Err(format!("longitude {lon} is out of range [-180, 180]{hint}"));
+        return Err(format!("longitude {} is out of range [-180, 180]{hint}", shown(lon)));
     }
     if !(-90.0..=90.0).contains(&lat) {
         let hint =
             if !projected && (-90.0..=90.0).contains(&lon) { " (longitude and latitude swapped?)" } else { hint };
-        return Err(format!("latitude {lat} is out of range [-90, 90]{hint}"));
+        return Err(format!("latitude {} is out of range [-90, 90]{hint}", shown(lat)));
     }
     Ok([lon, lat])
 }
 
-/// An optional non-negative finite number.
-/// The largest population or capacity accepted (sums of a billion of them stay finite and exact enough).
-pub const MAX_QUANTITY: f64 = 1e12;
+/// The largest population or capacity accepted: a billion (more than any
+/// city; sums of millions of them stay exact enough).
+pub const MAX_QUANTITY: f64 = 1e9;
 
+/// A number as a person reads it: `1e300` rather than its 301 digits.
+fn shown(v: f64) -> String {
+    let tiny = v != 0.0 && v.abs() < 1e-6;
+    if v.is_finite() && (v.abs() >= 1e15 || tiny) { format!("{v:e}") } else { format!("{v}") }
+}
+
+/// An optional non-negative finite number of at most [`MAX_QUANTITY`].
 fn non_negative(p: &impl Props, f: Field) -> Result<Option<f64>, String> {
     match p.number(f)? {
         Some(v) if !v.is_finite() => Err(format!("{} {v} is not a finite number", f.what())),
-        Some(v) if v < 0.0 => Err(format!("{} {v} is negative", f.what())),
-        Some(v) if v > MAX_QUANTITY => Err(format!("{} {v} is larger than {MAX_QUANTITY:e}", f.what())),
+        Some(v) if v < 0.0 => Err(format!("{} {} is negative", f.what(), shown(v))),
+        Some(v) if v > MAX_QUANTITY => {
+            Err(format!("{} {} is larger than {MAX_QUANTITY:e}, not a real count", f.what(), shown(v)))
+        }
         other => Ok(other),
     }
 }
@@ -610,7 +624,7 @@ impl<'a, T> Sink<'a, T> {
 }
 
 fn read_points<B: Builder>(path: &Path, skip: bool, builder: &B) -> Result<(Vec<B::Point>, ReadReport)> {
-    let raw = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+    let raw = crate::io::limits::read_bounded(path, crate::io::limits::MAX_POINTS_FILE_BYTES, "points file")?;
     let bytes = decode_utf16(path, raw)?;
     let body = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&bytes);
     let lead = body.iter().take_while(|b| b.is_ascii_whitespace()).count();
@@ -683,6 +697,14 @@ fn read_csv<B: Builder>(
         return Err(neither(
             "the first line is not UTF-8 text (a GBK/GB18030 export? save it as \"CSV UTF-8\")".into(),
         ));
+    }
+    if let Some(line) = overlong_line(data, MAX_LINE_BYTES) {
+        let line = line + line_offset;
+        return Err(if line == 1 {
+            neither(format!("the first line is longer than {}", human(MAX_LINE_BYTES as u64)))
+        } else {
+            Error::bad_input(path, format!("row {line}"), format!("is longer than {}", human(MAX_LINE_BYTES as u64)))
+        });
     }
     let delimiter = detect_delimiter(first_line);
     let mut reader = csv::ReaderBuilder::new()
@@ -800,45 +822,36 @@ fn csv_lonlat(row: &CsvRow<'_>) -> Result<[f64; 2], String> {
 
 fn read_geojson<B: Builder>(path: &Path, body: &[u8], skip: bool, builder: &B) -> Result<(Vec<B::Point>, ReadReport)> {
     let whole = |m: String| Error::bad_input(path, "", m);
-    let root: Value = serde_json::from_slice(body).map_err(|e| whole(format!("invalid JSON: {e}")))?;
-    let obj = match &root {
-        Value::Object(o) => o,
-        other => {
-            return Err(whole(format!(
-                "the top level is {}, not a GeoJSON FeatureCollection or Feature",
-                json_kind(other)
-            )));
-        }
-    };
-    let single;
-    let features: &[Value] = match obj.get("type").and_then(Value::as_str) {
-        Some("FeatureCollection") => match obj.get("features") {
-            Some(Value::Array(a)) => a,
-            _ => return Err(whole("the FeatureCollection has no \"features\" array".into())),
-        },
-        Some("Feature") => {
-            single = [root.clone()];
-            &single
-        }
-        Some(
-            t @ ("Point" | "MultiPoint" | "LineString" | "MultiLineString" | "Polygon" | "MultiPolygon"
-            | "GeometryCollection"),
-        ) => {
-            return Err(whole(format!(
-                "a bare {t} geometry; expected a FeatureCollection or a Feature (wrap the geometry in a Feature with properties)"
-            )));
-        }
-        Some(t) => return Err(whole(format!("not GeoJSON: unknown top-level type {t:?}"))),
-        None => return Err(whole("not GeoJSON: the top-level object has no \"type\"".into())),
-    };
     let mut sink = Sink::new(path, skip, InputFormat::GeoJson);
-    sink.points.reserve(features.len());
-    for (i, feature) in features.iter().enumerate() {
-        let outcome = read_feature(feature, i, builder);
-        sink.row(outcome, || format!("feature {i}"))?;
+    let top = for_each_feature(
+        body,
+        |m| whole(format!("invalid JSON: {m}")),
+        |i, feature| {
+            let outcome = read_feature(&feature, i, builder);
+            sink.row(outcome, || format!("feature {i}"))
+        },
+    )?;
+    match top {
+        TopLevel::FeatureCollection { .. } | TopLevel::Feature => Ok(sink.finish()),
+        TopLevel::Other { type_name: Some(t), .. } if t == "FeatureCollection" => {
+            Err(whole("the FeatureCollection has no \"features\" array".into()))
+        }
+        TopLevel::Other { type_name: Some(t), .. } if GEOMETRY_TYPES.contains(&t.as_str()) => Err(whole(format!(
+            "a bare {t} geometry; expected a FeatureCollection or a Feature (wrap the geometry in a Feature with properties)"
+        ))),
+        TopLevel::Other { type_name: Some(t), .. } => Err(whole(format!("not GeoJSON: unknown top-level type {t:?}"))),
+        TopLevel::Other { json_kind: "an object", .. } => {
+            Err(whole("not GeoJSON: the top-level object has no \"type\"".into()))
+        }
+        TopLevel::Other { json_kind, .. } => {
+            Err(whole(format!("the top level is {json_kind}, not a GeoJSON FeatureCollection or Feature")))
+        }
     }
-    Ok(sink.finish())
 }
+
+/// GeoJSON's geometry types, named when a file is a bare geometry.
+const GEOMETRY_TYPES: [&str; 7] =
+    ["Point", "MultiPoint", "LineString", "MultiLineString", "Polygon", "MultiPolygon", "GeometryCollection"];
 
 fn read_feature<B: Builder>(feature: &Value, i: usize, builder: &B) -> Result<B::Point, String> {
     let Value::Object(f) = feature else {

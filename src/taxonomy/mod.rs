@@ -196,7 +196,7 @@ impl Taxonomy {
 
     /// Reads a taxonomy file.
     pub fn from_file(path: &Path) -> Result<Taxonomy> {
-        let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+        let text = crate::io::limits::read_text_bounded(path, crate::io::limits::MAX_TABLE_FILE_BYTES, "taxonomy")?;
         Taxonomy::from_toml(&text, path)
     }
 
@@ -232,6 +232,16 @@ impl Taxonomy {
                     return Err(Error::table(
                         path,
                         format!("category {:?}: a match rule needs tags or name_contains", c.key),
+                    ));
+                }
+                if let Some((k, _)) = r.tags.iter().find(|(_, vals)| vals.is_empty()) {
+                    return Err(Error::table(
+                        path,
+                        format!(
+                            "category {:?}: tag {k:?} has an empty list of values; \
+                             list the values, or write [\"*\"] for any value",
+                            c.key
+                        ),
                     ));
                 }
                 let tags = r

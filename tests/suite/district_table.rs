@@ -283,7 +283,7 @@ fn admin_boundaries_with_split_outer_inner_ring_exclave_and_missing_member() {
         w.split_blobs = split;
         w.reverse_order = split;
         let data = read_pbf_bytes(&w.to_bytes(), Path::new("admin.osm.pbf"), &taxonomy, adult).expect("valid PBF");
-        let set = districts_from_admin(&data, 8);
+        let set = districts_from_admin(&data, 8).expect("level 8 exists");
         let keys: Vec<&str> = set.districts.iter().map(|d| d.key.as_str()).collect();
         assert_eq!(keys, ["Alpha"], "split {split}: problems {:?}", set.problems);
         let alpha = &set.districts[0].shape;
@@ -310,9 +310,13 @@ fn admin_boundaries_with_split_outer_inner_ring_exclave_and_missing_member() {
         assert!(beta.iter().any(|p| p.contains("relation/1002") && p.contains("missing")), "{beta:?}");
         assert!(!set.problems.iter().any(|p| p.contains("Alpha")), "split {split}: {:?}", set.problems);
         // Level 6 picks Gamma only.
-        let six = districts_from_admin(&data, 6);
+        let six = districts_from_admin(&data, 6).expect("level 6 exists");
         assert_eq!(six.districts.iter().map(|d| d.key.as_str()).collect::<Vec<_>>(), ["Gamma"]);
-        assert!(districts_from_admin(&data, 9).districts.is_empty());
+        let e = districts_from_admin(&data, 9).expect_err("no level 9").to_string();
+        assert!(
+            e.contains("--admin-level") && e.contains("admin_level 9") && e.contains("levels present: 6, 8"),
+            "{e}"
+        );
     }
 }
 
@@ -367,6 +371,17 @@ fn geojson_districts_polygons_multipolygons_bowtie_point_and_key() {
     let by_code = districts_from_geojson(&path, "code").expect("readable");
     let keys: Vec<&str> = by_code.districts.iter().map(|d| d.key.as_str()).collect();
     assert_eq!(keys, ["S1", "7", "B", "feature-4"]);
+    assert!(
+        by_code.problems.iter().any(|p| p.contains("1 districts have no property \"code\"") && p.contains("feature-4")),
+        "{:?}",
+        by_code.problems
+    );
+    // The Point district is described in words, not Rust debug text.
+    let point = set.problems.iter().find(|p| p.contains("feature 3")).expect("the Point is reported");
+    assert_eq!(point, "feature 3: a Point is not a Polygon or MultiPolygon, skipped");
+    // No district has the key: the file is refused, listing the properties it has.
+    let e = districts_from_geojson(&path, "nom").expect_err("no district has `nom`").to_string();
+    assert!(e.contains("--district-key") && e.contains("\"nom\"") && e.contains("code, name"), "{e}");
 }
 
 #[test]

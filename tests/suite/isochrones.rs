@@ -1273,7 +1273,10 @@ fn beijing_isochrones_geojson_structure_and_counts() {
     let dir = tempfile::tempdir().expect("temp dir");
     let out = dir.path().join("out");
     beijing_outputs(&out, 2);
-    assert_eq!(dir_entries(&out), ["coverage.geojson", "facilities.geojson", "isochrones.geojson", "summary.json"]);
+    assert_eq!(
+        dir_entries(&out),
+        ["coverage.geojson", "facilities.geojson", "isochrones.geojson", "run.json", "summary.json"]
+    );
     let feats = parse_isochrones(&out.join("isochrones.geojson"));
     let homes = parse_homes(&out.join("coverage.geojson"));
     let facilities = read_json(&out.join("facilities.geojson"));
@@ -1474,11 +1477,14 @@ fn cli_analyze_writes_isochrones_only_when_asked() {
     let (plain, with) = (dir.path().join("plain"), dir.path().join("with"));
     let r = cli(&["analyze", "--pbf", pbf.to_str().unwrap(), "--out", plain.to_str().unwrap(), "--quiet"]);
     assert_eq!(r.code, Some(0), "{}", r.stderr);
-    assert_eq!(dir_entries(&plain), ["coverage.geojson", "facilities.geojson", "summary.json"]);
+    assert_eq!(dir_entries(&plain), ["coverage.geojson", "facilities.geojson", "run.json", "summary.json"]);
     let r =
         cli(&["analyze", "--isochrones", "--pbf", pbf.to_str().unwrap(), "--out", with.to_str().unwrap(), "--quiet"]);
     assert_eq!(r.code, Some(0), "{}", r.stderr);
-    assert_eq!(dir_entries(&with), ["coverage.geojson", "facilities.geojson", "isochrones.geojson", "summary.json"]);
+    assert_eq!(
+        dir_entries(&with),
+        ["coverage.geojson", "facilities.geojson", "isochrones.geojson", "run.json", "summary.json"]
+    );
     let feats = parse_isochrones(&with.join("isochrones.geojson"));
     assert!(feats.iter().all(|f| f.props["minutes"] == 15.0), "one threshold by default");
     for f in ["coverage.geojson", "facilities.geojson"] {
@@ -1491,5 +1497,9 @@ fn cli_analyze_writes_isochrones_only_when_asked() {
     // A later run without --isochrones into the same folder leaves no stale isochrones.geojson.
     let r = cli(&["analyze", "--pbf", pbf.to_str().unwrap(), "--out", with.to_str().unwrap(), "--quiet"]);
     assert_eq!(r.code, Some(0), "{}", r.stderr);
-    assert_eq!(dir_entries(&with), ["coverage.geojson", "facilities.geojson", "summary.json"], "stale output left");
+    assert_eq!(
+        dir_entries(&with),
+        ["coverage.geojson", "facilities.geojson", "run.json", "summary.json"],
+        "stale output left"
+    );
 }

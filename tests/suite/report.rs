@@ -96,6 +96,7 @@ fn liechtenstein_page_draws_every_layer_and_switches_language() {
             "facilities.geojson",
             "isochrones.geojson",
             "report.html",
+            "run.json",
             "summary.json"
         ]
     );
@@ -309,7 +310,7 @@ fn site_report_draws_the_proposed_sites() {
     let dir = tempfile::tempdir().expect("temp dir");
     let out = dir.path().join("sites");
     run_ok("site", &liechtenstein(), &out, &["--category", "childcare", "--add", "3", "--report", "--threads", "2"]);
-    assert_eq!(dir_entries(&out), vec!["sites-facilities.csv", "sites.geojson", "sites.html", "sites.md"]);
+    assert_eq!(dir_entries(&out), vec!["run.json", "sites-facilities.csv", "sites.geojson", "sites.html", "sites.md"]);
     let html = std::fs::read_to_string(out.join("sites.html")).expect("sites.html");
     assert_self_contained(&html);
     let data = page_data(&html);
@@ -330,20 +331,21 @@ fn site_report_draws_the_proposed_sites() {
 }
 
 /// `site` without `--report` removes the page (`sites.html`) of an earlier `site --report` (it
-/// would show other sites), and leaves `analyze --report`'s `report.html` alone.
+/// would show other sites); a folder holds one run, so `analyze --report` then `site` leaves
+/// only the site plan.
 #[test]
 fn site_without_report_removes_an_earlier_page() {
     let dir = tempfile::tempdir().expect("temp dir");
     let out = dir.path().join("sites");
     let pbf = beijing();
     run_ok("site", &pbf, &out, &["--category", "childcare", "--add", "2", "--report"]);
-    assert_eq!(dir_entries(&out), vec!["sites-facilities.csv", "sites.geojson", "sites.html", "sites.md"]);
+    assert_eq!(dir_entries(&out), vec!["run.json", "sites-facilities.csv", "sites.geojson", "sites.html", "sites.md"]);
     run_ok("site", &pbf, &out, &["--category", "childcare", "--add", "1"]);
-    assert_eq!(dir_entries(&out), vec!["sites-facilities.csv", "sites.geojson", "sites.md"]);
-    // `analyze --report`'s page in the same folder is another command's: `site` leaves it.
+    assert_eq!(dir_entries(&out), vec!["run.json", "sites-facilities.csv", "sites.geojson", "sites.md"]);
     run_ok("analyze", &pbf, &out, &["--report"]);
+    assert!(out.join("report.html").is_file() && !out.join("sites.md").exists(), "{:?}", dir_entries(&out));
     run_ok("site", &pbf, &out, &["--category", "childcare", "--add", "1"]);
-    assert!(out.join("report.html").is_file(), "{:?}", dir_entries(&out));
+    assert_eq!(dir_entries(&out), vec!["run.json", "sites-facilities.csv", "sites.geojson", "sites.md"]);
 }
 
 /// Over the page's data budget, single facilities' service areas are left out (and counted);

@@ -404,13 +404,17 @@ fn outputs_are_listed_and_a_plain_run_removes_stale_whatif_files() {
     ok(&cli(&beijing(), &out, &["--remove-facilities", "node/7426396546", "-q"]), "what-if");
     assert_eq!(
         dir_entries(&out),
-        ["coverage.geojson", "facilities.geojson", "summary.json", "whatif.csv", "whatif.md"],
+        ["coverage.geojson", "facilities.geojson", "run.json", "summary.json", "whatif.csv", "whatif.md"],
         "what-if outputs"
     );
-    assert!(lifecircle::analysis::OUTPUT_FILES.contains(&"whatif.md"));
-    assert!(lifecircle::analysis::OUTPUT_FILES.contains(&"whatif.csv"));
+    assert!(lifecircle::io::manifest::KNOWN_OUTPUTS.contains(&"whatif.md"));
+    assert!(lifecircle::io::manifest::KNOWN_OUTPUTS.contains(&"whatif.csv"));
     ok(&cli(&beijing(), &out, &["-q"]), "plain run");
-    assert_eq!(dir_entries(&out), ["coverage.geojson", "facilities.geojson", "summary.json"], "stale whatif files");
+    assert_eq!(
+        dir_entries(&out),
+        ["coverage.geojson", "facilities.geojson", "run.json", "summary.json"],
+        "stale whatif files"
+    );
 }
 
 #[test]
