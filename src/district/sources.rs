@@ -64,10 +64,15 @@ fn polygon(v: &Value) -> Option<Polygon<f64>> {
 /// file plus the districts), the file capped at
 /// [`crate::io::limits::MAX_DISTRICTS_FILE_BYTES`].
 pub fn districts_from_geojson(path: &Path, key: &str) -> Result<DistrictSet> {
-    use crate::io::geojson_in::{TopLevel, for_each_feature};
     use crate::io::limits::{MAX_DISTRICTS_FILE_BYTES, read_bounded};
     let bytes = read_bounded(path, MAX_DISTRICTS_FILE_BYTES, "districts file")?;
-    let body = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&bytes);
+    districts_from_geojson_bytes(path, &bytes, key)
+}
+
+/// [`districts_from_geojson`] on a file's bytes already in memory; `path` names it in errors.
+pub fn districts_from_geojson_bytes(path: &Path, bytes: &[u8], key: &str) -> Result<DistrictSet> {
+    use crate::io::geojson_in::{TopLevel, for_each_feature};
+    let body = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     let mut set = DistrictSet::default();
     let mut unnamed = Vec::new();
     let mut keys_seen = std::collections::BTreeSet::new();

@@ -187,6 +187,22 @@ pub fn read_homes(path: &Path, skip_bad_rows: bool) -> Result<(Vec<UserHome>, Re
     read_points(path, skip_bad_rows, &HomeBuilder)
 }
 
+/// [`read_facilities`] on a file's bytes already in memory; `path` names it in errors.
+pub fn read_facilities_bytes(
+    path: &Path,
+    bytes: Vec<u8>,
+    taxonomy: &Taxonomy,
+    skip_bad_rows: bool,
+) -> Result<(Vec<UserFacility>, ReadReport)> {
+    let builder = FacilityBuilder { taxonomy, accepted: accepted_categories(taxonomy) };
+    read_points_bytes(path, bytes, skip_bad_rows, &builder)
+}
+
+/// [`read_homes`] on a file's bytes already in memory; `path` names it in errors.
+pub fn read_homes_bytes(path: &Path, bytes: Vec<u8>, skip_bad_rows: bool) -> Result<(Vec<UserHome>, ReadReport)> {
+    read_points_bytes(path, bytes, skip_bad_rows, &HomeBuilder)
+}
+
 // ---------------------------------------------------------------------------
 // Fields and their names
 
@@ -625,6 +641,15 @@ impl<'a, T> Sink<'a, T> {
 
 fn read_points<B: Builder>(path: &Path, skip: bool, builder: &B) -> Result<(Vec<B::Point>, ReadReport)> {
     let raw = crate::io::limits::read_bounded(path, crate::io::limits::MAX_POINTS_FILE_BYTES, "points file")?;
+    read_points_bytes(path, raw, skip, builder)
+}
+
+fn read_points_bytes<B: Builder>(
+    path: &Path,
+    raw: Vec<u8>,
+    skip: bool,
+    builder: &B,
+) -> Result<(Vec<B::Point>, ReadReport)> {
     let bytes = decode_utf16(path, raw)?;
     let body = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&bytes);
     let lead = body.iter().take_while(|b| b.is_ascii_whitespace()).count();
