@@ -15,6 +15,7 @@
 //! | `golden` | `summary.json` of the Beijing fixture against `tests/golden/` (`LIFECIRCLE_BLESS=1` rewrites) |
 //! | `cli` | every bad input and parameter: exit 2, one line, no output, no panic |
 //! | `regression` | one test per reported bug |
+//! | `hostile` | hostile input and interruption: signals during the write stage, debris of dead runs, devices/FIFOs/huge files/long lines, `run.json` and one run per folder, misleading messages, and a table of 60+ bad inputs against an earlier run's folder |
 //! | `site` | `lifecircle site`: picks recomputed by an independent run, gains by searches, bad arguments |
 //! | `crs` | GCJ-02 / BD-09 conversions against published reference values |
 //! | `points` | user facility and home files (CSV, GeoJSON) and their bad-input errors |
@@ -45,6 +46,8 @@ mod districts;
 mod golden;
 #[path = "suite/handbuilt.rs"]
 mod handbuilt;
+#[path = "suite/hostile.rs"]
+mod hostile;
 #[path = "suite/ingest.rs"]
 mod ingest;
 #[path = "suite/isochrones.rs"]
