@@ -6,6 +6,7 @@
 
 use std::path::PathBuf;
 
+use rayon::prelude::*;
 use rstar::RTree;
 use rstar::primitives::GeomWithData;
 use serde::Serialize;
@@ -128,38 +129,43 @@ pub fn merge_facilities(
 /// category where one of the two is at index `>= first_user` (from the file):
 /// how many facilities, and a few of those pairs as examples.
 ///
-/// Each facility asks one nearest-neighbour query of an R-tree of its
-/// category (`O(n log n)` in all, however many points stack up at one place):
-/// a file's facility against every other facility, an OSM facility against the
-/// file's.
+/// One R-tree per category; each facility asks it for the first partner within
+/// the distance (a file's facility: any other; an OSM facility: one from the
+/// file) and stops there, so a stack of many points at one place costs no more
+/// than spread-out ones. `O(n log n)` in all, in parallel.
 fn duplicates(facilities: &[Facility], first_user: usize) -> (usize, Vec<String>) {
-    type Tree = RTree<GeomWithData<[f64; 3], usize>>;
     let ncat = facilities.iter().map(|f| f.category.idx() + 1).max().unwrap_or(0);
-    let tree_of = |pick: &dyn Fn(usize) -> bool| -> Vec<Tree> {
-        let mut points: Vec<Vec<GeomWithData<[f64; 3], usize>>> = vec![Vec::new(); ncat];
-        for (i, f) in facilities.iter().enumerate().filter(|&(i, _)| pick(i)) {
-            points[f.category.idx()].push(GeomWithData::new(to_ecef(f.lonlat), i));
-        }
-        points.into_iter().map(RTree::bulk_load).collect()
-    };
-    let all = tree_of(&|_| true);
-    let user = tree_of(&|i| i >= first_user);
-    let mut count = 0;
+    let mut points: Vec<Vec<GeomWithData<[f64; 3], usize>>> = vec![Vec::new(); ncat];
+    for (i, f) in facilities.iter().enumerate() {
+        points[f.category.idx()].push(GeomWithData::new(to_ecef(f.lonlat), i));
+    }
+    let trees: Vec<RTree<GeomWithData<[f64; 3], usize>>> = points.into_par_iter().map(RTree::bulk_load).collect();
+    // Chord distance is within 1e-8 of the great-circle distance at 30 m; haversine decides.
+    let r2 = (DUPLICATE_DISTANCE_M * 1.0001).powi(2);
+    let partner: Vec<Option<usize>> = (0..facilities.len())
+        .into_par_iter()
+        .map(|i| {
+            let f = &facilities[i];
+            let user = i >= first_user;
+            trees[f.category.idx()].locate_within_distance(to_ecef(f.lonlat), r2).map(|o| o.data).find(|&j| {
+                j != i
+                    && (user || j >= first_user)
+                    && haversine_m(f.lonlat, facilities[j].lonlat) <= DUPLICATE_DISTANCE_M
+            })
+        })
+        .collect();
+    let count = partner.iter().filter(|p| p.is_some()).count();
     let mut examples = Vec::new();
     let mut example_pairs = Vec::new();
-    for (i, f) in facilities.iter().enumerate() {
-        // The nearest by chord is the nearest on the sphere: one query finds the closest other.
-        let tree = if i >= first_user { &all[f.category.idx()] } else { &user[f.category.idx()] };
-        let Some(other) = tree.nearest_neighbor_iter(to_ecef(f.lonlat)).find(|o| o.data != i) else { continue };
-        let g = &facilities[other.data];
-        let d = haversine_m(f.lonlat, g.lonlat);
-        if d <= DUPLICATE_DISTANCE_M {
-            count += 1;
-            let pair = (i.min(other.data), i.max(other.data));
-            if examples.len() < 10 && i >= first_user && !example_pairs.contains(&pair) {
-                example_pairs.push(pair);
-                examples.push(format!("{} ~ {} ({d:.1} m)", f.id(), g.id()));
-            }
+    for (i, j) in partner.iter().enumerate().skip(first_user).filter_map(|(i, p)| p.map(|j| (i, j))) {
+        let pair = (i.min(j), i.max(j));
+        if examples.len() == 10 {
+            break;
+        }
+        if !example_pairs.contains(&pair) {
+            example_pairs.push(pair);
+            let d = haversine_m(facilities[i].lonlat, facilities[j].lonlat);
+            examples.push(format!("{} ~ {} ({d:.1} m)", facilities[i].id(), facilities[j].id()));
         }
     }
     (count, examples)
