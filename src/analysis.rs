@@ -13,7 +13,7 @@ use std::time::Instant;
 
 use geojson::JsonObject;
 use rayon::prelude::*;
-use serde_json::{Value, json};
+use serde_json::json;
 
 use crate::coverage::ByEdge;
 use crate::coverage::count_within::{counts_per_threshold, reach_within};
@@ -33,11 +33,12 @@ use crate::ids::TimeMs;
 use crate::inputs::{InputReport, MergeMode, PointsInput, merge_facilities, merge_homes};
 use crate::io::OutputDir;
 use crate::io::atomic::{FinishedFile, write_all};
-use crate::io::geojson_out::{PointCollectionWriter, PropertiesBuf, json_key, num, round_to};
+use crate::io::geojson_out::{PointCollectionWriter, num, round_to};
 use crate::io::manifest::{Invocation, RunManifest};
 use crate::isochrone::IsochroneParams;
 use crate::isochrone::batch::{AreaResult, CategoryAreas, FacilityAreas, HomeIndex, category_areas, facility_areas};
 use crate::osm::{Facility, Home, HomeRule, extract_features, read_pbf};
+use crate::output::layers::{CoverageLayer, FacilitiesLayer};
 use crate::progress::Progress;
 use crate::report::html::write_report;
 use crate::report::{Labels, MapData};
@@ -99,6 +100,8 @@ pub struct AnalyzeConfig {
     pub progress: bool,
     /// The command that asked for the run (written to `run.json`).
     pub invocation: Invocation,
+    /// The formats layers are written in (GeoJSON by default).
+    pub formats: Vec<crate::output::Format>,
 }
 
 /// Where districts come from and what to check in them.
@@ -166,6 +169,7 @@ impl AnalyzeConfig {
             threads: None,
             progress: false,
             invocation: Invocation::default(),
+            formats: vec![crate::output::Format::GeoJson],
         }
     }
 
@@ -374,7 +378,8 @@ pub fn write_run(analysis: &mut Analysis, out: &OutputDir, started: Instant, ext
     let t = Instant::now();
     let progress = Progress::new(config.progress);
     let pb = progress.stage("writing outputs");
-    let mut files = write_features(analysis, out)?;
+    let mut files = crate::output::write_layer(&CoverageLayer::new(analysis), out, &config.formats)?;
+    files.extend(crate::output::write_layer(&FacilitiesLayer::new(analysis), out, &config.formats)?);
     if let Some(iso) = &analysis.isochrones {
         files.push(write_isochrones(analysis, iso, out)?);
     }
@@ -955,109 +960,6 @@ fn summarize(a: &Analysis, parts: SummaryParts) -> Summary {
         districts,
         notes,
     }
-}
-
-/// A finite number, or `None` (written as null).
-fn finite(v: f64) -> Option<f64> {
-    v.is_finite().then_some(v)
-}
-
-/// Writes `coverage.geojson` and `facilities.geojson` as temporary files.
-fn write_features(a: &Analysis, out: &OutputDir) -> Result<Vec<FinishedFile>> {
-    let cats = &a.config.taxonomy.categories;
-    let thresholds: Vec<Vec<(String, TimeMs)>> = (0..cats.len()).map(|c| a.config.thresholds(c)).collect();
-    let several = thresholds.iter().any(|t| t.len() > 1);
-    // Property names are serialized once; each home's object is built in one reused buffer.
-    struct CatKeys {
-        min: Vec<u8>,
-        count: Vec<u8>,
-        ok: Vec<u8>,
-        per_threshold: Vec<(Vec<u8>, Vec<u8>)>,
-        access: Vec<u8>,
-    }
-    let keys: Vec<CatKeys> = cats
-        .iter()
-        .zip(&thresholds)
-        .map(|(cat, ts)| CatKeys {
-            min: json_key(&format!("{}_min", cat.key)),
-            count: json_key(&format!("{}_count", cat.key)),
-            ok: json_key(&format!("{}_ok", cat.key)),
-            per_threshold: ts
-                .iter()
-                .map(|(label, _)| {
-                    (json_key(&format!("{}_count_{label}", cat.key)), json_key(&format!("{}_ok_{label}", cat.key)))
-                })
-                .collect(),
-            access: json_key(&format!("{}_access", cat.key)),
-        })
-        .collect();
-    let mains: Vec<TimeMs> = thresholds.iter().map(|t| t.last().expect("a threshold").1).collect();
-    let (k_id, k_pop, k_snap, k_reach) =
-        (json_key("id"), json_key("population"), json_key("snap_m"), json_key("reachable"));
-    let (k_cats, k_complete) = (json_key("categories_ok"), json_key("complete"));
-    let mut props = PropertiesBuf::default();
-    let mut cov = PointCollectionWriter::new(out.create("coverage.geojson")?)?;
-    for (h, home) in a.homes.iter().enumerate() {
-        props.start();
-        match &home.user_id {
-            Some(id) => props.entry(&k_id, id.as_str()),
-            None => props.entry(&k_id, &home.osm.to_string()),
-        }
-        props.entry(&k_pop, &finite(home.population));
-        props.entry(&k_snap, &a.home_snaps[h].map(|s| round_to(s.access_m, 1)));
-        props.entry(&k_reach, &a.home_anchors[h].is_some());
-        let mut ok_count = 0;
-        for (c, key) in keys.iter().enumerate() {
-            let t = a.nearest[c][h];
-            let ok = t <= mains[c];
-            ok_count += ok as u32;
-            props.entry(&key.min, &(t != TimeMs::INF).then(|| minutes_ceil_2dp(t)));
-            props.entry(&key.count, &a.counts[c][h]);
-            props.entry(&key.ok, &ok);
-            if several {
-                for (k, (count_key, ok_key)) in key.per_threshold.iter().enumerate() {
-                    props.entry(count_key, &a.counts_by_threshold[c][k][h]);
-                    props.entry(ok_key, &(t <= thresholds[c][k].1));
-                }
-            }
-            if let Some(fca) = &a.capacity[c] {
-                props.entry(&key.access, &finite(round_to(fca.home_access[h], 9)));
-            }
-        }
-        props.entry(&k_cats, &ok_count);
-        props.entry(&k_complete, &(ok_count as usize == cats.len()));
-        cov.point_raw(home.lonlat, props.finish())?;
-    }
-    let cov = cov.finish()?;
-    // Position of each facility in its category's list, for the 2SFCA results.
-    let mut rank = vec![0usize; a.facilities.len()];
-    for idx in &a.facility_index {
-        for (k, &i) in idx.iter().enumerate() {
-            rank[i] = k;
-        }
-    }
-    let mut fac = PointCollectionWriter::new(out.create("facilities.geojson")?)?;
-    for (f, facility) in a.facilities.iter().enumerate() {
-        let c = facility.category.idx();
-        let mut p = JsonObject::new();
-        p.insert("id".into(), json!(facility.id()));
-        p.insert("category".into(), json!(cats[c].key));
-        p.insert("name".into(), json!(facility.name));
-        p.insert("source".into(), json!(if facility.user_id.is_some() { "user" } else { "osm" }));
-        p.insert("reachable".into(), json!(a.facility_anchors[f].is_some()));
-        if let Some(fca) = &a.capacity[c] {
-            let k = rank[f];
-            p.insert("capacity".into(), facility.capacity.map_or(Value::Null, num));
-            p.insert("population_within".into(), num(round_to(fca.facility_demand[k], 3)));
-            p.insert("supply_ratio".into(), fca.facility_ratio[k].map_or(Value::Null, |r| num(round_to(r, 9))));
-            p.insert(
-                "over_capacity".into(),
-                facility.capacity.map_or(Value::Null, |cap| json!(fca.facility_demand[k] > cap)),
-            );
-        }
-        fac.point(facility.lonlat, p)?;
-    }
-    Ok(vec![cov, fac.finish()?])
 }
 
 /// Writes `isochrones.geojson`: per facility and threshold, then per category and threshold.

@@ -45,6 +45,7 @@ pub mod inputs;
 pub mod io;
 pub mod isochrone;
 pub mod osm;
+pub mod output;
 pub mod progress;
 pub mod report;
 pub mod routing;

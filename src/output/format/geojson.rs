@@ -1,0 +1,154 @@
+//! GeoJSON (RFC 7946): a FeatureCollection, one feature per line, positions
+//! `[longitude, latitude]` in WGS-84 rounded to 7 decimals (about 1 cm, OSM's
+//! own precision), properties in the layer's column order, nulls as `null`.
+//!
+//! `O(rows × columns)`; property names are serialized once per layer and each
+//! feature is built in one reused buffer.
+
+use arrow_array::cast::AsArray;
+use arrow_array::types::{Float64Type, UInt32Type, UInt64Type};
+use arrow_array::{Array, RecordBatch};
+use arrow_schema::DataType;
+
+use crate::error::Result;
+use crate::io::atomic::{AtomicFile, FinishedFile, write_all};
+use crate::output::layer::{Geom, Layer, chunks};
+
+/// Rounds a coordinate to 7 decimals (about 1 cm), the precision of OSM itself.
+#[inline]
+pub fn round_coord(v: f64) -> f64 {
+    (v * 1e7).round() / 1e7
+}
+
+/// Writes `layer` as a GeoJSON FeatureCollection into `file`.
+pub fn write_geojson(layer: &dyn Layer, mut file: AtomicFile) -> Result<FinishedFile> {
+    let schema = layer.schema();
+    let keys: Vec<Vec<u8>> = schema.fields().iter().map(|f| json_key(f.name())).collect();
+    write_all(&mut file, b"{\"type\":\"FeatureCollection\",\"features\":[\n")?;
+    let mut buf = Vec::with_capacity(4096);
+    let mut first = true;
+    for rows in chunks(layer.len()) {
+        let chunk = layer.chunk(rows);
+        let values = Values::new(&chunk.attributes);
+        for (row, geom) in chunk.geometry.iter().enumerate() {
+            buf.clear();
+            if !first {
+                buf.extend_from_slice(b",\n");
+            }
+            first = false;
+            buf.extend_from_slice(b"{\"type\":\"Feature\",\"geometry\":");
+            geometry(&mut buf, geom);
+            buf.extend_from_slice(b",\"properties\":{");
+            for (k, key) in keys.iter().enumerate() {
+                if k > 0 {
+                    buf.push(b',');
+                }
+                buf.extend_from_slice(key);
+                values.write(&mut buf, k, row);
+            }
+            buf.extend_from_slice(b"}}");
+            write_all(&mut file, &buf)?;
+        }
+    }
+    write_all(&mut file, b"\n]}\n")?;
+    file.finish()
+}
+
+/// A property name serialized once as `"name":`.
+pub fn json_key(name: &str) -> Vec<u8> {
+    let mut k = serde_json::to_vec(name).expect("a string serializes");
+    k.push(b':');
+    k
+}
+
+fn number(buf: &mut Vec<u8>, v: f64) {
+    serde_json::to_writer(&mut *buf, &v).expect("a finite number serializes");
+}
+
+fn position(buf: &mut Vec<u8>, x: f64, y: f64) {
+    buf.push(b'[');
+    number(buf, round_coord(x));
+    buf.push(b',');
+    number(buf, round_coord(y));
+    buf.push(b']');
+}
+
+fn geometry(buf: &mut Vec<u8>, g: &Geom<'_>) {
+    match g {
+        Geom::Point([x, y]) => {
+            buf.extend_from_slice(b"{\"type\":\"Point\",\"coordinates\":");
+            position(buf, *x, *y);
+            buf.push(b'}');
+        }
+        Geom::MultiPolygon(mp) => {
+            buf.extend_from_slice(b"{\"type\":\"MultiPolygon\",\"coordinates\":[");
+            for (p, poly) in mp.0.iter().enumerate() {
+                if p > 0 {
+                    buf.push(b',');
+                }
+                buf.push(b'[');
+                for (r, ring) in std::iter::once(poly.exterior()).chain(poly.interiors()).enumerate() {
+                    if r > 0 {
+                        buf.push(b',');
+                    }
+                    buf.push(b'[');
+                    for (i, c) in ring.0.iter().enumerate() {
+                        if i > 0 {
+                            buf.push(b',');
+                        }
+                        position(buf, c.x, c.y);
+                    }
+                    buf.push(b']');
+                }
+                buf.push(b']');
+            }
+            buf.extend_from_slice(b"]}");
+        }
+    }
+}
+
+/// A chunk's columns, typed once.
+struct Values<'a> {
+    batch: &'a RecordBatch,
+    columns: Vec<ColumnRef<'a>>,
+}
+
+enum ColumnRef<'a> {
+    Text(&'a arrow_array::StringArray),
+    Float(&'a arrow_array::Float64Array),
+    Count(&'a arrow_array::UInt32Array),
+    BigCount(&'a arrow_array::UInt64Array),
+    Bool(&'a arrow_array::BooleanArray),
+}
+
+impl<'a> Values<'a> {
+    fn new(batch: &'a RecordBatch) -> Values<'a> {
+        let columns = batch
+            .columns()
+            .iter()
+            .map(|a| match a.data_type() {
+                DataType::Utf8 => ColumnRef::Text(a.as_string::<i32>()),
+                DataType::Float64 => ColumnRef::Float(a.as_primitive::<Float64Type>()),
+                DataType::UInt32 => ColumnRef::Count(a.as_primitive::<UInt32Type>()),
+                DataType::UInt64 => ColumnRef::BigCount(a.as_primitive::<UInt64Type>()),
+                DataType::Boolean => ColumnRef::Bool(a.as_boolean()),
+                other => unreachable!("layers have no {other} column"),
+            })
+            .collect();
+        Values { batch, columns }
+    }
+
+    fn write(&self, buf: &mut Vec<u8>, column: usize, row: usize) {
+        if self.batch.column(column).is_null(row) {
+            buf.extend_from_slice(b"null");
+            return;
+        }
+        match &self.columns[column] {
+            ColumnRef::Text(a) => serde_json::to_writer(&mut *buf, a.value(row)).expect("a string serializes"),
+            ColumnRef::Float(a) => number(buf, a.value(row)),
+            ColumnRef::Count(a) => serde_json::to_writer(&mut *buf, &a.value(row)).expect("a number serializes"),
+            ColumnRef::BigCount(a) => serde_json::to_writer(&mut *buf, &a.value(row)).expect("a number serializes"),
+            ColumnRef::Bool(a) => buf.extend_from_slice(if a.value(row) { b"true" } else { b"false" }),
+        }
+    }
+}

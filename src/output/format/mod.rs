@@ -1,0 +1,3 @@
+//! The file formats a layer is written in.
+
+pub mod geojson;

@@ -1,0 +1,89 @@
+//! Output: a run's results as layers ([`layer`]), each defined once
+//! ([`layers`]) and written in every format asked for ([`format`]), into an
+//! output folder committed all at once ([`crate::io::OutputDir::commit`]).
+//!
+//! The floor below ([`crate::analysis`]) knows nothing of files; this floor
+//! knows nothing of the command line.
+
+pub mod format;
+pub mod layer;
+pub mod layers;
+
+use std::fmt;
+use std::str::FromStr;
+
+use crate::error::{Error, Result};
+use crate::io::OutputDir;
+use crate::io::atomic::FinishedFile;
+use layer::Layer;
+
+/// A file format for layers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Format {
+    /// GeoJSON (RFC 7946), `.geojson`.
+    GeoJson,
+}
+
+impl Format {
+    /// Every format, in the order files are written.
+    pub const ALL: [Format; 1] = [Format::GeoJson];
+
+    /// The file extension, without the dot.
+    pub fn extension(self) -> &'static str {
+        match self {
+            Format::GeoJson => "geojson",
+        }
+    }
+
+    /// Parses `geojson,parquet` (any order, repeats ignored) into formats in [`Format::ALL`] order.
+    pub fn parse_list(text: &str) -> Result<Vec<Format>> {
+        let mut formats = Vec::new();
+        for part in text.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+            let f: Format = part.parse()?;
+            if !formats.contains(&f) {
+                formats.push(f);
+            }
+        }
+        if formats.is_empty() {
+            return Err(Error::parameter("--format", "give at least one of geojson"));
+        }
+        formats.sort();
+        Ok(formats)
+    }
+}
+
+impl fmt::Display for Format {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.extension())
+    }
+}
+
+impl FromStr for Format {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Format> {
+        match s.to_ascii_lowercase().as_str() {
+            "geojson" | "json" => Ok(Format::GeoJson),
+            other => Err(Error::parameter("--format", format!("unknown format {other:?} (known: geojson)"))),
+        }
+    }
+}
+
+/// Writes `layer` in every format of `formats` into `out` (`<name>.<extension>`), as temporaries.
+pub fn write_layer(layer: &dyn Layer, out: &OutputDir, formats: &[Format]) -> Result<Vec<FinishedFile>> {
+    formats
+        .iter()
+        .map(|f| {
+            let file = out.create(&format!("{}.{}", layer.name(), f.extension()))?;
+            match f {
+                Format::GeoJson => format::geojson::write_geojson(layer, file),
+            }
+        })
+        .collect()
+}
+
+/// Rounds to `decimals` decimals.
+#[inline]
+pub fn round_to(v: f64, decimals: i32) -> f64 {
+    let f = 10f64.powi(decimals);
+    (v * f).round() / f
+}
