@@ -53,6 +53,10 @@ pub struct AnalyzeArgs {
     /// OpenStreetMap PBF extract [default: the bundled Liechtenstein extract in data/]
     #[arg(long, value_name = "FILE")]
     pbf: Option<PathBuf>,
+    /// Formats of the layers written (coverage, facilities, isochrones, districts, sites, hexagons):
+    /// any of geojson, parquet (GeoParquet 1.1), fgb (FlatGeobuf), comma-separated
+    #[arg(long, value_name = "LIST", default_value = "geojson")]
+    format: String,
     /// Output folder [default: out]
     #[arg(long, value_name = "DIR")]
     out: Option<PathBuf>,
@@ -204,6 +208,7 @@ impl AnalyzeArgs {
         config.taxonomy_source = taxonomy_source;
         config.taxonomy_path = self.taxonomy.clone();
         config.invocation = super::invocation();
+        config.formats = lifecircle::output::Format::parse_list(&self.format)?;
         config.profile = profile;
         config.profile_name = self.profile;
         let mut minutes = self.minutes;

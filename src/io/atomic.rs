@@ -120,7 +120,7 @@ impl OutputDir {
 
     /// Commits a run: writes `manifest` as `run.json` (listing `files`), removes
     /// what other runs left here (the files an earlier `run.json` lists, any
-    /// file named in [`crate::io::manifest::KNOWN_OUTPUTS`], and temporaries of
+    /// file named by [`crate::io::manifest::known_outputs`], and temporaries of
     /// processes that have ended), then renames every file into place, all
     /// while an interruption waits. On failure the remaining temporaries are
     /// removed.
@@ -148,7 +148,7 @@ impl OutputDir {
 
     /// Removes earlier runs' outputs that `ours` does not replace, and stale temporaries.
     fn remove_leftovers(&self, ours: &[&Path]) -> Result<()> {
-        let mut names: Vec<String> = crate::io::manifest::KNOWN_OUTPUTS.iter().map(|s| s.to_string()).collect();
+        let mut names = crate::io::manifest::known_outputs();
         names.extend(RunManifest::read_outputs(&self.dir.join(MANIFEST_FILE)));
         for name in names {
             // Only plain names inside the folder: a hand-edited run.json cannot reach elsewhere.

@@ -3,7 +3,7 @@
 //!
 //! An output folder holds one run: [`crate::io::OutputDir::commit`] writes
 //! the manifest last and removes the files an earlier manifest lists that this
-//! run does not write, plus any of [`KNOWN_OUTPUTS`] (folders written before
+//! run does not write, plus any of [`known_outputs`] (folders written before
 //! manifests existed). Hashing is `O(input bytes)`, streamed in 1 MiB blocks.
 
 use std::io::Read;
@@ -17,26 +17,39 @@ use crate::error::{Error, Result};
 /// The manifest's file name.
 pub const MANIFEST_FILE: &str = "run.json";
 
-/// Every file name a lifecircle command writes into an output folder: a run
-/// removes those it does not write itself, whichever command wrote them.
-pub const KNOWN_OUTPUTS: &[&str] = &[
-    "coverage.geojson",
-    "facilities.geojson",
-    "isochrones.geojson",
-    "districts.csv",
-    "districts.geojson",
-    "districts.md",
+/// The layers a lifecircle command may write, each as `<layer>.<extension>`
+/// for every extension of [`LAYER_EXTENSIONS`].
+pub const KNOWN_LAYERS: &[&str] =
+    &["coverage", "facilities", "isochrones", "coverage_areas", "districts", "sites", "hexagons"];
+
+/// The extensions of layer files: the formats, and the QGIS style beside them.
+pub const LAYER_EXTENSIONS: &[&str] = &["geojson", "parquet", "fgb", "qml"];
+
+/// The other files a lifecircle command may write.
+pub const KNOWN_FILES: &[&str] = &[
     "summary.json",
+    "districts.csv",
+    "districts.csvt",
+    "districts.md",
     "whatif.md",
     "whatif.csv",
+    "whatif.csvt",
     "report.html",
-    "sites.geojson",
     "sites.md",
     "sites-facilities.csv",
+    "sites-facilities.csvt",
     "sites.html",
     "compare.md",
     "compare.csv",
+    "compare.csvt",
 ];
+
+/// Every file name a lifecircle command writes into an output folder: a run
+/// removes those it does not write itself, whichever command wrote them.
+pub fn known_outputs() -> Vec<String> {
+    let layers = KNOWN_LAYERS.iter().flat_map(|l| LAYER_EXTENSIONS.iter().map(move |e| format!("{l}.{e}")));
+    layers.chain(KNOWN_FILES.iter().map(|f| f.to_string())).collect()
+}
 
 /// The manifest of one run.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -2,6 +2,8 @@
 
 pub mod coverage;
 pub mod facilities;
+pub mod isochrones;
 
 pub use coverage::CoverageLayer;
 pub use facilities::FacilitiesLayer;
+pub use isochrones::{AreaLayer, AreaLayerKind};
