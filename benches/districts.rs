@@ -88,7 +88,7 @@ fn districts(rng: &mut Rng) -> Vec<District> {
                 corners[r][c],
             ];
             let shape = MultiPolygon::new(vec![Polygon::new(LineString::new(ring), vec![])]);
-            out.push(District { key: format!("r{r}c{c}"), shape });
+            out.push(District { key: format!("r{r}c{c}"), id: format!("r{r}c{c}"), shape });
         }
     }
     out

@@ -38,7 +38,7 @@ use crate::io::manifest::{Invocation, RunManifest};
 use crate::isochrone::IsochroneParams;
 use crate::isochrone::batch::{AreaResult, CategoryAreas, FacilityAreas, HomeIndex, category_areas, facility_areas};
 use crate::osm::{Facility, Home, HomeRule, extract_features, read_pbf};
-use crate::output::layers::{CoverageLayer, FacilitiesLayer};
+use crate::output::layers::{CoverageLayer, DistrictsLayer, FacilitiesLayer};
 use crate::progress::Progress;
 use crate::report::html::write_report;
 use crate::report::{Labels, MapData};
@@ -384,7 +384,7 @@ pub fn write_run(analysis: &mut Analysis, out: &OutputDir, started: Instant, ext
         files.push(write_isochrones(analysis, iso, out)?);
     }
     if let Some(d) = &analysis.districts {
-        files.extend(write_districts(d, out)?);
+        files.extend(write_districts(d, out, &config.formats)?);
     }
     if let Some(opts) = &config.report {
         let map = MapData::from_analysis(analysis, None, opts);
@@ -1004,19 +1004,15 @@ fn write_isochrones(a: &Analysis, iso: &Isochrones, out: &OutputDir) -> Result<F
 }
 
 /// Writes `districts.csv`, `districts.geojson` and `districts.md`.
-fn write_districts(d: &Districts, out: &OutputDir) -> Result<Vec<FinishedFile>> {
-    let mut csv = out.create("districts.csv")?;
-    write_all(&mut csv, crate::district::table::to_csv(&d.rows).as_bytes())?;
+fn write_districts(d: &Districts, out: &OutputDir, formats: &[crate::output::Format]) -> Result<Vec<FinishedFile>> {
+    let table = DistrictsLayer::new(d, true);
+    let mut files =
+        crate::output::format::csv::write_csv(&table, out.create("districts.csv")?, out.create("districts.csvt")?)?;
     let mut md = out.create("districts.md")?;
     write_all(&mut md, crate::district::table::to_markdown(&d.rows, &d.results).as_bytes())?;
-    let cols = crate::district::table::columns(&d.rows);
-    let mut geo = PointCollectionWriter::new(out.create("districts.geojson")?)?;
-    for row in &d.rows {
-        let Some(district) = d.set.districts.iter().find(|x| x.key == row.key) else { continue };
-        let props: JsonObject = cols.iter().cloned().zip(crate::district::table::values(row)).collect();
-        geo.multipolygon(&district.shape, props)?;
-    }
-    Ok(vec![csv.finish()?, md.finish()?, geo.finish()?])
+    files.push(md.finish()?);
+    files.extend(crate::output::write_layer(&DistrictsLayer::new(d, false), out, formats)?);
+    Ok(files)
 }
 
 fn write_summary(summary: &Summary, out: &OutputDir) -> Result<FinishedFile> {

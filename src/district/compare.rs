@@ -383,7 +383,10 @@ fn parse_summary(file: &Path, v: &Value) -> Result<SummaryRun> {
 fn parse_districts(file: &Path, body: &str) -> Result<DistrictTable> {
     let mut reader = csv::ReaderBuilder::new().has_headers(true).flexible(false).from_reader(body.as_bytes());
     let header = reader.headers().map_err(|e| Error::bad_input(file, "", format!("bad CSV header: {e}")))?.clone();
-    let columns: Vec<String> = header.iter().skip(1).map(|c| c.trim().to_string()).collect();
+    // The id column is text (a join key), not a metric.
+    let keep: Vec<bool> = header.iter().map(|c| c.trim() != "district_id").collect();
+    let columns: Vec<String> =
+        header.iter().zip(&keep).skip(1).filter(|(_, k)| **k).map(|(c, _)| c.trim().to_string()).collect();
     let mut seen = BTreeSet::new();
     for c in &columns {
         if !seen.insert(c.as_str()) {
@@ -402,7 +405,12 @@ fn parse_districts(file: &Path, body: &str) -> Result<DistrictTable> {
         if !keys.insert(key.clone()) {
             return Err(Error::bad_input(file, row, format!("district `{key}` appears twice")));
         }
-        let values = record.iter().skip(1).map(|cell| cell.trim().parse::<f64>().ok().filter(|x| x.is_finite()));
+        // Rule verdicts (`pass_<rule>`) read as 1 (pass) and 0 (fail).
+        let values = record.iter().zip(&keep).skip(1).filter(|(_, k)| **k).map(|(cell, _)| match cell.trim() {
+            "true" => Some(1.0),
+            "false" => Some(0.0),
+            c => c.parse::<f64>().ok().filter(|x| x.is_finite()),
+        });
         rows.push((key, values.collect()));
     }
     Ok(DistrictTable { source: file.to_path_buf(), columns, rows })

@@ -13,11 +13,13 @@ use crate::error::{Error, Result};
 use crate::osm::OsmData;
 use crate::osm::multipolygon::relation_area;
 
-/// A district: a name and an area.
+/// A district: a name, a stable id and an area.
 #[derive(Debug, Clone, PartialEq)]
 pub struct District {
-    /// Its name or id, as the output rows name it.
+    /// Its name or id, as the output rows name it (unique in the set).
     pub key: String,
+    /// Its stable id for joins: `relation/<id>` for an OSM boundary, the key for a file's district.
+    pub id: String,
     /// Its area (longitude/latitude).
     pub shape: MultiPolygon<f64>,
 }
@@ -125,7 +127,7 @@ pub fn districts_from_geojson_bytes(path: &Path, bytes: &[u8], key: &str) -> Res
                     "{name}: invalid polygon (e.g. self-intersecting); homes are assigned on a best-effort basis"
                 ));
             }
-            set.districts.push(District { key: name, shape });
+            set.districts.push(District { id: name.clone(), key: name, shape });
             Ok(())
         },
     )?;
@@ -205,7 +207,7 @@ pub fn districts_from_admin(data: &OsmData, admin_level: u8) -> Result<DistrictS
             set.problems.push(format!("{name} (relation/{}): no closed outer ring, skipped", r.id));
             continue;
         };
-        set.districts.push(District { key: name, shape });
+        set.districts.push(District { key: name, id: format!("relation/{}", r.id), shape });
     }
     dedupe_keys(&mut set);
     Ok(set)
@@ -219,6 +221,9 @@ fn dedupe_keys(set: &mut DistrictSet) {
         *n += 1;
         if *n > 1 {
             set.problems.push(format!("{}: the name is used {} times; renamed", d.key, n));
+            if d.id == d.key {
+                d.id = format!("{} ({n})", d.key);
+            }
             d.key = format!("{} ({n})", d.key);
         }
     }

@@ -122,7 +122,7 @@ fn random_districts(rng: &mut SplitMix64) -> Vec<District> {
                     })
                     .collect(),
             );
-            District { key: format!("d{i}"), shape }
+            District { key: format!("d{i}"), id: format!("d{i}"), shape }
         })
         .collect()
 }
@@ -197,6 +197,7 @@ fn locate_on_no_districts_and_degenerate_points() {
     assert_eq!(index.locate_all(&[[0.0, 0.0], [1.0, 1.0]]), vec![None, None]);
     let square = |x0: f64, key: &str| District {
         key: key.into(),
+        id: key.into(),
         shape: MultiPolygon::new(vec![Polygon::new(
             LineString::from(vec![(x0, 0.0), (x0 + 1.0, 0.0), (x0 + 1.0, 1.0), (x0, 1.0), (x0, 0.0)]),
             vec![],
@@ -467,9 +468,17 @@ fn beijing_rows_recomputed_from_the_point_outputs() {
         (a.min(p[1]), b.max(p[1]))
     });
     let districts = [
-        District { key: "West".into(), shape: rect_shape(xs[0] - 0.01, min_y - 0.01, s1, max_y + 0.01) },
-        District { key: "East".into(), shape: rect_shape(s2, min_y - 0.01, xs[xs.len() - 1] + 0.01, max_y + 0.01) },
-        District { key: "Empty".into(), shape: rect_shape(0.0, 0.0, 1.0, 1.0) },
+        District {
+            key: "West".into(),
+            id: "W".into(),
+            shape: rect_shape(xs[0] - 0.01, min_y - 0.01, s1, max_y + 0.01),
+        },
+        District {
+            key: "East".into(),
+            id: "E".into(),
+            shape: rect_shape(s2, min_y - 0.01, xs[xs.len() - 1] + 0.01, max_y + 0.01),
+        },
+        District { key: "Empty".into(), id: "0".into(), shape: rect_shape(0.0, 0.0, 1.0, 1.0) },
     ];
     let fc = json!({"type": "FeatureCollection", "features": districts.iter().map(|d| {
         let ring: Vec<Value> = d.shape.0[0].exterior().0.iter().map(|c| json!([c.x, c.y])).collect();
@@ -496,7 +505,7 @@ fn beijing_rows_recomputed_from_the_point_outputs() {
 
     let mut rd = csv::Reader::from_path(out.join("districts.csv")).expect("districts.csv");
     let header: Vec<String> = rd.headers().unwrap().iter().map(str::to_string).collect();
-    assert_eq!(&header[..3], ["district", "homes", "population"]);
+    assert_eq!(&header[..4], ["district", "district_id", "homes", "population"]);
     let rows: Vec<BTreeMap<String, String>> = rd
         .records()
         .map(|r| header.iter().cloned().zip(r.expect("a record").iter().map(str::to_string)).collect())
@@ -682,7 +691,23 @@ fn liechtenstein_admin_level_8_from_the_command_line() {
         })
         .collect();
     let csv = std::fs::read_to_string(outs[0].join("districts.csv")).expect("districts.csv");
-    assert!(csv.starts_with("district,homes,population"), "{}", csv.lines().next().unwrap_or(""));
+    assert!(csv.starts_with("district,district_id,homes,population"), "{}", csv.lines().next().unwrap_or(""));
+    // A type per column for GDAL: the name and id are text, the rule verdicts booleans.
+    let csvt = std::fs::read_to_string(outs[0].join("districts.csvt")).expect("districts.csvt");
+    let header: Vec<&str> = csv.lines().next().unwrap().split(',').collect();
+    let types: Vec<&str> = csvt.trim_end().split(',').collect();
+    assert_eq!(types.len(), header.len());
+    for (name, ty) in header.iter().zip(&types) {
+        let want = match *name {
+            "district" | "district_id" => "\"String\"",
+            "homes" => "\"Integer64\"",
+            n if n.ends_with("_facilities") => "\"Integer64\"",
+            n if n.starts_with("pass_") => "\"Integer(Boolean)\"",
+            _ => "\"Real\"",
+        };
+        assert_eq!(*ty, want, "{name}");
+    }
+    assert!(header.contains(&"pass_T10_homes") && header.contains(&"pass_T16_population"), "{header:?}");
     let keys: Vec<&str> = csv.lines().skip(1).map(|l| l.split(',').next().unwrap()).collect();
     for m in MUNICIPALITIES {
         assert!(keys.contains(&m), "{m} missing from {keys:?}");
@@ -700,10 +725,23 @@ fn liechtenstein_admin_level_8_from_the_command_line() {
             other => panic!("{}: geometry {other:?}", f["properties"]["district"]),
         };
         assert!(!polys.is_empty());
-        for p in polys {
-            for ring in p.as_array().expect("rings") {
+        let p = &f["properties"];
+        assert!(p["district_id"].as_str().is_some_and(|id| id.starts_with("relation/")), "{}", p["district_id"]);
+        // A verdict where the rule was evaluated (districts with homes), null elsewhere.
+        assert_eq!(p["pass_T10_homes"].is_boolean(), p["homes"].as_u64() > Some(0), "{p}");
+        for poly in polys {
+            for (k, ring) in poly.as_array().expect("rings").iter().enumerate() {
                 let r = ring.as_array().expect("ring");
-                assert!(r.len() >= 4 && r[0] == r[r.len() - 1], "{}: open ring", f["properties"]["district"]);
+                assert!(r.len() >= 4 && r[0] == r[r.len() - 1], "{}: open ring", p["district"]);
+                // RFC 7946: exterior rings counter-clockwise, holes clockwise (shoelace sign).
+                let twice_area: f64 = r
+                    .windows(2)
+                    .map(|w| {
+                        w[0][0].as_f64().unwrap() * w[1][1].as_f64().unwrap()
+                            - w[1][0].as_f64().unwrap() * w[0][1].as_f64().unwrap()
+                    })
+                    .sum();
+                assert_eq!(twice_area > 0.0, k == 0, "{}: ring {k} winds the wrong way", p["district"]);
             }
         }
     }
@@ -713,7 +751,7 @@ fn liechtenstein_admin_level_8_from_the_command_line() {
     }
     // Every home lands somewhere, and the rows add up.
     let summary = read_json(&outs[0].join("summary.json"));
-    let homes: usize = csv.lines().skip(1).map(|l| l.split(',').nth(1).unwrap().parse::<usize>().unwrap()).sum();
+    let homes: usize = csv.lines().skip(1).map(|l| l.split(',').nth(2).unwrap().parse::<usize>().unwrap()).sum();
     assert_eq!(Some(homes as u64), summary["homes"]["total"].as_u64(), "{}", summary["homes"]);
     // Byte for byte the same whatever the thread count.
     assert_eq!(dir_entries(&outs[0]), dir_entries(&outs[1]));

@@ -91,6 +91,7 @@ fn liechtenstein_page_draws_every_layer_and_switches_language() {
         vec![
             "coverage.geojson",
             "districts.csv",
+            "districts.csvt",
             "districts.geojson",
             "districts.md",
             "facilities.geojson",

@@ -1,3 +1,4 @@
 //! The file formats a layer is written in.
 
+pub mod csv;
 pub mod geojson;

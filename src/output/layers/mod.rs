@@ -1,9 +1,11 @@
 //! The layers a run writes, each defined once for every format.
 
 pub mod coverage;
+pub mod districts;
 pub mod facilities;
 pub mod isochrones;
 
 pub use coverage::CoverageLayer;
+pub use districts::DistrictsLayer;
 pub use facilities::FacilitiesLayer;
 pub use isochrones::{AreaLayer, AreaLayerKind};

@@ -1,0 +1,142 @@
+//! The districts layer (`districts.*` and `districts.csv`): one row per
+//! district with its statistics, a stable id for joins and one pass/fail
+//! column per policy rule.
+//!
+//! Columns: `district` (the name, as in districts.md), `district_id`
+//! (`relation/<id>` for an OSM boundary, the file's key otherwise), the
+//! statistics of [`crate::district::table::columns`] typed (counts as
+//! integers, shares and minutes as floats, null where undefined), then
+//! `pass_<rule>` per target rule (null where the rule was not evaluated).
+//! Polygons are written outer rings counter-clockwise and holes clockwise
+//! (RFC 7946). The map layer leaves out the `(outside)` row, which has no
+//! area; the CSV keeps it. `O(districts × columns + vertices)`.
+
+use std::borrow::Cow;
+use std::collections::HashMap;
+use std::ops::Range;
+
+use arrow_schema::SchemaRef;
+use geo::MultiPolygon;
+use geo::orient::{Direction, Orient};
+use serde_json::Value;
+
+use crate::analysis::Districts;
+use crate::district::table::{OUTSIDE, columns, values};
+use crate::output::layer::{Chunk, ColumnSpec, ColumnType, Geom, GeometryKind, Layer, RowWriter, schema_of};
+
+/// The districts of a run as a layer.
+pub struct DistrictsLayer<'a> {
+    districts: &'a Districts,
+    /// Rows of `districts.rows` in the layer, with their district (`None`: outside).
+    rows: Vec<(usize, Option<usize>)>,
+    /// Per row: per rule, pass or fail.
+    pass: Vec<Vec<Option<bool>>>,
+    kinds: Vec<ColumnType>,
+    schema: SchemaRef,
+}
+
+/// `pass_T10_homes` for rule `T10-homes`.
+pub fn pass_column(rule_id: &str) -> String {
+    let clean: String = rule_id.chars().map(|c| if c.is_ascii_alphanumeric() { c } else { '_' }).collect();
+    format!("pass_{clean}")
+}
+
+impl<'a> DistrictsLayer<'a> {
+    /// The layer of `districts`: with `outside`, the `(outside)` row too (for tables).
+    pub fn new(districts: &'a Districts, outside: bool) -> DistrictsLayer<'a> {
+        let by_key: HashMap<&str, usize> =
+            districts.set.districts.iter().enumerate().map(|(i, d)| (d.key.as_str(), i)).collect();
+        let rows: Vec<(usize, Option<usize>)> = districts
+            .rows
+            .iter()
+            .enumerate()
+            .map(|(r, row)| (r, by_key.get(row.key.as_str()).copied()))
+            .filter(|(r, d)| d.is_some() || (outside && districts.rows[*r].key == OUTSIDE))
+            .collect();
+        let mut rules: Vec<&str> = Vec::new();
+        for res in &districts.results {
+            if !rules.contains(&res.rule_id.as_str()) {
+                rules.push(&res.rule_id);
+            }
+        }
+        let verdicts: HashMap<(&str, &str), bool> =
+            districts.results.iter().map(|r| ((r.rule_id.as_str(), r.district.as_str()), r.pass)).collect();
+        let pass = rows
+            .iter()
+            .map(|&(r, _)| {
+                let key = districts.rows[r].key.as_str();
+                rules.iter().map(|rule| verdicts.get(&(*rule, key)).copied()).collect()
+            })
+            .collect();
+        let names = columns(&districts.rows);
+        let mut cols = Vec::with_capacity(names.len() + 1 + rules.len());
+        let mut kinds = Vec::with_capacity(names.len());
+        for (i, name) in names.iter().enumerate() {
+            let kind = match name.as_str() {
+                "district" => ColumnType::Text,
+                "homes" => ColumnType::BigCount,
+                n if n.ends_with("_facilities") => ColumnType::BigCount,
+                _ => ColumnType::Float,
+            };
+            kinds.push(kind);
+            cols.push(if kind == ColumnType::Float {
+                ColumnSpec::nullable(name, kind)
+            } else {
+                ColumnSpec::required(name, kind)
+            });
+            if i == 0 {
+                cols.push(ColumnSpec::required("district_id", ColumnType::Text));
+            }
+        }
+        cols.extend(rules.iter().map(|r| ColumnSpec::nullable(pass_column(r), ColumnType::Bool)));
+        DistrictsLayer { districts, rows, pass, kinds, schema: schema_of(&cols) }
+    }
+}
+
+impl Layer for DistrictsLayer<'_> {
+    fn name(&self) -> &str {
+        "districts"
+    }
+
+    fn geometry_kind(&self) -> GeometryKind {
+        GeometryKind::MultiPolygon
+    }
+
+    fn schema(&self) -> SchemaRef {
+        self.schema.clone()
+    }
+
+    fn len(&self) -> usize {
+        self.rows.len()
+    }
+
+    fn chunk(&self, range: Range<usize>) -> Chunk<'_> {
+        let d = self.districts;
+        let mut w = RowWriter::new(self.schema.clone(), range.len());
+        let mut geometry = Vec::with_capacity(range.len());
+        for k in range {
+            let (r, district) = self.rows[k];
+            let row = &d.rows[r];
+            let shape = district.map(|i| &d.set.districts[i]);
+            geometry.push(Geom::MultiPolygon(match shape {
+                Some(s) => Cow::Owned(s.shape.orient(Direction::Default)),
+                None => Cow::Owned(MultiPolygon::new(Vec::new())),
+            }));
+            for (i, (v, kind)) in values(row).into_iter().zip(&self.kinds).enumerate() {
+                match (kind, v) {
+                    (ColumnType::Text, Value::String(s)) => w.text(Some(&s)),
+                    (ColumnType::BigCount, v) => w.big_count(v.as_u64()),
+                    (_, v) => w.float(v.as_f64()),
+                }
+                if i == 0 {
+                    w.text(Some(shape.map_or(OUTSIDE, |s| s.id.as_str())));
+                }
+            }
+            for p in &self.pass[k] {
+                w.boolean(*p);
+            }
+            w.end_row();
+        }
+        Chunk { attributes: w.finish(), geometry }
+    }
+}
