@@ -23,6 +23,7 @@ use crate::coverage::stats::{median_time, minutes_ceil_2dp, share};
 use crate::coverage::two_step_fca::{TwoStepFca, two_step_fca};
 use crate::district::DistrictRow;
 use crate::district::assign::DistrictIndex;
+use crate::district::h3::HexGrid;
 use crate::district::sources::{DistrictSet, districts_from_admin, districts_from_geojson};
 use crate::district::table::district_rows;
 use crate::district::targets::{RuleResult, evaluate};
@@ -102,6 +103,8 @@ pub struct AnalyzeConfig {
     pub invocation: Invocation,
     /// The formats layers are written in (GeoJSON by default).
     pub formats: Vec<crate::output::Format>,
+    /// Also aggregate homes to H3 hexagons of this resolution (0–15): the `hexagons` layer.
+    pub h3: Option<u8>,
 }
 
 /// Where districts come from and what to check in them.
@@ -170,6 +173,7 @@ impl AnalyzeConfig {
             progress: false,
             invocation: Invocation::default(),
             formats: vec![crate::output::Format::GeoJson],
+            h3: None,
         }
     }
 
@@ -234,6 +238,9 @@ impl AnalyzeConfig {
         }
         if let Some(d) = self.districts.as_ref().filter(|d| !(1..=100).contains(&d.k_nearest)) {
             return Err(Error::parameter("--k-nearest", format!("{} is not in 1..=100", d.k_nearest)));
+        }
+        if let Some(r) = self.h3.filter(|r| *r > 15) {
+            return Err(Error::parameter("--h3", format!("{r} is not an H3 resolution (0 to 15)")));
         }
         if let Some(n) = self.threads.filter(|n| !(1..=MAX_THREADS).contains(n)) {
             return Err(Error::parameter("--threads", format!("{n} is not in 1..={MAX_THREADS}")));
@@ -319,6 +326,8 @@ pub struct Analysis {
     pub isochrones: Option<Isochrones>,
     /// District rows and target checks, when asked for.
     pub districts: Option<Districts>,
+    /// Rows per H3 hexagon holding homes (`--h3`), when asked for.
+    pub hexagons: Option<Districts>,
     /// The summary (write time not yet filled in).
     pub summary: Summary,
 }
@@ -385,6 +394,9 @@ pub fn write_run(analysis: &mut Analysis, out: &OutputDir, started: Instant, ext
     }
     if let Some(d) = &analysis.districts {
         files.extend(write_districts(d, out, &config.formats)?);
+    }
+    if let Some(h) = &analysis.hexagons {
+        files.extend(crate::output::write_layer(&DistrictsLayer::hexagons(h), out, &config.formats)?);
     }
     if let Some(opts) = &config.report {
         let map = MapData::from_analysis(analysis, None, opts);
@@ -638,6 +650,7 @@ pub fn run(config: &AnalyzeConfig) -> Result<Analysis> {
         facility_index,
         isochrones,
         districts: None,
+        hexagons: None,
         summary: Summary::default(),
     };
     if let (Some(set), Some(opts)) = (district_set, &config.districts) {
@@ -663,6 +676,18 @@ pub fn run(config: &AnalyzeConfig) -> Result<Analysis> {
         let results = opts.targets.as_ref().map(|t| evaluate(t, &rows)).unwrap_or_default();
         analysis.districts = Some(Districts { set, rows, results });
         timings.districts_s = Some(t.elapsed().as_secs_f64());
+    }
+    if let Some(resolution) = config.h3 {
+        let grid = HexGrid::new(&home_points, resolution);
+        let home_cell = grid.locate_all(&home_points);
+        let facility_cell = grid.locate_all(&fac_points);
+        let k_mean: Vec<Vec<f64>> = analysis
+            .nearest
+            .iter()
+            .map(|n| n.iter().map(|t| if *t == TimeMs::INF { f64::INFINITY } else { t.minutes() }).collect())
+            .collect();
+        let rows = district_rows(&analysis, &grid.set, &home_cell, &facility_cell, &k_mean);
+        analysis.hexagons = Some(Districts { set: grid.set, rows, results: Vec::new() });
     }
     analysis.summary = summarize(
         &analysis,

@@ -14,6 +14,7 @@
 //! | `determinism` | thread count does not change any output byte |
 //! | `golden` | `summary.json` of the Beijing fixture against `tests/golden/` (`LIFECIRCLE_BLESS=1` rewrites) |
 //! | `cli` | every bad input and parameter: exit 2, one line, no output, no panic |
+//! | `layers` | layers that agree: the `--h3` hexagons recomputed by hand from `coverage.geojson` with h3o |
 //! | `regression` | one test per reported bug |
 //! | `hostile` | hostile input and interruption: signals during the write stage, debris of dead runs, devices/FIFOs/huge files/long lines, `run.json` and one run per folder, misleading messages, and a table of 60+ bad inputs against an earlier run's folder |
 //! | `site` | `lifecircle site`: picks recomputed by an independent run, gains by searches, bad arguments |
@@ -52,6 +53,8 @@ mod hostile;
 mod ingest;
 #[path = "suite/isochrones.rs"]
 mod isochrones;
+#[path = "suite/layers.rs"]
+mod layers;
 #[path = "suite/png.rs"]
 mod png;
 #[path = "suite/points.rs"]

@@ -57,6 +57,10 @@ pub struct AnalyzeArgs {
     /// any of geojson, parquet (GeoParquet 1.1), fgb (FlatGeobuf), comma-separated
     #[arg(long, value_name = "LIST", default_value = "geojson")]
     format: String,
+    /// Also aggregate homes to H3 hexagons of this resolution (0-15; 9 is about 0.1 km²): hexagons.* with
+    /// per cell homes, population and every district statistic
+    #[arg(long, value_name = "RES")]
+    h3: Option<u8>,
     /// Output folder [default: out]
     #[arg(long, value_name = "DIR")]
     out: Option<PathBuf>,
@@ -209,6 +213,7 @@ impl AnalyzeArgs {
         config.taxonomy_path = self.taxonomy.clone();
         config.invocation = super::invocation();
         config.formats = lifecircle::output::Format::parse_list(&self.format)?;
+        config.h3 = self.h3;
         config.profile = profile;
         config.profile_name = self.profile;
         let mut minutes = self.minutes;

@@ -6,6 +6,7 @@
 //! - [`assign`]: homes and facilities to districts (R-tree, point in polygon);
 //! - [`table`]: a row of statistics per district, and its writers;
 //! - [`gini`]: the Gini coefficient of walking times;
+//! - [`h3`]: H3 hexagons as districts (the `--h3` layer);
 //! - [`targets`]: policy targets as data (`data/targets/*.toml`) and their
 //!   evaluation per district;
 //! - [`compare`]: two runs' summaries or district tables side by side.
@@ -13,6 +14,7 @@
 pub mod assign;
 pub mod compare;
 pub mod gini;
+pub mod h3;
 pub mod sources;
 pub mod table;
 pub mod targets;

@@ -72,19 +72,21 @@ pub fn district_rows(
     let ncat = a.config.taxonomy.len();
     let main_minutes = a.config.threshold().minutes();
     let mains: Vec<TimeMs> = (0..ncat).map(|c| a.config.thresholds(c).last().expect("a threshold").1).collect();
+    // Facilities per category and district (index `n`: outside), counted once.
+    let mut facilities_in = vec![vec![0usize; n + 1]; ncat];
+    for (c, idx) in a.facility_index.iter().enumerate() {
+        for &f in idx {
+            facilities_in[c][facility_district[f].unwrap_or(n)] += 1;
+        }
+    }
     let keys = set.districts.iter().map(|d| d.key.clone()).chain(std::iter::once(OUTSIDE.to_string()));
     keys.zip(&members)
         .enumerate()
         .filter(|(d, (_, m))| *d < n || !m.is_empty())
         .map(|(d, (key, m))| {
             let population: f64 = m.iter().map(|&h| a.homes[h].population).fold(0.0, |acc, p| acc + p);
-            let categories: Vec<CategoryStats> = (0..ncat)
-                .map(|c| {
-                    let fac =
-                        a.facility_index[c].iter().filter(|&&f| facility_district[f] == (d < n).then_some(d)).count();
-                    category_stats(a, c, m, fac)
-                })
-                .collect();
+            let categories: Vec<CategoryStats> =
+                (0..ncat).map(|c| category_stats(a, c, m, facilities_in[c][d])).collect();
             let complete: Vec<usize> =
                 m.iter().copied().filter(|&h| (0..ncat).all(|c| a.nearest[c][h] <= mains[c])).collect();
             let complete_pop: f64 = complete.iter().map(|&h| a.homes[h].population).fold(0.0, |acc, p| acc + p);

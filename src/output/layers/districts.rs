@@ -24,9 +24,12 @@ use crate::analysis::Districts;
 use crate::district::table::{OUTSIDE, columns, values};
 use crate::output::layer::{Chunk, ColumnSpec, ColumnType, Geom, GeometryKind, Layer, RowWriter, schema_of};
 
-/// The districts of a run as a layer.
+/// The districts of a run as a layer (or its H3 hexagons, see [`DistrictsLayer::hexagons`]).
 pub struct DistrictsLayer<'a> {
     districts: &'a Districts,
+    name: &'static str,
+    /// The id column after the key (`district_id`), or none (hexagons: the key is the id).
+    id_column: bool,
     /// Rows of `districts.rows` in the layer, with their district (`None`: outside).
     rows: Vec<(usize, Option<usize>)>,
     /// Per row: per rule, pass or fail.
@@ -42,6 +45,32 @@ pub fn pass_column(rule_id: &str) -> String {
 }
 
 impl<'a> DistrictsLayer<'a> {
+    /// The `hexagons` layer of `--h3`: one row per H3 cell holding homes, keyed
+    /// by its index (column `h3`), with every district statistic.
+    pub fn hexagons(hexagons: &'a Districts) -> DistrictsLayer<'a> {
+        let mut layer = DistrictsLayer::new(hexagons, false);
+        layer.name = "hexagons";
+        layer.id_column = false;
+        let mut cols: Vec<ColumnSpec> = layer
+            .schema
+            .fields()
+            .iter()
+            .filter(|f| f.name() != "district_id")
+            .map(|f| {
+                let kind = match f.data_type() {
+                    arrow_schema::DataType::Utf8 => ColumnType::Text,
+                    arrow_schema::DataType::UInt64 => ColumnType::BigCount,
+                    arrow_schema::DataType::Boolean => ColumnType::Bool,
+                    _ => ColumnType::Float,
+                };
+                ColumnSpec { name: f.name().clone(), kind, nullable: f.is_nullable() }
+            })
+            .collect();
+        cols[0].name = "h3".into();
+        layer.schema = schema_of(&cols);
+        layer
+    }
+
     /// The layer of `districts`: with `outside`, the `(outside)` row too (for tables).
     pub fn new(districts: &'a Districts, outside: bool) -> DistrictsLayer<'a> {
         let by_key: HashMap<&str, usize> =
@@ -89,13 +118,13 @@ impl<'a> DistrictsLayer<'a> {
             }
         }
         cols.extend(rules.iter().map(|r| ColumnSpec::nullable(pass_column(r), ColumnType::Bool)));
-        DistrictsLayer { districts, rows, pass, kinds, schema: schema_of(&cols) }
+        DistrictsLayer { districts, name: "districts", id_column: true, rows, pass, kinds, schema: schema_of(&cols) }
     }
 }
 
 impl Layer for DistrictsLayer<'_> {
     fn name(&self) -> &str {
-        "districts"
+        self.name
     }
 
     fn geometry_kind(&self) -> GeometryKind {
@@ -128,7 +157,7 @@ impl Layer for DistrictsLayer<'_> {
                     (ColumnType::BigCount, v) => w.big_count(v.as_u64()),
                     (_, v) => w.float(v.as_f64()),
                 }
-                if i == 0 {
+                if i == 0 && self.id_column {
                     w.text(Some(shape.map_or(OUTSIDE, |s| s.id.as_str())));
                 }
             }
