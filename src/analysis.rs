@@ -55,7 +55,7 @@ use crate::taxonomy::{Profile, Taxonomy, Tiers};
 #[derive(Debug, Clone)]
 pub struct AnalyzeConfig {
     /// The OSM extract.
-    pub pbf: PathBuf,
+    pub pbf: PbfSource,
     /// Output folder.
     pub out_dir: PathBuf,
     /// Service categories and home rules.
@@ -145,7 +145,7 @@ pub struct IsochroneOptions {
 
 impl AnalyzeConfig {
     /// A configuration with the defaults: built-in taxonomy, `adult` profile, 15 minutes at 4.5 km/h.
-    pub fn new(pbf: impl Into<PathBuf>, out_dir: impl Into<PathBuf>) -> AnalyzeConfig {
+    pub fn new(pbf: impl Into<PbfSource>, out_dir: impl Into<PathBuf>) -> AnalyzeConfig {
         let profiles = crate::taxonomy::Profiles::builtin();
         let profile = profiles.get("adult").expect("built-in adult profile").clone();
         AnalyzeConfig {
@@ -179,7 +179,7 @@ impl AnalyzeConfig {
 
     /// The run's name for titles: the extract's file name without `.osm.pbf`.
     pub fn title(&self) -> String {
-        let name = self.pbf.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        let name = self.pbf.path().file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
         let stem = name.strip_suffix(".osm.pbf").or_else(|| name.strip_suffix(".pbf")).unwrap_or(&name);
         stem.to_string()
     }
@@ -414,7 +414,10 @@ pub fn write_run(analysis: &mut Analysis, out: &OutputDir, started: Instant, ext
 /// The run's manifest before its outputs: the invocation and every input file with its checksum.
 pub fn manifest(config: &AnalyzeConfig) -> Result<RunManifest> {
     let mut m = RunManifest::new(&config.invocation);
-    m.add_input("pbf", &config.pbf)?;
+    match &config.pbf {
+        PbfSource::File(p) => m.add_input("pbf", p)?,
+        PbfSource::BuiltIn => m.add_input_bytes("pbf", &config.pbf.path(), BUILTIN_PBF),
+    }
     if let Some(path) = &config.taxonomy_path {
         m.add_input("taxonomy", path)?;
     }
@@ -470,9 +473,10 @@ pub fn run(config: &AnalyzeConfig) -> Result<Analysis> {
     let t0 = Instant::now();
 
     // Parse: OSM, then the user's files.
-    let pb = progress.stage(&format!("reading {}", config.pbf.display()));
-    let pbf_bytes = std::fs::metadata(&config.pbf).map_err(|e| Error::io(&config.pbf, e))?.len();
-    let data = read_pbf(&config.pbf, &config.taxonomy, &config.profile)?;
+    let pbf_path = config.pbf.path();
+    let pb = progress.stage(&format!("reading {}", pbf_path.display()));
+    let pbf_bytes = config.pbf.len_bytes()?;
+    let data = config.pbf.read(&config.taxonomy, &config.profile)?;
     let (mut homes, mut facilities, mut feature_report) = extract_features(&data, &config.taxonomy);
     let facilities_report = match &config.facilities_input {
         Some(input) => Some(merge_facilities(&mut facilities, input, &config.taxonomy, config.skip_bad_rows)?),
@@ -505,7 +509,7 @@ pub fn run(config: &AnalyzeConfig) -> Result<Analysis> {
     let pb = progress.stage("building the walking graph");
     let speed_m_s = config.speed_kmh / 3.6;
     let BuiltGraph { graph, islands, report: graph_report } =
-        build_graph(&data, speed_m_s, config.min_component_nodes, &config.pbf)?;
+        build_graph(&data, speed_m_s, config.min_component_nodes, &pbf_path)?;
     let district_set = match config.districts.as_ref().map(|d| &d.source) {
         None => None,
         Some(DistrictSource::AdminLevel(level)) => Some(districts_from_admin(&data, *level)?),
@@ -936,7 +940,7 @@ fn summarize(a: &Analysis, parts: SummaryParts) -> Summary {
     Summary {
         lifecircle_version: env!("CARGO_PKG_VERSION").to_string(),
         inputs: Inputs {
-            pbf: config.pbf.display().to_string(),
+            pbf: config.pbf.path().display().to_string(),
             pbf_bytes: parts.pbf_bytes,
             taxonomy: config.taxonomy_source.clone(),
             profile: config.profile_name.clone(),
@@ -1048,7 +1052,74 @@ fn write_summary(summary: &Summary, out: &OutputDir) -> Result<FinishedFile> {
     file.finish()
 }
 
-/// The default extract shipped with the crate (`data/liechtenstein-2024-03.osm.pbf`).
+/// The default extract in the source checkout (`data/liechtenstein-2024-03.osm.pbf`), for tests
+/// and benchmarks; an installed binary uses the copy compiled into it ([`PbfSource::BuiltIn`]).
 pub fn default_pbf() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("data").join("liechtenstein-2024-03.osm.pbf")
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("data").join(BUILTIN_PBF_NAME)
+}
+
+/// The file name of the built-in extract.
+pub const BUILTIN_PBF_NAME: &str = "liechtenstein-2024-03.osm.pbf";
+
+/// The built-in extract's bytes: Liechtenstein, Geofabrik 2024-03-04 (© OpenStreetMap
+/// contributors, ODbL; see data/README.md), compiled in so the binary runs anywhere.
+pub static BUILTIN_PBF: &[u8] = include_bytes!("../data/liechtenstein-2024-03.osm.pbf");
+
+/// Where the OSM extract comes from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PbfSource {
+    /// A PBF file.
+    File(PathBuf),
+    /// The extract compiled into the library ([`BUILTIN_PBF`]).
+    BuiltIn,
+}
+
+impl PbfSource {
+    /// The path errors and the summary name: the file, or `<built-in>/liechtenstein-2024-03.osm.pbf`.
+    pub fn path(&self) -> PathBuf {
+        match self {
+            PbfSource::File(p) => p.clone(),
+            PbfSource::BuiltIn => Path::new("<built-in>").join(BUILTIN_PBF_NAME),
+        }
+    }
+
+    /// Its size in bytes.
+    pub fn len_bytes(&self) -> Result<u64> {
+        match self {
+            PbfSource::File(p) => Ok(std::fs::metadata(p).map_err(|e| Error::io(p, e))?.len()),
+            PbfSource::BuiltIn => Ok(BUILTIN_PBF.len() as u64),
+        }
+    }
+
+    /// Reads it into OSM records.
+    pub fn read(&self, taxonomy: &Taxonomy, profile: &Profile) -> Result<crate::osm::OsmData> {
+        match self {
+            PbfSource::File(p) => read_pbf(p, taxonomy, profile),
+            PbfSource::BuiltIn => crate::osm::read_pbf_bytes(BUILTIN_PBF, &self.path(), taxonomy, profile),
+        }
+    }
+}
+
+impl From<PathBuf> for PbfSource {
+    fn from(p: PathBuf) -> PbfSource {
+        PbfSource::File(p)
+    }
+}
+
+impl From<&Path> for PbfSource {
+    fn from(p: &Path) -> PbfSource {
+        PbfSource::File(p.to_path_buf())
+    }
+}
+
+impl From<&str> for PbfSource {
+    fn from(p: &str) -> PbfSource {
+        PbfSource::File(p.into())
+    }
+}
+
+impl From<&PathBuf> for PbfSource {
+    fn from(p: &PathBuf) -> PbfSource {
+        PbfSource::File(p.clone())
+    }
 }

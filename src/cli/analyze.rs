@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use anyhow::{Context, Result};
 use clap::Args;
 
-use lifecircle::analysis::{DEFAULT_MIN_COMPONENT_NODES, SnapMode, default_pbf};
+use lifecircle::analysis::{DEFAULT_MIN_COMPONENT_NODES, PbfSource, SnapMode};
 use lifecircle::analysis::{DistrictOptions, DistrictSource, IsochroneOptions};
 use lifecircle::district::targets::Targets;
 use lifecircle::inputs::{MergeMode, PointsInput};
@@ -50,7 +50,7 @@ enum SnapArg {
 /// Arguments of `analyze` (and `isochrones`).
 #[derive(Debug, Args)]
 pub struct AnalyzeArgs {
-    /// OpenStreetMap PBF extract [default: the bundled Liechtenstein extract in data/]
+    /// OpenStreetMap PBF extract [default: the Liechtenstein extract built into the binary]
     #[arg(long, value_name = "FILE")]
     pbf: Option<PathBuf>,
     /// Formats of the layers written (coverage, facilities, isochrones, districts, sites, hexagons):
@@ -200,7 +200,7 @@ impl AnalyzeArgs {
 
     pub(crate) fn into_config(self) -> Result<AnalyzeConfig> {
         let report = self.report.then(|| self.map_options());
-        let pbf = self.pbf.unwrap_or_else(default_pbf);
+        let pbf = self.pbf.map_or(PbfSource::BuiltIn, PbfSource::File);
         let (taxonomy, taxonomy_source) = match &self.taxonomy {
             Some(path) => (Taxonomy::from_file(path)?, path.display().to_string()),
             None => (Taxonomy::builtin(), "built-in".to_string()),

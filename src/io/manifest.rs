@@ -127,6 +127,18 @@ impl RunManifest {
         Ok(())
     }
 
+    /// Adds an input held in memory (e.g. the built-in extract) under the name `path`.
+    pub fn add_input_bytes(&mut self, role: &str, path: &Path, bytes: &[u8]) {
+        let digest = Sha256::digest(bytes);
+        let sha256 = digest.iter().map(|b| format!("{b:02x}")).collect();
+        self.inputs.push(InputFile {
+            role: role.to_string(),
+            path: path.display().to_string(),
+            bytes: bytes.len() as u64,
+            sha256,
+        });
+    }
+
     /// The output names an existing manifest lists (none when it is missing or unreadable).
     pub fn read_outputs(path: &Path) -> Vec<String> {
         let Ok(text) = crate::io::limits::read_bounded(path, 16 << 20, "run manifest") else { return Vec::new() };

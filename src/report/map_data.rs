@@ -365,8 +365,12 @@ impl MapData {
         summary.timings = Timings::default();
         summary.parameters.threads = 0;
         // A page is shared: the extract's name, not where it lies on this machine.
-        summary.inputs.pbf =
-            a.config.pbf.file_name().map_or_else(|| summary.inputs.pbf.clone(), |n| n.to_string_lossy().into_owned());
+        summary.inputs.pbf = a
+            .config
+            .pbf
+            .path()
+            .file_name()
+            .map_or_else(|| summary.inputs.pbf.clone(), |n| n.to_string_lossy().into_owned());
         MapData {
             bbox,
             categories,

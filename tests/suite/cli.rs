@@ -309,3 +309,29 @@ fn bad_taxonomy_files() {
     let r = analyze(&beijing(), &out, &["--quiet", "--taxonomy", &s(&copy)]);
     assert_eq!(r.code, Some(0), "{}", r.stderr);
 }
+
+/// The binary carries its default extract: a copy run from another folder,
+/// with no `--pbf`, answers as the checkout's file does (same coverage bytes).
+#[test]
+fn the_binary_runs_anywhere_without_the_checkout() {
+    let dir = tmp();
+    let bin = dir.path().join("lifecircle");
+    std::fs::copy(env!("CARGO_BIN_EXE_lifecircle"), &bin).expect("copy the binary");
+    let o = std::process::Command::new(&bin)
+        .args(["analyze", "--out", "moved", "--quiet", "--minutes", "5"])
+        .current_dir(dir.path())
+        .output()
+        .expect("run the copy");
+    assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
+    let summary = read_json(&dir.path().join("moved/summary.json"));
+    assert_eq!(summary["inputs"]["pbf"], "<built-in>/liechtenstein-2024-03.osm.pbf");
+    let checkout = dir.path().join("checkout");
+    let pbf = crate::common::liechtenstein();
+    let r = analyze(&pbf, &checkout, &["--quiet", "--minutes", "5"]);
+    assert_eq!(r.code, Some(0), "{}", r.stderr);
+    let a = std::fs::read(dir.path().join("moved/coverage.geojson")).unwrap();
+    let b = std::fs::read(checkout.join("coverage.geojson")).unwrap();
+    assert!(a == b, "the built-in extract is the checkout's file");
+    let run = read_json(&dir.path().join("moved/run.json"));
+    assert_eq!(run["inputs"][0]["bytes"], std::fs::metadata(&pbf).unwrap().len());
+}
