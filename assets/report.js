@@ -588,6 +588,9 @@
     result.legend_after = document.getElementById('lc-legend').textContent;
     result.panel_after = document.getElementById('lc-panel').textContent.slice(0, 300);
     result.attribution = document.getElementById('lc-attribution-fixed').textContent;
+    // The embedded CJK subset is a font face the browser knows (report.css falls back to it).
+    result.font_faces = [];
+    if (document.fonts) document.fonts.forEach(function (f) { result.font_faces.push(f.family.replace(/"/g, '')); });
     document.getElementById('lc-lang').click();
     result.legend_back = document.getElementById('lc-legend').textContent;
     var pre = document.createElement('pre');

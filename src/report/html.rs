@@ -522,6 +522,11 @@ pub fn report_html_within(map: &MapData, labels: &Labels, title: &str, budget: P
     page.push_str("<style>\n");
     page.push_str(LEAFLET_CSS);
     page.push_str("\n</style>\n<style>\n");
+    // The PNG maps' CJK subset (every label in both languages), so the 中文 view reads on a
+    // machine without Chinese fonts; system fonts come first in report.css's list.
+    page.push_str("@font-face { font-family: \"LifecircleCJK\"; src: url(data:font/otf;base64,");
+    page.push_str(&base64(crate::report::png::font::FONT_BYTES));
+    page.push_str(") format(\"opentype\"); }\n");
     page.push_str(REPORT_CSS);
     page.push_str("\n</style>\n</head>\n<body>\n");
     page.push_str(

@@ -58,6 +58,35 @@ fn page_data_text(html: &str) -> &str {
 }
 
 /// The page loads nothing from elsewhere: no `<script src>`, no `<link>`, no remote `src`.
+/// The page carries the PNG maps' CJK subset as an `@font-face` data URL, byte for byte.
+fn assert_embedded_cjk_font(html: &str) {
+    let start = html.find("font-family: \"LifecircleCJK\"; src: url(data:font/otf;base64,").expect("@font-face");
+    let b64_start = html[start..].find("base64,").unwrap() + start + 7;
+    let b64_len = html[b64_start..].find(')').unwrap();
+    let decoded = decode_base64(&html[b64_start..b64_start + b64_len]);
+    assert!(decoded == lifecircle::report::png::font::FONT_BYTES, "the embedded font is the PNG maps' subset");
+}
+
+/// RFC 4648 base64 with padding (test-side decoder, independent of the library's encoder).
+fn decode_base64(text: &str) -> Vec<u8> {
+    let value = |c: u8| match c {
+        b'A'..=b'Z' => c - b'A',
+        b'a'..=b'z' => c - b'a' + 26,
+        b'0'..=b'9' => c - b'0' + 52,
+        b'+' => 62,
+        b'/' => 63,
+        _ => panic!("not base64: {c}"),
+    };
+    let bytes = text.trim_end_matches('=').as_bytes();
+    let mut out = Vec::with_capacity(bytes.len() * 3 / 4);
+    for chunk in bytes.chunks(4) {
+        let v: Vec<u32> = chunk.iter().map(|&c| u32::from(value(c))).collect();
+        let n = v.iter().fold(0u32, |acc, x| (acc << 6) | x) << (6 * (4 - v.len()));
+        out.extend(&n.to_be_bytes()[1..][..v.len() - 1]);
+    }
+    out
+}
+
 fn assert_self_contained(html: &str) {
     let lower = html.to_ascii_lowercase();
     for bad in ["<link", "src=\"http", "src='http", "@import"] {
@@ -106,9 +135,11 @@ fn liechtenstein_page_draws_every_layer_and_switches_language() {
     assert!(html.len() < 20 << 20, "report.html is {} bytes", html.len());
     assert_self_contained(&html);
     assert!(html.contains("© OpenStreetMap contributors"));
+    assert_embedded_cjk_font(&html);
 
     let Some(chromium) = browser::chromium() else { return };
     let t = chromium.selftest(&page);
+    assert_eq!(t["font_faces"], serde_json::json!(["LifecircleCJK"]), "{}", t["font_faces"]);
     let summary = read_json(&out.join("summary.json"));
     assert_eq!(t["errors"], Value::Array(vec![]), "{t:#}");
     let drawn = t["drawn"].as_object().expect("drawn");
