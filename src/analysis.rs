@@ -402,6 +402,14 @@ pub fn write_run(analysis: &mut Analysis, out: &OutputDir, started: Instant, ext
         let map = MapData::from_analysis(analysis, None, opts);
         files.push(write_report(&map, &Labels::builtin(), &config.title(), out, crate::report::html::REPORT_FILE)?);
     }
+    // QGIS styles beside the map layers, for every format written.
+    let mut styled = vec!["coverage", "facilities"];
+    styled.extend(analysis.isochrones.is_some().then_some("isochrones"));
+    styled.extend(analysis.districts.is_some().then_some("districts"));
+    styled.extend(analysis.hexagons.is_some().then_some("hexagons"));
+    for name in styled {
+        files.extend(crate::output::write_style(name, &config.taxonomy, out)?);
+    }
     files.extend(extra);
     analysis.summary.timings.write_s = t.elapsed().as_secs_f64();
     analysis.summary.timings.total_s = started.elapsed().as_secs_f64();

@@ -8,6 +8,7 @@
 pub mod format;
 pub mod layer;
 pub mod layers;
+pub mod qml;
 
 use std::fmt;
 use std::str::FromStr;
@@ -79,6 +80,14 @@ pub fn write_layer(layer: &dyn Layer, out: &OutputDir, formats: &[Format]) -> Re
             }
         })
         .collect()
+}
+
+/// Writes the QGIS style `<name>.qml` beside layer `name` (see [`qml`]), if it has one.
+pub fn write_style(name: &str, taxonomy: &crate::taxonomy::Taxonomy, out: &OutputDir) -> Result<Option<FinishedFile>> {
+    let Some(text) = qml::style(name, taxonomy) else { return Ok(None) };
+    let mut file = out.create(&format!("{name}.qml"))?;
+    crate::io::atomic::write_all(&mut file, text.as_bytes())?;
+    Ok(Some(file.finish()?))
 }
 
 /// Rounds to `decimals` decimals.

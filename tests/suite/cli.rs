@@ -69,7 +69,10 @@ fn a_good_run_writes_the_three_outputs_and_nothing_else() {
         r.stderr,
         "lifecircle: note: elder_canteen: no facilities found (normal where OSM has few POIs; supply your own list with --facilities)\n"
     );
-    assert_eq!(dir_entries(&out), ["coverage.geojson", "facilities.geojson", "run.json", "summary.json"]);
+    assert_eq!(
+        dir_entries(&out),
+        ["coverage.geojson", "coverage.qml", "facilities.geojson", "facilities.qml", "run.json", "summary.json"]
+    );
     let summary = read_json(&out.join("summary.json"));
     let coverage = read_json(&out.join("coverage.geojson"));
     assert_eq!(coverage["type"], "FeatureCollection");
@@ -206,7 +209,7 @@ fn a_failed_run_leaves_earlier_outputs_alone() {
     assert_eq!(r.code, Some(2), "{}", r.stderr);
     assert_eq!(
         dir_entries(&out),
-        ["coverage.geojson", "facilities.geojson", "run.json", "summary.json"],
+        ["coverage.geojson", "coverage.qml", "facilities.geojson", "facilities.qml", "run.json", "summary.json"],
         "no temporaries"
     );
     let after: Vec<Vec<u8>> = dir_entries(&out).iter().map(|f| std::fs::read(out.join(f)).unwrap()).collect();

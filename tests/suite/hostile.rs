@@ -408,7 +408,10 @@ fn bug_output_folder_mixes_runs() {
     let homes = write(dir.path(), "homes.csv", "lon,lat\n116.356,39.961\n116.357,39.962\n");
     let r = analyze(&pbf, &out, &["-q", "--homes", s(&homes)]);
     assert_eq!(r.code, Some(0), "{}", r.stderr);
-    assert_eq!(dir_entries(&out), ["coverage.geojson", "facilities.geojson", "run.json", "summary.json"]);
+    assert_eq!(
+        dir_entries(&out),
+        ["coverage.geojson", "coverage.qml", "facilities.geojson", "facilities.qml", "run.json", "summary.json"]
+    );
     let run = read_json(&out.join("run.json"));
     assert_eq!(run["command"], "analyze");
     assert_eq!(run["lifecircle_version"], env!("CARGO_PKG_VERSION"));
@@ -425,10 +428,11 @@ fn bug_output_folder_mixes_runs() {
         .iter()
         .map(|o| (o["file"].as_str().unwrap().to_string(), o["bytes"].as_u64().unwrap()))
         .collect();
-    let want: Vec<(String, u64)> = ["coverage.geojson", "facilities.geojson", "summary.json"]
-        .iter()
-        .map(|n| (n.to_string(), std::fs::metadata(out.join(n)).unwrap().len()))
-        .collect();
+    let want: Vec<(String, u64)> =
+        ["coverage.geojson", "coverage.qml", "facilities.geojson", "facilities.qml", "summary.json"]
+            .iter()
+            .map(|n| (n.to_string(), std::fs::metadata(out.join(n)).unwrap().len()))
+            .collect();
     assert_eq!(outputs, want);
     // A file a user put there, and one an earlier manifest lists, are told apart.
     write(&out, "mine.txt", b"keep");

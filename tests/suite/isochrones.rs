@@ -1275,7 +1275,16 @@ fn beijing_isochrones_geojson_structure_and_counts() {
     beijing_outputs(&out, 2);
     assert_eq!(
         dir_entries(&out),
-        ["coverage.geojson", "facilities.geojson", "isochrones.geojson", "run.json", "summary.json"]
+        [
+            "coverage.geojson",
+            "coverage.qml",
+            "facilities.geojson",
+            "facilities.qml",
+            "isochrones.geojson",
+            "isochrones.qml",
+            "run.json",
+            "summary.json"
+        ]
     );
     let feats = parse_isochrones(&out.join("isochrones.geojson"));
     let homes = parse_homes(&out.join("coverage.geojson"));
@@ -1477,17 +1486,29 @@ fn cli_analyze_writes_isochrones_only_when_asked() {
     let (plain, with) = (dir.path().join("plain"), dir.path().join("with"));
     let r = cli(&["analyze", "--pbf", pbf.to_str().unwrap(), "--out", plain.to_str().unwrap(), "--quiet"]);
     assert_eq!(r.code, Some(0), "{}", r.stderr);
-    assert_eq!(dir_entries(&plain), ["coverage.geojson", "facilities.geojson", "run.json", "summary.json"]);
+    assert_eq!(
+        dir_entries(&plain),
+        ["coverage.geojson", "coverage.qml", "facilities.geojson", "facilities.qml", "run.json", "summary.json"]
+    );
     let r =
         cli(&["analyze", "--isochrones", "--pbf", pbf.to_str().unwrap(), "--out", with.to_str().unwrap(), "--quiet"]);
     assert_eq!(r.code, Some(0), "{}", r.stderr);
     assert_eq!(
         dir_entries(&with),
-        ["coverage.geojson", "facilities.geojson", "isochrones.geojson", "run.json", "summary.json"]
+        [
+            "coverage.geojson",
+            "coverage.qml",
+            "facilities.geojson",
+            "facilities.qml",
+            "isochrones.geojson",
+            "isochrones.qml",
+            "run.json",
+            "summary.json"
+        ]
     );
     let feats = parse_isochrones(&with.join("isochrones.geojson"));
     assert!(feats.iter().all(|f| f.props["minutes"] == 15.0), "one threshold by default");
-    for f in ["coverage.geojson", "facilities.geojson"] {
+    for f in ["coverage.geojson", "coverage.qml", "facilities.geojson", "facilities.qml"] {
         assert_eq!(
             std::fs::read(plain.join(f)).unwrap(),
             std::fs::read(with.join(f)).unwrap(),
@@ -1499,7 +1520,7 @@ fn cli_analyze_writes_isochrones_only_when_asked() {
     assert_eq!(r.code, Some(0), "{}", r.stderr);
     assert_eq!(
         dir_entries(&with),
-        ["coverage.geojson", "facilities.geojson", "run.json", "summary.json"],
+        ["coverage.geojson", "coverage.qml", "facilities.geojson", "facilities.qml", "run.json", "summary.json"],
         "stale output left"
     );
 }

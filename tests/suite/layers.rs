@@ -96,3 +96,78 @@ fn h3_resolution_is_checked() {
     assert_eq!(r.code, Some(2), "{}", r.stderr);
     assert!(r.stderr.contains("--h3: 16 is not an H3 resolution"), "{}", r.stderr);
 }
+
+/// The QGIS styles beside the layers parse as QGIS XML, style a column the
+/// layer has, cover every value it takes, and use the report's colours.
+#[test]
+fn qgis_styles_match_their_layers_and_the_report_colours() {
+    use lifecircle::report::palette::{category, reach_classes};
+    let dir = tempfile::tempdir().expect("temp dir");
+    let out = dir.path().join("out");
+    let r = run_subcommand("isochrones", &["--pbf", s(&beijing()), "--out", s(&out), "-q", "--h3", "10"]);
+    assert_eq!(r.code, Some(0), "{}", r.stderr);
+    for layer in ["coverage", "facilities", "isochrones", "hexagons"] {
+        let text = std::fs::read_to_string(out.join(format!("{layer}.qml"))).expect("a style");
+        let options = roxmltree::ParsingOptions { allow_dtd: true, ..Default::default() };
+        let doc =
+            roxmltree::Document::parse_with_options(&text, options).unwrap_or_else(|e| panic!("{layer}.qml: {e}"));
+        assert_eq!(doc.root_element().tag_name().name(), "qgis");
+        let renderer = doc.descendants().find(|n| n.has_tag_name("renderer-v2")).expect("a renderer");
+        let attr = renderer.attribute("attr").expect("a styled column");
+        let data = read_json(&out.join(format!("{layer}.geojson")));
+        let features = data["features"].as_array().unwrap();
+        assert!(!features.is_empty(), "{layer}");
+        assert!(features.iter().all(|f| f["properties"].get(attr).is_some()), "{layer}: no column {attr}");
+        let colour = |i: usize| -> String {
+            let symbol = doc
+                .descendants()
+                .find(|n| n.has_tag_name("symbol") && n.attribute("name") == Some(&i.to_string()))
+                .unwrap_or_else(|| panic!("{layer}: symbol {i}"));
+            symbol
+                .descendants()
+                .find(|n| n.has_tag_name("Option") && n.attribute("name") == Some("color"))
+                .and_then(|n| n.attribute("value"))
+                .expect("a colour")
+                .to_string()
+        };
+        let rgb = |c: [u8; 3]| format!("{},{},{}", c[0], c[1], c[2]);
+        match renderer.attribute("type") {
+            Some("categorizedSymbol") => {
+                let cats: Vec<(usize, String)> = doc
+                    .descendants()
+                    .filter(|n| n.has_tag_name("category"))
+                    .map(|n| (n.attribute("symbol").unwrap().parse().unwrap(), n.attribute("value").unwrap().into()))
+                    .collect();
+                for f in features {
+                    let v = &f["properties"][attr];
+                    let v = v.as_str().map_or_else(|| v.to_string(), str::to_string);
+                    assert!(cats.iter().any(|(_, c)| *c == v), "{layer}: value {v} has no category");
+                }
+                for (i, value) in &cats {
+                    let want = if attr == "categories_ok" {
+                        reach_classes(4)[value.parse::<usize>().unwrap()]
+                    } else {
+                        let keys = ["grocery", "elder_canteen", "clinic", "childcare"];
+                        category(keys.iter().position(|k| k == value).expect("a category key"))
+                    };
+                    assert!(colour(*i).starts_with(&rgb(want)), "{layer} {value}: {} vs {want:?}", colour(*i));
+                }
+            }
+            Some("graduatedSymbol") => {
+                let ranges: Vec<(f64, f64)> = doc
+                    .descendants()
+                    .filter(|n| n.has_tag_name("range"))
+                    .map(|n| {
+                        (n.attribute("lower").unwrap().parse().unwrap(), n.attribute("upper").unwrap().parse().unwrap())
+                    })
+                    .collect();
+                assert_eq!(ranges.first().map(|r| r.0), Some(0.0));
+                assert_eq!(ranges.last().map(|r| r.1), Some(1.0));
+                for (i, c) in reach_classes(4).into_iter().enumerate() {
+                    assert!(colour(i).starts_with(&rgb(c)), "{layer}: class {i}");
+                }
+            }
+            other => panic!("{layer}: renderer {other:?}"),
+        }
+    }
+}

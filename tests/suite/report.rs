@@ -119,12 +119,16 @@ fn liechtenstein_page_draws_every_layer_and_switches_language() {
         dir_entries(out),
         vec![
             "coverage.geojson",
+            "coverage.qml",
             "districts.csv",
             "districts.csvt",
             "districts.geojson",
             "districts.md",
+            "districts.qml",
             "facilities.geojson",
+            "facilities.qml",
             "isochrones.geojson",
+            "isochrones.qml",
             "report.html",
             "run.json",
             "summary.json"

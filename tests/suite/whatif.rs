@@ -191,7 +191,7 @@ fn addition_equals_a_facilities_run_subtracted() {
     let (a, b) = (read_json(&base.join("summary.json")), read_json(&added.join("summary.json")));
     assert_difference(&rows, &a, &b, "add four facilities");
     assert!(rows["elder_canteen.share@5"].2.expect("difference") > 0.0, "the first elder canteen covers homes");
-    for name in ["coverage.geojson", "facilities.geojson"] {
+    for name in ["coverage.geojson", "coverage.qml", "facilities.geojson", "facilities.qml"] {
         let read = |d: &Path| std::fs::read(d.join(name)).expect(name);
         assert!(read(&out) == read(&added), "{name} of the plan and of the --facilities run differ");
     }
@@ -240,7 +240,7 @@ fn combined_plan_with_users_facilities_equals_independent_runs() {
     assert_difference(&rows, &a, &b, "combined plan");
     assert_eq!(rows["facilities.clinic"].2, Some(0.0), "one clinic removed, one added");
     assert_eq!(rows["facilities.grocery"].2, Some(-1.0));
-    for name in ["coverage.geojson", "facilities.geojson"] {
+    for name in ["coverage.geojson", "coverage.qml", "facilities.geojson", "facilities.qml"] {
         let read = |d: &Path| std::fs::read(d.join(name)).expect(name);
         assert!(read(&out) == read(&independent), "{name} of the plan and of the independent run differ");
     }
@@ -265,7 +265,8 @@ fn library_what_if_matches_the_cli_and_ignores_a_plan_in_the_config() {
 
     let cli_out = root.path().join("cli");
     ok(&cli(&beijing(), &cli_out, &["--minutes", MINUTES, "--remove-facilities", "way/399041102", "-q"]), "cli");
-    for name in ["whatif.csv", "whatif.md", "coverage.geojson", "facilities.geojson"] {
+    for name in ["whatif.csv", "whatif.md", "coverage.geojson", "coverage.qml", "facilities.geojson", "facilities.qml"]
+    {
         let read = |d: &Path| std::fs::read(d.join(name)).expect(name);
         assert!(read(&out) == read(&cli_out), "{name}: library and CLI differ");
     }
@@ -404,7 +405,16 @@ fn outputs_are_listed_and_a_plain_run_removes_stale_whatif_files() {
     ok(&cli(&beijing(), &out, &["--remove-facilities", "node/7426396546", "-q"]), "what-if");
     assert_eq!(
         dir_entries(&out),
-        ["coverage.geojson", "facilities.geojson", "run.json", "summary.json", "whatif.csv", "whatif.md"],
+        [
+            "coverage.geojson",
+            "coverage.qml",
+            "facilities.geojson",
+            "facilities.qml",
+            "run.json",
+            "summary.json",
+            "whatif.csv",
+            "whatif.md"
+        ],
         "what-if outputs"
     );
     assert!(lifecircle::io::manifest::known_outputs().iter().any(|f| f == "whatif.md"));
@@ -412,7 +422,7 @@ fn outputs_are_listed_and_a_plain_run_removes_stale_whatif_files() {
     ok(&cli(&beijing(), &out, &["-q"]), "plain run");
     assert_eq!(
         dir_entries(&out),
-        ["coverage.geojson", "facilities.geojson", "run.json", "summary.json"],
+        ["coverage.geojson", "coverage.qml", "facilities.geojson", "facilities.qml", "run.json", "summary.json"],
         "stale whatif files"
     );
 }
@@ -438,7 +448,8 @@ fn outputs_are_deterministic() {
         out
     };
     let (x, y) = (run("x", "1"), run("y", "4"));
-    for name in ["whatif.md", "whatif.csv", "coverage.geojson", "facilities.geojson"] {
+    for name in ["whatif.md", "whatif.csv", "coverage.geojson", "coverage.qml", "facilities.geojson", "facilities.qml"]
+    {
         let read = |d: &Path| std::fs::read(d.join(name)).expect(name);
         assert!(read(&x) == read(&y), "{name} differs between runs");
     }
