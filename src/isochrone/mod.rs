@@ -19,7 +19,10 @@ pub mod batch;
 pub mod distance_field;
 pub mod marching_squares;
 pub mod reach;
+pub mod ring_index;
 pub mod service_area;
+pub mod sparse_field;
+pub mod validity;
 
 pub use reach::{ReachedInterval, intervals_within, reached_intervals};
-pub use service_area::{IsochroneParams, ServiceArea, build_area, local_projection};
+pub use service_area::{IsochroneParams, ServiceArea, build_area, build_area_reference, local_projection};
