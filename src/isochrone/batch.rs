@@ -72,14 +72,23 @@ impl HomeIndex {
     pub fn count(&self, area: &ServiceArea) -> (usize, f64) {
         let Some(r) = area.polygon.bounding_rect() else { return (0, 0.0) };
         let env = AABB::from_corners([r.min().x, r.min().y], [r.max().x, r.max().y]);
-        let inside = Inside::new(&area.polygon);
-        let mut q = RingQuery::default();
-        let mut inside: Vec<usize> = self
-            .tree
-            .locate_in_envelope(env)
-            .filter(|h| inside.contains(Coord { x: h.geom()[0], y: h.geom()[1] }, &mut q))
-            .map(|h| h.data)
-            .collect();
+        let candidates: Vec<&GeomWithData<[f64; 2], usize>> = self.tree.locate_in_envelope(env).collect();
+        let mut inside: Vec<usize> = if candidates.len() < FEW_HOMES {
+            // Too few homes to pay for an index: geo on each.
+            candidates
+                .iter()
+                .filter(|h| area.polygon.contains(&Point::new(h.geom()[0], h.geom()[1])))
+                .map(|h| h.data)
+                .collect()
+        } else {
+            let index = Inside::new(&area.polygon);
+            let mut q = RingQuery::default();
+            candidates
+                .iter()
+                .filter(|h| index.contains(Coord { x: h.geom()[0], y: h.geom()[1] }, &mut q))
+                .map(|h| h.data)
+                .collect()
+        };
         self.sum(&mut inside)
     }
 
@@ -108,6 +117,10 @@ impl HomeIndex {
         (n, pop)
     }
 }
+
+/// Below this many homes in an area's box, [`HomeIndex::count`] asks geo
+/// directly (walking every ring per home) rather than building an index.
+const FEW_HOMES: usize = 16;
 
 /// geo's `MultiPolygon::contains(Coord)` through a [`RingIndex`]: inside
 /// some polygon's exterior and not inside or on any of its holes.

@@ -26,10 +26,10 @@ struct EdgeKey {
 }
 
 impl EdgeKey {
-    /// The order rings start in.
+    /// The order rings start in (row, column, horizontal first), as one integer.
     #[inline]
-    fn order(self) -> (u32, u32, bool) {
-        (self.j, self.i, self.vertical)
+    fn order(self) -> u64 {
+        ((self.j as u64) << 33) | ((self.i as u64) << 1) | self.vertical as u64
     }
 }
 
@@ -147,6 +147,20 @@ fn chain(mut segs: Vec<(EdgeKey, EdgeKey)>, val: &impl Fn(usize, usize) -> f64) 
     };
     segs.sort_unstable_by_key(|s| s.0.order());
     debug_assert!(segs.windows(2).all(|w| w[0].0 != w[1].0), "each crossing starts one segment");
+    // next[s]: the segment starting where segment s ends (a merge of ends against starts).
+    const NONE: u32 = u32::MAX;
+    let mut ends: Vec<(u64, u32)> = segs.iter().enumerate().map(|(s, seg)| (seg.1.order(), s as u32)).collect();
+    ends.sort_unstable();
+    let mut next = vec![NONE; segs.len()];
+    let mut p = 0;
+    for &(key, s) in &ends {
+        while p < segs.len() && segs[p].0.order() < key {
+            p += 1;
+        }
+        if p < segs.len() && segs[p].0.order() == key {
+            next[s as usize] = p as u32;
+        }
+    }
     let mut used = vec![false; segs.len()];
     let mut rings = Vec::new();
     for s in 0..segs.len() {
@@ -156,16 +170,15 @@ fn chain(mut segs: Vec<(EdgeKey, EdgeKey)>, val: &impl Fn(usize, usize) -> f64) 
         let start = segs[s].0;
         let mut ring = vec![point(start)];
         let mut k = start;
-        while let Ok(n) = segs.binary_search_by_key(&k.order(), |s| s.0.order()) {
-            if used[n] {
-                break;
-            }
-            used[n] = true;
-            k = segs[n].1;
+        let mut at = s as u32;
+        while at != NONE && !used[at as usize] {
+            used[at as usize] = true;
+            k = segs[at as usize].1;
             ring.push(point(k));
             if k == start {
                 break;
             }
+            at = next[at as usize];
         }
         if ring.len() >= 4 && k == start {
             rings.push(ring);

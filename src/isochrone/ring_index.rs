@@ -13,7 +13,7 @@
 //! and points on vertices and edges).
 //!
 //! Complexity: building `O(E · s)` for `E` edges each spanning `s` strips
-//! (`E / 4` strips over the rings' height); a query `O(k)` for the `k` edges of
+//! (strips about twice an edge's mean height, at most `E / 2`); a query `O(k)` for the `k` edges of
 //! its strip right of the point, plus the rings it touches.
 
 use geo::coordinate_position::CoordPos;
@@ -72,8 +72,15 @@ impl RingIndex {
                 edges.push(Entry { start, end, max_x: start.x.max(end.x), ring: k as u32 });
             }
         }
-        let strips = (edges.len() / 4).clamp(1, 1 << 20);
+        // Strips about twice as tall as an edge is on average (each edge in one
+        // or two strips), and no more than half as many as edges.
         let height = max_y - min_y;
+        let mean_dy = edges.iter().map(|e| (e.end.y - e.start.y).abs()).sum::<f64>() / edges.len().max(1) as f64;
+        let strips = if height > 0.0 && height.is_finite() {
+            ((height / (2.0 * mean_dy)) as usize).clamp(1, (edges.len() / 2).clamp(1, 1 << 20))
+        } else {
+            1
+        };
         let strip_h = if height > 0.0 && height.is_finite() { height / strips as f64 } else { 1.0 };
         let mut index = RingIndex {
             rings: count,
@@ -109,7 +116,7 @@ impl RingIndex {
         }
         for s in 0..strips {
             let (a, b) = (index.offsets[s] as usize, index.offsets[s + 1] as usize);
-            index.entries[a..b].sort_by(|x, y| y.max_x.total_cmp(&x.max_x));
+            index.entries[a..b].sort_unstable_by(|x, y| y.max_x.total_cmp(&x.max_x));
         }
         index
     }
@@ -117,8 +124,8 @@ impl RingIndex {
     /// The strip holding `y` (clamped to the index's strips). Monotone in `y`.
     #[inline]
     fn strip_of(&self, y: f64) -> usize {
-        let s = ((y - self.min_y) / self.strip_h).floor();
-        if s >= 0.0 { (s as usize).min(self.strips - 1) } else { 0 }
+        // Truncation is floor for the non-negative values that matter; `as` saturates negatives to 0.
+        (((y - self.min_y) / self.strip_h) as usize).min(self.strips - 1)
     }
 
     fn strip_range(&self, e: &Entry) -> (usize, usize) {

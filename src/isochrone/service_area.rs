@@ -15,7 +15,7 @@ use super::distance_field::Grid;
 use super::marching_squares::{contour_rings, contour_rings_sparse, signed_area2};
 use super::reach::ReachedInterval;
 use super::ring_index::{RingIndex, RingQuery};
-use super::sparse_field::{SparseField, halo_cells};
+use super::sparse_field::{MAX_HALO, SparseField, halo_cells};
 use super::validity;
 use crate::geometry::EARTH_RADIUS_M;
 use crate::graph::WalkGraph;
@@ -139,11 +139,6 @@ pub fn build_area_reference(
     build(graph, intervals, proj, params, true)
 }
 
-/// Halo (cells) beyond which the dense transform is cheaper than the sparse
-/// one (buffers of more than about 125 cells, never met with the CLI's cell
-/// sizes): the rows of a sparse tile cost `O(halo)` per cell.
-const MAX_SPARSE_HALO: usize = 128;
-
 fn build(
     graph: &WalkGraph,
     intervals: &[ReachedInterval],
@@ -170,7 +165,7 @@ fn build(
     // a cell and a half, so the reached network stays inside its area even on
     // coarse cells (which only a very large area gets).
     let level = params.buffer_m.max(cell_m * 1.5);
-    let (rings, x0, y0) = if reference || halo_cells(level, cell_m) > MAX_SPARSE_HALO {
+    let (rings, x0, y0) = if reference || halo_cells(level, cell_m) > MAX_HALO {
         let mut grid = Grid::covering(min, max, margin + cell_m, cell_m);
         for line in &lines {
             if line.len() == 1 {

@@ -31,11 +31,14 @@ use super::distance_field::{cell_of, frame, traverse_segment};
 const TILE: usize = 64;
 /// No tile here.
 const NONE: u32 = u32::MAX;
-/// Squared distance of "no mark in reach" in the integer passes (sums with
-/// squared offsets of at most `2 h²` stay far below `u32::MAX`).
-const FAR2: u32 = 1 << 30;
+/// Squared distance of "no mark in reach" in the passes: sums with squared
+/// offsets saturate at it (the passes run on `i16`, which SSE2 vectorises).
+const FAR2: i16 = i16::MAX;
 /// Stored squared distance beyond `h²`: the value is `+∞`.
-const BEYOND: u32 = u32::MAX;
+const BEYOND: u16 = u16::MAX;
+/// The largest halo the `i16` passes hold exactly (`2 h² < 2¹⁵`): contours of
+/// up to 125 cells (buffers of up to 1.25 km on 10 m cells).
+pub const MAX_HALO: usize = 127;
 
 /// A grid frame with marks on sparse tiles, and after [`SparseField::compute`]
 /// the exact distance field within reach of the level.
@@ -60,7 +63,7 @@ pub struct SparseField {
     /// Tile → index into `d2` / `inside`, or `NONE` (not computed: all `+∞`).
     field_dir: Vec<u32>,
     /// Squared distances in cells, `TILE²` per computed tile, row-major; `BEYOND` past `h²`.
-    d2: Vec<u32>,
+    d2: Vec<u16>,
     /// Per computed tile, row `r`'s bit `x`: the cell's distance is at most the level.
     inside: Vec<[u64; TILE]>,
     /// Computed tiles (`ty · tiles_w + tx`), ascending.
@@ -126,14 +129,19 @@ impl SparseField {
     }
 
     /// Computes the field for the contour at `level_m` (metres, positive):
-    /// every cell within `level_m / cell_m + 2` cells of a mark gets its exact
-    /// distance, every other cell reads `+∞`.
+    /// every cell within `h = ⌈level_m / cell_m⌉ + 2` cells of a mark gets its
+    /// exact distance, every other cell reads `+∞`.
+    ///
+    /// # Panics
+    /// If `h` exceeds [`MAX_HALO`] (use the dense [`super::distance_field::Grid`]).
     pub fn compute(&mut self, level_m: f64) {
         self.level_m = level_m;
         let h = halo_cells(level_m, self.cell_m);
-        let h2 = (h * h) as u32;
+        assert!(h <= MAX_HALO, "halo of {h} cells: use the dense grid");
+        let h2 = (h * h) as i16;
         // The inside test `√d² · cell ≤ level` as a threshold on d² (monotone in d²).
-        let inside_max: Option<u32> = (0..=h2).take_while(|&d2| ((d2 as f64).sqrt() * self.cell_m) <= level_m).last();
+        let inside_max: Option<u16> =
+            (0..=h2 as u16).take_while(|&d2| ((d2 as f64).sqrt() * self.cell_m) <= level_m).last();
         // Tiles within h cells of a marked tile.
         let k = h.div_ceil(TILE) as isize;
         let mut want = vec![false; self.tiles_w * self.tiles_h];
@@ -153,38 +161,39 @@ impl SparseField {
         self.d2 = vec![BEYOND; self.computed.len() * TILE * TILE];
         self.inside = vec![[0; TILE]; self.computed.len()];
         let span = TILE + 2 * h;
-        let mut window = vec![FAR2; span * span];
-        let mut down = vec![0u32; span * span];
-        let mut g2 = vec![FAR2; TILE * span];
-        for (slot, &t) in self.computed.clone().iter().enumerate() {
-            self.field_dir[t as usize] = slot as u32;
-            let (tx, ty) = (t as usize % self.tiles_w, t as usize / self.tiles_w);
+        let mut scratch = Scratch {
+            window: vec![-1; span * span],
+            down: vec![0; span * span],
+            prev: vec![0; span],
+            g2: vec![FAR2; TILE * span],
+        };
+        for slot in 0..self.computed.len() {
+            let t = self.computed[slot] as usize;
+            self.field_dir[t] = slot as u32;
+            let (tx, ty) = (t % self.tiles_w, t / self.tiles_w);
             let (ox, oy) = ((tx * TILE) as isize - h as isize, (ty * TILE) as isize - h as isize);
-            self.fill_window(&mut window, ox, oy, span);
-            column_pass(&window, &mut down, &mut g2, span, h);
+            self.fill_window(&mut scratch.window, ox, oy, span);
+            column_pass(&mut scratch, span, h);
             let d2 = &mut self.d2[slot * TILE * TILE..(slot + 1) * TILE * TILE];
-            row_pass(&g2, d2, span, h, h2);
+            row_pass(&scratch.g2, d2, span, h, h2);
             // Inside flags, only for cells of the grid.
-            let inside = &mut self.inside[slot];
+            let Some(max) = inside_max else { continue };
             let cols = (self.width - tx * TILE).min(TILE);
             let rows = (self.height - ty * TILE).min(TILE);
-            if let Some(max) = inside_max {
-                for (r, word) in inside.iter_mut().enumerate().take(rows) {
-                    let row = &d2[r * TILE..r * TILE + cols];
-                    let mut bits = 0u64;
-                    for (x, &d) in row.iter().enumerate() {
-                        bits |= ((d <= max) as u64) << x;
-                    }
-                    *word = bits;
+            for (r, word) in self.inside[slot].iter_mut().enumerate().take(rows) {
+                let mut bits = 0u64;
+                for (x, &d) in d2[r * TILE..r * TILE + cols].iter().enumerate() {
+                    bits |= ((d <= max) as u64) << x;
                 }
+                *word = bits;
             }
         }
     }
 
     /// Copies the marks of the `span × span` window whose cell (0, 0) is grid
-    /// cell `(ox, oy)` into `window`: 0 where marked, `FAR2` elsewhere.
-    fn fill_window(&self, window: &mut [u32], ox: isize, oy: isize, span: usize) {
-        window.fill(FAR2);
+    /// cell `(ox, oy)` into `window`: 0 where marked, -1 (all bits) elsewhere.
+    fn fill_window(&self, window: &mut [i16], ox: isize, oy: isize, span: usize) {
+        window.fill(-1);
         let tx0 = ox.max(0) as usize / TILE;
         let ty0 = oy.max(0) as usize / TILE;
         let x_end = (ox + span as isize).min(self.width as isize);
@@ -273,54 +282,67 @@ pub fn halo_cells(level_m: f64, cell_m: f64) -> usize {
     (level_m / cell_m).ceil().max(0.0) as usize + 2
 }
 
-/// `g2[r][x]`: squared distance in cells from window cell `(x, h + r)` to the
-/// nearest mark of window column `x`, or `FAR2` beyond `h`. Sweeps rows (so
-/// the inner loops run across columns and vectorise).
-fn column_pass(window: &[u32], down: &mut [u32], g2: &mut [u32], span: usize, h: usize) {
-    // Distance (in rows, capped) to the nearest mark at or below, then at or above.
-    let cap = (span + 1) as u32;
-    let mut prev = vec![cap; span];
-    for y in 0..span {
-        let src = &window[y * span..(y + 1) * span];
-        let dst = &mut down[y * span..(y + 1) * span];
-        for x in 0..span {
-            let v = if src[x] == 0 { 0 } else { (prev[x] + 1).min(cap) };
-            dst[x] = v;
-            prev[x] = v;
+/// Per-tile scratch of [`SparseField::compute`].
+struct Scratch {
+    /// The window's marks: 0 where marked, -1 elsewhere.
+    window: Vec<i16>,
+    /// Rows to the nearest mark at or below, per window cell.
+    down: Vec<i16>,
+    /// One row of running distances.
+    prev: Vec<i16>,
+    /// Per tile row and window column: squared distance in cells to the nearest
+    /// mark of the column, `FAR2` beyond `h`.
+    g2: Vec<i16>,
+}
+
+/// The column pass: `g2[r][x]` from the window's column `x` around window
+/// row `h + r`, by a sweep up then a sweep down the rows (inner loops run
+/// across columns, branch-free, and vectorise).
+fn column_pass(s: &mut Scratch, span: usize, h: usize) {
+    let cap = (span + 1) as i16;
+    s.prev.fill(cap);
+    for (src, dst) in s.window.chunks_exact(span).zip(s.down.chunks_exact_mut(span)) {
+        for ((p, &m), d) in s.prev.iter_mut().zip(src).zip(dst.iter_mut()) {
+            let v = (*p + 1).min(cap) & m;
+            *d = v;
+            *p = v;
         }
     }
-    prev.fill(cap);
-    let h = h as u32;
+    s.prev.fill(cap);
+    let hh = h as i16;
     for y in (0..span).rev() {
-        let src = &window[y * span..(y + 1) * span];
-        let below = &down[y * span..(y + 1) * span];
-        let in_tile = y >= h as usize && y < h as usize + TILE;
-        for x in 0..span {
-            let v = if src[x] == 0 { 0 } else { (prev[x] + 1).min(cap) };
-            prev[x] = v;
-            if in_tile {
-                let d = v.min(below[x]);
-                g2[(y - h as usize) * span + x] = if d <= h { d * d } else { FAR2 };
+        let src = &s.window[y * span..(y + 1) * span];
+        if y >= h && y < h + TILE {
+            let below = &s.down[y * span..(y + 1) * span];
+            let out = &mut s.g2[(y - h) * span..(y - h + 1) * span];
+            for (((p, &m), &b), o) in s.prev.iter_mut().zip(src).zip(below).zip(out.iter_mut()) {
+                let v = (*p + 1).min(cap) & m;
+                *p = v;
+                let d = v.min(b);
+                *o = if d <= hh { d * d } else { FAR2 };
+            }
+        } else {
+            for (p, &m) in s.prev.iter_mut().zip(src) {
+                *p = (*p + 1).min(cap) & m;
             }
         }
     }
 }
 
-/// `d2[r][x] = min over |dx| ≤ h of dx² + g2[r][h + x + dx]`, kept only up to `h2`.
-fn row_pass(g2: &[u32], d2: &mut [u32], span: usize, h: usize, h2: u32) {
+/// The row pass: `d2[r][x] = min over |dx| ≤ h of dx² + g2[r][h + x + dx]`,
+/// kept only up to `h2` (saturating `i16` sums, vectorised across `x`).
+fn row_pass(g2: &[i16], d2: &mut [u16], span: usize, h: usize, h2: i16) {
     let mut best = [FAR2; TILE];
-    for r in 0..TILE {
-        let row = &g2[r * span..(r + 1) * span];
+    for (row, out) in g2.chunks_exact(span).zip(d2.chunks_exact_mut(TILE)) {
         best.fill(FAR2);
         for dx in 0..=2 * h {
-            let off = (dx as i64 - h as i64) * (dx as i64 - h as i64);
-            let src = &row[dx..dx + TILE];
-            for x in 0..TILE {
-                best[x] = best[x].min(src[x] + off as u32);
+            let off = ((dx as isize - h as isize) * (dx as isize - h as isize)) as i16;
+            for (b, &g) in best.iter_mut().zip(&row[dx..dx + TILE]) {
+                *b = (*b).min(g.saturating_add(off));
             }
         }
-        for (x, out) in d2[r * TILE..(r + 1) * TILE].iter_mut().enumerate() {
-            *out = if best[x] <= h2 { best[x] } else { BEYOND };
+        for (o, &b) in out.iter_mut().zip(&best) {
+            *o = if b <= h2 { b as u16 } else { BEYOND };
         }
     }
 }
