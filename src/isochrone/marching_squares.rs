@@ -136,7 +136,7 @@ fn cell_segments(case: u8, i: usize, j: usize, val: &impl Fn(usize, usize) -> f6
 
 /// Chains segments into closed rings, starting from the smallest crossing
 /// not yet used. `O(S log S)`.
-fn chain(mut segs: Vec<(EdgeKey, EdgeKey)>, val: &impl Fn(usize, usize) -> f64) -> Vec<Vec<[f64; 2]>> {
+fn chain(segs: Vec<(EdgeKey, EdgeKey)>, val: &impl Fn(usize, usize) -> f64) -> Vec<Vec<[f64; 2]>> {
     // The crossing point on an edge, kept a hundredth of a cell off the corners so
     // that rings never share a vertex, even after coordinates are rounded.
     let point = |k: EdgeKey| -> [f64; 2] {
@@ -145,25 +145,29 @@ fn chain(mut segs: Vec<(EdgeKey, EdgeKey)>, val: &impl Fn(usize, usize) -> f64) 
         let t = if a == b { 0.5 } else { (a / (a - b)).clamp(0.01, 0.99) };
         if k.vertical { [i as f64, j as f64 + t] } else { [i as f64 + t, j as f64] }
     };
-    segs.sort_unstable_by_key(|s| s.0.order());
-    debug_assert!(segs.windows(2).all(|w| w[0].0 != w[1].0), "each crossing starts one segment");
-    // next[s]: the segment starting where segment s ends (a merge of ends against starts).
+    // Segments stay in the order cells emitted them (neighbours in a ring sit
+    // close in memory); starts and ends are sorted by key, and merged so that
+    // next[s] is the segment starting where segment s ends.
     const NONE: u32 = u32::MAX;
+    let mut starts: Vec<(u64, u32)> = segs.iter().enumerate().map(|(s, seg)| (seg.0.order(), s as u32)).collect();
+    starts.sort_unstable();
+    debug_assert!(starts.windows(2).all(|w| w[0].0 != w[1].0), "each crossing starts one segment");
     let mut ends: Vec<(u64, u32)> = segs.iter().enumerate().map(|(s, seg)| (seg.1.order(), s as u32)).collect();
     ends.sort_unstable();
     let mut next = vec![NONE; segs.len()];
     let mut p = 0;
     for &(key, s) in &ends {
-        while p < segs.len() && segs[p].0.order() < key {
+        while p < starts.len() && starts[p].0 < key {
             p += 1;
         }
-        if p < segs.len() && segs[p].0.order() == key {
-            next[s as usize] = p as u32;
+        if p < starts.len() && starts[p].0 == key {
+            next[s as usize] = starts[p].1;
         }
     }
     let mut used = vec![false; segs.len()];
     let mut rings = Vec::new();
-    for s in 0..segs.len() {
+    for &(_, s) in &starts {
+        let s = s as usize;
         if used[s] {
             continue;
         }
