@@ -4,10 +4,14 @@
 //! coverage areas are the area of the union of their facilities' reached
 //! networks, drawn per group of overlapping facilities.
 //!
-//! Complexity: per facility one bounded search plus, per threshold, one grid
-//! of `W × H` cells (`O(W·H)`) and a point-in-polygon test per home in the
-//! area's bounding box; per category and threshold, `O(F²)` box tests for the
-//! groups plus one grid per group.
+//! Complexity: per facility one bounded search plus, per threshold, one
+//! [`build_area`] (proportional to the reached length times the buffer in
+//! cells, plus the outline's size; see `service_area`) and one home count:
+//! a [`RingIndex`] of the outline (`O(n)`) and one strip walk per home in the
+//! area's box. Per category and threshold, `O(F²)` box tests for the groups,
+//! duplicate intervals dropped (`O(I log I)`), plus one `build_area` per group.
+//! Unlike a raster of the box, none of this grows with the empty ground
+//! inside a large reach's box.
 
 use geo::coordinate_position::CoordPos;
 use geo::{BoundingRect, Contains, Coord, MultiPolygon, Point};

@@ -1,11 +1,15 @@
-//! A grid in local metres and its exact Euclidean distance transform.
+//! A grid in local metres and its exact Euclidean distance transform: the
+//! dense reference of [`super::sparse_field`], and the grid frame and cell
+//! traversal both share.
 //!
 //! Polylines are drawn onto the grid (every cell a segment passes through is
 //! marked), then the Felzenszwalb–Huttenlocher transform gives every cell the
 //! exact Euclidean distance from its centre to the nearest marked centre, in
 //! two passes of lower envelopes of parabolas: `O(W·H)` time, `O(W + H)`
 //! scratch. The distance to the drawn lines is thus known to within half a
-//! cell diagonal.
+//! cell diagonal. Squared distances are whole numbers of cells, held exactly,
+//! so any other exact method gives bit-identical values. Service areas use
+//! the dense grid only for halos beyond [`super::sparse_field::MAX_HALO`].
 
 /// A `width × height` grid of square cells; cell `(i, j)` has its centre at
 /// `(x0 + i·cell_m, y0 + j·cell_m)` in local metres.

@@ -1,11 +1,19 @@
 //! From reached intervals to a valid service-area (Multi)Polygon.
 //!
-//! The reached network is drawn on a grid in local metres
-//! ([`super::distance_field`]); the contour at the buffer distance
-//! ([`super::marching_squares`]) gives rings that are assembled into
-//! polygons with holes, simplified without breaking validity, measured, and
-//! projected back to longitude/latitude. `O(W·H)` for a `W × H` grid of
-//! `cell_m` cells over the reach plus the buffer.
+//! The reached network is drawn on a grid in local metres; the distance to
+//! it is computed only near it ([`super::sparse_field`]: tiles within the
+//! buffer plus two cells of a drawn cell) and the contour at the buffer
+//! distance ([`super::marching_squares`]) gives rings that are assembled
+//! into polygons with holes (each hole's shell found through a
+//! [`RingIndex`]), simplified without breaking validity
+//! ([`super::validity`]), measured, and projected back to longitude/latitude.
+//!
+//! Complexity: `O(L/c · h)` for a reached length `L` on cells of `c` metres
+//! with a halo of `h = buffer/c + 2` cells (the tiles touched), plus
+//! `O(n log n)` in the outline's `n` vertices (contour chaining, hole
+//! owners, validity, simplification), plus a tile directory of `W·H / 4096`
+//! entries for the `W × H` frame (capped by `max_cells`). The reference
+//! [`build_area_reference`] is `O(W·H + n²)`, and both give the same bytes.
 
 use geo::{Area, Contains, Coord, LineString, MultiPolygon, Point, Polygon, Simplify, Validation, Winding};
 
