@@ -4,17 +4,23 @@
 //! coverage areas are the area of the union of their facilities' reached
 //! networks, drawn per group of overlapping facilities.
 //!
-//! Complexity: per facility one bounded search plus, per threshold, one grid
-//! of `W × H` cells (`O(W·H)`) and a point-in-polygon test per home in the
-//! area's bounding box; per category and threshold, `O(F²)` box tests for the
-//! groups plus one grid per group.
+//! Complexity: per facility one bounded search plus, per threshold, one
+//! [`build_area`] (proportional to the reached length times the buffer in
+//! cells, plus the outline's size; see `service_area`) and one home count:
+//! a [`RingIndex`] of the outline (`O(n)`) and one strip walk per home in the
+//! area's box. Per category and threshold, `O(F²)` box tests for the groups,
+//! duplicate intervals dropped (`O(I log I)`), plus one `build_area` per group.
+//! Unlike a raster of the box, none of this grows with the empty ground
+//! inside a large reach's box.
 
-use geo::{BoundingRect, Contains, Point};
+use geo::coordinate_position::CoordPos;
+use geo::{BoundingRect, Contains, Coord, MultiPolygon, Point};
 use rayon::prelude::*;
 use rstar::primitives::GeomWithData;
 use rstar::{AABB, RTree};
 
 use super::reach::{ReachedInterval, intervals_within};
+use super::ring_index::{RingIndex, RingQuery};
 use super::service_area::{IsochroneParams, ServiceArea, build_area, local_projection};
 use crate::graph::WalkGraph;
 use crate::ids::{CategoryId, TimeMs};
@@ -64,24 +70,106 @@ impl HomeIndex {
         HomeIndex { tree, population: population.to_vec() }
     }
 
-    /// `(homes, population)` inside `area`.
+    /// `(homes, population)` inside `area` (geo's `contains`, answered through
+    /// a [`RingIndex`] of the area's rings: the same homes, without walking
+    /// every ring for every home).
     pub fn count(&self, area: &ServiceArea) -> (usize, f64) {
         let Some(r) = area.polygon.bounding_rect() else { return (0, 0.0) };
         let env = AABB::from_corners([r.min().x, r.min().y], [r.max().x, r.max().y]);
-        let mut n = 0;
-        let mut pop = 0.0;
+        let candidates: Vec<&GeomWithData<[f64; 2], usize>> = self.tree.locate_in_envelope(env).collect();
+        let mut inside: Vec<usize> = if candidates.len() < FEW_HOMES {
+            // Too few homes to pay for an index: geo on each.
+            candidates
+                .iter()
+                .filter(|h| area.polygon.contains(&Point::new(h.geom()[0], h.geom()[1])))
+                .map(|h| h.data)
+                .collect()
+        } else {
+            let index = Inside::new(&area.polygon);
+            let mut q = RingQuery::default();
+            candidates
+                .iter()
+                .filter(|h| index.contains(Coord { x: h.geom()[0], y: h.geom()[1] }, &mut q))
+                .map(|h| h.data)
+                .collect()
+        };
+        self.sum(&mut inside)
+    }
+
+    /// [`HomeIndex::count`] with geo's `contains` on every home in the box
+    /// (the reference).
+    pub fn count_reference(&self, area: &ServiceArea) -> (usize, f64) {
+        let Some(r) = area.polygon.bounding_rect() else { return (0, 0.0) };
+        let env = AABB::from_corners([r.min().x, r.min().y], [r.max().x, r.max().y]);
         let mut inside: Vec<usize> = self
             .tree
             .locate_in_envelope(env)
             .filter(|h| area.polygon.contains(&Point::new(h.geom()[0], h.geom()[1])))
             .map(|h| h.data)
             .collect();
+        self.sum(&mut inside)
+    }
+
+    fn sum(&self, inside: &mut [usize]) -> (usize, f64) {
         inside.sort_unstable(); // sum in a fixed order: identical bytes whatever the tree's layout
-        for i in inside {
+        let mut n = 0;
+        let mut pop = 0.0;
+        for &i in inside.iter() {
             n += 1;
             pop += self.population[i];
         }
         (n, pop)
+    }
+}
+
+/// Below this many homes in an area's box, [`HomeIndex::count`] asks geo
+/// directly (walking every ring per home) rather than building an index.
+const FEW_HOMES: usize = 16;
+
+/// geo's `MultiPolygon::contains(Coord)` through a [`RingIndex`]: inside
+/// some polygon's exterior and not inside or on any of its holes.
+struct Inside {
+    index: RingIndex,
+    /// Ring → its polygon, and whether it is the exterior (each polygon's
+    /// rings are consecutive, exterior first).
+    rings: Vec<(u32, bool)>,
+}
+
+impl Inside {
+    fn new(mp: &MultiPolygon<f64>) -> Inside {
+        let mut rings = Vec::new();
+        let mut lines = Vec::new();
+        for (p, poly) in mp.0.iter().enumerate() {
+            if poly.exterior().0.is_empty() {
+                continue; // geo: an empty polygon contains nothing
+            }
+            rings.push((p as u32, true));
+            lines.push(poly.exterior());
+            for h in poly.interiors() {
+                rings.push((p as u32, false));
+                lines.push(h);
+            }
+        }
+        Inside { index: RingIndex::new(lines), rings }
+    }
+
+    fn contains(&self, c: Coord<f64>, q: &mut RingQuery) -> bool {
+        // The rings not Outside, ascending: grouped by polygon, exterior first.
+        let located = self.index.locate(c, q);
+        let mut i = 0;
+        while i < located.len() {
+            let (p, exterior) = self.rings[located[i].0 as usize];
+            let mut j = i + 1;
+            while j < located.len() && self.rings[located[j].0 as usize].0 == p {
+                j += 1;
+            }
+            let holes_touched = j - i - usize::from(exterior);
+            if exterior && located[i].1 == CoordPos::Inside && holes_touched == 0 {
+                return true;
+            }
+            i = j;
+        }
+        false
     }
 }
 
@@ -146,8 +234,15 @@ pub fn category_areas(
             let mut area_m2 = 0.0;
             let mut cell_m = params.cell_m;
             for group in groups {
-                let all: Vec<ReachedInterval> =
+                let mut all: Vec<ReachedInterval> =
                     group.iter().flat_map(|&f| per_facility[f][k].iter().copied()).collect();
+                // The same stretch reached from several facilities marks the same cells: draw it once.
+                all.sort_unstable_by(|a, b| {
+                    a.edge.cmp(&b.edge).then(a.from_m.total_cmp(&b.from_m)).then(a.to_m.total_cmp(&b.to_m))
+                });
+                all.dedup_by(|a, b| {
+                    a.edge == b.edge && a.from_m.to_bits() == b.from_m.to_bits() && a.to_m.to_bits() == b.to_m.to_bits()
+                });
                 let b =
                     group.iter().filter_map(|&f| boxes[f]).fold([f64::MAX, f64::MAX, f64::MIN, f64::MIN], |a, b| {
                         [a[0].min(b[0]), a[1].min(b[1]), a[2].max(b[2]), a[3].max(b[3])]

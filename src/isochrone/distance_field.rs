@@ -1,11 +1,15 @@
-//! A grid in local metres and its exact Euclidean distance transform.
+//! A grid in local metres and its exact Euclidean distance transform: the
+//! dense reference of [`super::sparse_field`], and the grid frame and cell
+//! traversal both share.
 //!
 //! Polylines are drawn onto the grid (every cell a segment passes through is
 //! marked), then the Felzenszwalb–Huttenlocher transform gives every cell the
 //! exact Euclidean distance from its centre to the nearest marked centre, in
 //! two passes of lower envelopes of parabolas: `O(W·H)` time, `O(W + H)`
 //! scratch. The distance to the drawn lines is thus known to within half a
-//! cell diagonal.
+//! cell diagonal. Squared distances are whole numbers of cells, held exactly,
+//! so any other exact method gives bit-identical values. Service areas use
+//! the dense grid only for halos beyond [`super::sparse_field::MAX_HALO`].
 
 /// A `width × height` grid of square cells; cell `(i, j)` has its centre at
 /// `(x0 + i·cell_m, y0 + j·cell_m)` in local metres.
@@ -31,10 +35,7 @@ impl Grid {
     /// grids of the same cell size line up, so a smaller drawing marks a subset
     /// of the cells a larger one marks (nested reaches give nested areas).
     pub fn covering(min: [f64; 2], max: [f64; 2], margin_m: f64, cell_m: f64) -> Grid {
-        let x0 = ((min[0] - margin_m) / cell_m).floor() * cell_m;
-        let y0 = ((min[1] - margin_m) / cell_m).floor() * cell_m;
-        let width = (((max[0] + margin_m - x0) / cell_m).ceil() as usize + 1).max(3);
-        let height = (((max[1] + margin_m - y0) / cell_m).ceil() as usize + 1).max(3);
+        let (x0, y0, width, height) = frame(min, max, margin_m, cell_m);
         Grid { width, height, cell_m, x0, y0, marked: vec![false; width * height] }
     }
 
@@ -42,42 +43,8 @@ impl Grid {
     /// (an exact grid traversal, Amanatides–Woo: a part of a segment marks a
     /// subset of the cells the whole segment marks). `O(cells crossed)`.
     pub fn draw_segment(&mut self, a: [f64; 2], b: [f64; 2]) {
-        // Cell (i, j) spans [i - 0.5, i + 0.5) in grid units around its centre.
-        let ga = [(a[0] - self.x0) / self.cell_m + 0.5, (a[1] - self.y0) / self.cell_m + 0.5];
-        let gb = [(b[0] - self.x0) / self.cell_m + 0.5, (b[1] - self.y0) / self.cell_m + 0.5];
-        let (mut i, mut j) = (ga[0].floor() as i64, ga[1].floor() as i64);
-        let (ei, ej) = (gb[0].floor() as i64, gb[1].floor() as i64);
-        let d = [gb[0] - ga[0], gb[1] - ga[1]];
-        let step = [if d[0] > 0.0 { 1 } else { -1 }, if d[1] > 0.0 { 1 } else { -1 }];
-        let t_delta = [
-            if d[0] != 0.0 { (1.0 / d[0]).abs() } else { f64::INFINITY },
-            if d[1] != 0.0 { (1.0 / d[1]).abs() } else { f64::INFINITY },
-        ];
-        let next = |g: f64, c: i64, dd: f64| -> f64 {
-            if dd > 0.0 {
-                ((c + 1) as f64 - g) / dd
-            } else if dd < 0.0 {
-                (c as f64 - g) / dd
-            } else {
-                f64::INFINITY
-            }
-        };
-        let mut t_max = [next(ga[0], i, d[0]), next(ga[1], j, d[1])];
-        let limit = (ei - i).abs() + (ej - j).abs() + 2;
-        self.mark_cell(i, j);
-        for _ in 0..limit {
-            if i == ei && j == ej {
-                break;
-            }
-            if t_max[0] < t_max[1] {
-                i += step[0];
-                t_max[0] += t_delta[0];
-            } else {
-                j += step[1];
-                t_max[1] += t_delta[1];
-            }
-            self.mark_cell(i, j);
-        }
+        let (x0, y0, cell_m) = (self.x0, self.y0, self.cell_m);
+        traverse_segment(x0, y0, cell_m, a, b, |i, j| self.mark_cell(i, j));
     }
 
     fn mark_cell(&mut self, i: i64, j: i64) {
@@ -88,8 +55,7 @@ impl Grid {
 
     /// Marks the cell holding point `p`.
     pub fn mark(&mut self, p: [f64; 2]) {
-        let i = ((p[0] - self.x0) / self.cell_m + 0.5).floor() as i64;
-        let j = ((p[1] - self.y0) / self.cell_m + 0.5).floor() as i64;
+        let (i, j) = cell_of(self.x0, self.y0, self.cell_m, p);
         self.mark_cell(i, j);
     }
 
@@ -129,8 +95,68 @@ impl Grid {
     }
 }
 
+/// The frame `(x0, y0, width, height)` of a grid covering `[min, max]`
+/// (local metres) plus `margin_m` on every side, its cell centres on
+/// multiples of `cell_m` from the local origin (see [`Grid::covering`]).
+pub fn frame(min: [f64; 2], max: [f64; 2], margin_m: f64, cell_m: f64) -> (f64, f64, usize, usize) {
+    let x0 = ((min[0] - margin_m) / cell_m).floor() * cell_m;
+    let y0 = ((min[1] - margin_m) / cell_m).floor() * cell_m;
+    let width = (((max[0] + margin_m - x0) / cell_m).ceil() as usize + 1).max(3);
+    let height = (((max[1] + margin_m - y0) / cell_m).ceil() as usize + 1).max(3);
+    (x0, y0, width, height)
+}
+
+/// The cell `(i, j)` holding point `p` (possibly outside the grid).
+#[inline]
+pub fn cell_of(x0: f64, y0: f64, cell_m: f64, p: [f64; 2]) -> (i64, i64) {
+    (((p[0] - x0) / cell_m + 0.5).floor() as i64, ((p[1] - y0) / cell_m + 0.5).floor() as i64)
+}
+
+/// Calls `visit(i, j)` for every cell the segment `a`–`b` (local metres)
+/// passes through, on the grid of cell `cell_m` whose cell `(0, 0)` is
+/// centred on `(x0, y0)` (an exact grid traversal, Amanatides–Woo; cells may
+/// lie outside any grid's bounds, the caller clips). `O(cells crossed)`.
+pub fn traverse_segment(x0: f64, y0: f64, cell_m: f64, a: [f64; 2], b: [f64; 2], mut visit: impl FnMut(i64, i64)) {
+    // Cell (i, j) spans [i - 0.5, i + 0.5) in grid units around its centre.
+    let ga = [(a[0] - x0) / cell_m + 0.5, (a[1] - y0) / cell_m + 0.5];
+    let gb = [(b[0] - x0) / cell_m + 0.5, (b[1] - y0) / cell_m + 0.5];
+    let (mut i, mut j) = (ga[0].floor() as i64, ga[1].floor() as i64);
+    let (ei, ej) = (gb[0].floor() as i64, gb[1].floor() as i64);
+    let d = [gb[0] - ga[0], gb[1] - ga[1]];
+    let step = [if d[0] > 0.0 { 1 } else { -1 }, if d[1] > 0.0 { 1 } else { -1 }];
+    let t_delta = [
+        if d[0] != 0.0 { (1.0 / d[0]).abs() } else { f64::INFINITY },
+        if d[1] != 0.0 { (1.0 / d[1]).abs() } else { f64::INFINITY },
+    ];
+    let next = |g: f64, c: i64, dd: f64| -> f64 {
+        if dd > 0.0 {
+            ((c + 1) as f64 - g) / dd
+        } else if dd < 0.0 {
+            (c as f64 - g) / dd
+        } else {
+            f64::INFINITY
+        }
+    };
+    let mut t_max = [next(ga[0], i, d[0]), next(ga[1], j, d[1])];
+    let limit = (ei - i).abs() + (ej - j).abs() + 2;
+    visit(i, j);
+    for _ in 0..limit {
+        if i == ei && j == ej {
+            break;
+        }
+        if t_max[0] < t_max[1] {
+            i += step[0];
+            t_max[0] += t_delta[0];
+        } else {
+            j += step[1];
+            t_max[1] += t_delta[1];
+        }
+        visit(i, j);
+    }
+}
+
 /// One-dimensional squared distance transform (lower envelope of parabolas).
-fn edt_1d(f: &[f64], d: &mut [f64], v: &mut [usize], z: &mut [f64]) {
+pub fn edt_1d(f: &[f64], d: &mut [f64], v: &mut [usize], z: &mut [f64]) {
     let n = f.len();
     if n == 0 {
         return;

@@ -1,17 +1,30 @@
 //! From reached intervals to a valid service-area (Multi)Polygon.
 //!
-//! The reached network is drawn on a grid in local metres
-//! ([`super::distance_field`]); the contour at the buffer distance
-//! ([`super::marching_squares`]) gives rings that are assembled into
-//! polygons with holes, simplified without breaking validity, measured, and
-//! projected back to longitude/latitude. `O(W·H)` for a `W × H` grid of
-//! `cell_m` cells over the reach plus the buffer.
+//! The reached network is drawn on a grid in local metres; the distance to
+//! it is computed only near it ([`super::sparse_field`]: tiles within the
+//! buffer plus two cells of a drawn cell) and the contour at the buffer
+//! distance ([`super::marching_squares`]) gives rings that are assembled
+//! into polygons with holes (each hole's shell found through a
+//! [`RingIndex`]), simplified without breaking validity
+//! ([`super::validity`]), measured, and projected back to longitude/latitude.
+//!
+//! Complexity: `O(L/c · h)` for a reached length `L` on cells of `c` metres
+//! with a halo of `h = buffer/c + 2` cells (the tiles touched), plus
+//! `O(n log n)` in the outline's `n` vertices (contour chaining, hole
+//! owners, validity, simplification), plus a tile directory of `W·H / 4096`
+//! entries for the `W × H` frame (capped by `max_cells`). The reference
+//! [`build_area_reference`] is `O(W·H + n²)`, and both give the same bytes.
 
 use geo::{Area, Contains, Coord, LineString, MultiPolygon, Point, Polygon, Simplify, Validation, Winding};
 
+use geo::coordinate_position::CoordPos;
+
 use super::distance_field::Grid;
-use super::marching_squares::{contour_rings, signed_area2};
+use super::marching_squares::{contour_rings, contour_rings_sparse, signed_area2};
 use super::reach::ReachedInterval;
+use super::ring_index::{RingIndex, RingQuery};
+use super::sparse_field::{MAX_HALO, SparseField, halo_cells};
+use super::validity;
 use crate::geometry::EARTH_RADIUS_M;
 use crate::graph::WalkGraph;
 
@@ -105,11 +118,41 @@ pub fn sub_polyline(graph: &WalkGraph, iv: &ReachedInterval) -> Vec<[f64; 2]> {
 
 /// The service area of the reached intervals (one facility's, or a whole
 /// category's for its coverage area), projected around `proj`.
+///
+/// The distance field is computed only near the reached network
+/// ([`SparseField`]), holes find their shells through a [`RingIndex`] and
+/// validity is decided by [`validity::is_valid`]: the result is identical to
+/// [`build_area_reference`]'s, in time proportional to the reached length
+/// (times the buffer in cells) and the outline's size.
 pub fn build_area(
     graph: &WalkGraph,
     intervals: &[ReachedInterval],
     proj: &LocalProjection,
     params: &IsochroneParams,
+) -> ServiceArea {
+    build(graph, intervals, proj, params, false)
+}
+
+/// [`build_area`] the slow obvious way, kept as its reference: the dense
+/// distance transform over the whole box ([`Grid`]), the dense contour scan,
+/// geo's point-in-polygon for every hole against every shell and geo's
+/// quadratic validity check. `O(W·H)` for the `W × H` box plus `O(n²)` in
+/// the outline's `n` vertices.
+pub fn build_area_reference(
+    graph: &WalkGraph,
+    intervals: &[ReachedInterval],
+    proj: &LocalProjection,
+    params: &IsochroneParams,
+) -> ServiceArea {
+    build(graph, intervals, proj, params, true)
+}
+
+fn build(
+    graph: &WalkGraph,
+    intervals: &[ReachedInterval],
+    proj: &LocalProjection,
+    params: &IsochroneParams,
+    reference: bool,
 ) -> ServiceArea {
     let lines: Vec<Vec<[f64; 2]>> =
         intervals.iter().map(|iv| sub_polyline(graph, iv).into_iter().map(|p| proj.forward(p)).collect()).collect();
@@ -125,24 +168,38 @@ pub fn build_area(
     let margin = params.buffer_m * 1.1 + 2.0 * params.cell_m;
     let span = ((max[0] - min[0]) + 2.0 * margin) * ((max[1] - min[1]) + 2.0 * margin);
     let cell_m = params.cell_m.max((span / params.max_cells as f64).sqrt());
-    let mut grid = Grid::covering(min, max, margin + cell_m, cell_m);
-    for line in &lines {
-        if line.len() == 1 {
-            grid.mark(line[0]);
-        }
-        for w in line.windows(2) {
-            grid.draw_segment(w[0], w[1]);
-        }
-    }
-    let dist = grid.distance_m();
     // A marked cell stands for lines up to half a diagonal from its centre, and
     // the contour interpolates between cell centres: the level never goes below
     // a cell and a half, so the reached network stays inside its area even on
     // coarse cells (which only a very large area gets).
     let level = params.buffer_m.max(cell_m * 1.5);
-    let rings = contour_rings(&dist, grid.width, grid.height, level);
+    let (rings, x0, y0) = if reference || halo_cells(level, cell_m) > MAX_HALO {
+        let mut grid = Grid::covering(min, max, margin + cell_m, cell_m);
+        for line in &lines {
+            if line.len() == 1 {
+                grid.mark(line[0]);
+            }
+            for w in line.windows(2) {
+                grid.draw_segment(w[0], w[1]);
+            }
+        }
+        let dist = grid.distance_m();
+        (contour_rings(&dist, grid.width, grid.height, level), grid.x0, grid.y0)
+    } else {
+        let mut field = SparseField::covering(min, max, margin + cell_m, cell_m);
+        for line in &lines {
+            if line.len() == 1 {
+                field.mark(line[0]);
+            }
+            for w in line.windows(2) {
+                field.draw_segment(w[0], w[1]);
+            }
+        }
+        field.compute(level);
+        (contour_rings_sparse(&field), field.x0, field.y0)
+    };
     let to_local = |r: Vec<[f64; 2]>| -> LineString<f64> {
-        r.into_iter().map(|[gx, gy]| Coord { x: grid.x0 + gx * cell_m, y: grid.y0 + gy * cell_m }).collect()
+        r.into_iter().map(|[gx, gy]| Coord { x: x0 + gx * cell_m, y: y0 + gy * cell_m }).collect()
     };
     let (mut shells, mut holes) = (Vec::new(), Vec::new());
     for r in rings {
@@ -152,13 +209,31 @@ pub fn build_area(
     // Each hole belongs to the smallest shell that contains it.
     let shell_area: Vec<f64> = polys.iter().map(|p| p.unsigned_area()).collect();
     let mut hole_of: Vec<Vec<LineString<f64>>> = vec![Vec::new(); polys.len()];
-    for h in holes {
-        let p = Point::from(h.0[0]);
-        let owner = (0..polys.len())
-            .filter(|&k| polys[k].contains(&p))
-            .min_by(|&a, &b| shell_area[a].total_cmp(&shell_area[b]));
-        if let Some(k) = owner {
-            hole_of[k].push(h);
+    if reference {
+        for h in holes {
+            let p = Point::from(h.0[0]);
+            let owner = (0..polys.len())
+                .filter(|&k| polys[k].contains(&p))
+                .min_by(|&a, &b| shell_area[a].total_cmp(&shell_area[b]));
+            if let Some(k) = owner {
+                hole_of[k].push(h);
+            }
+        }
+    } else if !holes.is_empty() {
+        // The same owners: the shells containing the hole's first vertex, exactly as geo says.
+        let index = RingIndex::new(polys.iter().map(|p| p.exterior()));
+        let mut q = RingQuery::default();
+        for h in holes {
+            let mut owner: Option<usize> = None;
+            for &(k, pos) in index.locate(h.0[0], &mut q) {
+                let k = k as usize;
+                if pos == CoordPos::Inside && owner.is_none_or(|o| shell_area[k] < shell_area[o]) {
+                    owner = Some(k);
+                }
+            }
+            if let Some(k) = owner {
+                hole_of[k].push(h);
+            }
         }
     }
     for (poly, hs) in polys.iter_mut().zip(hole_of) {
@@ -197,7 +272,8 @@ pub fn build_area(
         let simplified = local.simplify(params.simplify_m);
         let rounded = finish(&simplified);
         let wound = rounded.0.iter().all(|p| p.exterior().is_ccw() && p.interiors().iter().all(|h| h.is_cw()));
-        if rounded.0.len() == polygon.0.len() && wound && rounded.is_valid() {
+        let valid = |mp: &MultiPolygon<f64>| if reference { mp.is_valid() } else { validity::is_valid(mp) };
+        if rounded.0.len() == polygon.0.len() && wound && valid(&rounded) {
             polygon = rounded;
             area_m2 = simplified.unsigned_area();
         }

@@ -29,6 +29,7 @@
 
 use std::path::Path;
 
+use geo::coordinate_position::CoordPos;
 use geo::{Area, Contains, Coord, Intersects, LineString, MultiPolygon, Point, Polygon, Validation, Winding};
 use lifecircle::analysis::{IsochroneOptions, with_threads};
 use lifecircle::graph::{EdgeSpec, WalkGraph};
@@ -1414,6 +1415,318 @@ fn beijing_homes_a_facility_reaches_are_inside_its_area() {
         }
     }
     assert!(checked >= 100, "{checked}");
+}
+
+// ---------------------------------------------------------------------------------------------
+// Fast kernels against their slow references
+// ---------------------------------------------------------------------------------------------
+
+/// Seeds of the kernel property tests ("FA57" ~ fast).
+const KERNEL_SEEDS: [u64; 4] =
+    [0xFA57_0000_0000_0001, 0xFA57_0000_0000_0002, 0xFA57_0000_0000_0003, 0xFA57_0000_0000_0004];
+
+/// A random drawing for the field kernels: `(min, max, margin, cell_m, level_m, polylines)`,
+/// frames of 20–300 cells a side (several 64-cell tiles), cells of 0.5–10 m, levels of
+/// 1.5–30 cells (now and then close to the sparse field's largest halo), polylines
+/// long and short, some single points, some leaving the frame.
+#[allow(clippy::type_complexity)]
+fn random_drawing(rng: &mut SplitMix64) -> ([f64; 2], [f64; 2], f64, f64, f64, Vec<Vec<[f64; 2]>>) {
+    let cell_m = *rng.pick(&[0.5, 1.0, 2.0, 3.7, 10.0]);
+    let cells = rng.range(20, 300) as f64;
+    let min = [rng.float(-500.0, 500.0), rng.float(-500.0, 500.0)];
+    let max = [min[0] + cells * cell_m * rng.float(0.3, 1.0), min[1] + cells * cell_m * rng.float(0.3, 1.0)];
+    let level_cells = if rng.chance(0.1) { rng.float(100.0, 124.0) } else { rng.float(1.5, 30.0) };
+    let level_m = level_cells * cell_m;
+    let margin = level_m * 1.1 + 2.0 * cell_m;
+    let mut lines = Vec::new();
+    for _ in 0..rng.range(1, 40) {
+        let mut p = [rng.float(min[0], max[0]), rng.float(min[1], max[1])];
+        let mut line = vec![p];
+        for _ in 0..rng.range(0, 6) {
+            let step = cell_m * *rng.pick(&[0.3, 2.0, 15.0, 80.0]);
+            p = [p[0] + rng.float(-step, step), p[1] + rng.float(-step, step)];
+            line.push(p);
+        }
+        lines.push(line);
+    }
+    (min, max, margin, cell_m, level_m, lines)
+}
+
+/// The sparse distance field against the dense Felzenszwalb–Huttenlocher
+/// transform over the whole frame: bit-identical values wherever marching
+/// squares can read them (within the level plus two cells), farther cells
+/// outside, the same inside flags, and the sparse contour scan gives the
+/// very same rings as the dense one.
+#[test]
+fn sparse_field_and_contours_equal_the_dense_transform() {
+    use lifecircle::isochrone::distance_field::Grid;
+    use lifecircle::isochrone::marching_squares::{contour_rings, contour_rings_sparse};
+    use lifecircle::isochrone::sparse_field::{MAX_HALO, SparseField, halo_cells};
+    let (mut cases, mut compared, mut rings, mut big_halos) = (0, 0usize, 0usize, 0);
+    for &seed in &KERNEL_SEEDS {
+        let mut rng = SplitMix64::new(seed);
+        for case in 0..15 {
+            let (min, max, margin, cell_m, level_m, lines) = random_drawing(&mut rng);
+            let what = format!("seed {seed:#x} case {case}: cell {cell_m} m, level {level_m} m");
+            if halo_cells(level_m, cell_m) > MAX_HALO {
+                continue;
+            }
+            big_halos += usize::from(halo_cells(level_m, cell_m) > 100);
+            let mut dense = Grid::covering(min, max, margin, cell_m);
+            let mut sparse = SparseField::covering(min, max, margin, cell_m);
+            assert_eq!(
+                (dense.width, dense.height, dense.x0.to_bits(), dense.y0.to_bits()),
+                (sparse.width, sparse.height, sparse.x0.to_bits(), sparse.y0.to_bits()),
+                "{what}"
+            );
+            for line in &lines {
+                if line.len() == 1 {
+                    dense.mark(line[0]);
+                    sparse.mark(line[0]);
+                }
+                for w in line.windows(2) {
+                    dense.draw_segment(w[0], w[1]);
+                    sparse.draw_segment(w[0], w[1]);
+                }
+            }
+            let d = dense.distance_m();
+            sparse.compute(level_m);
+            let (w, h) = (dense.width, dense.height);
+            for j in 0..h {
+                let mut row_bits: Vec<u128> = Vec::new();
+                for i in 0..w {
+                    let (want, got) = (d[j * w + i], sparse.value_m(i, j));
+                    assert_eq!(sparse.is_marked(i, j), want == 0.0, "{what}: mark at ({i},{j})");
+                    if want <= level_m + 2.0 * cell_m {
+                        assert_eq!(got.to_bits(), want.to_bits(), "{what}: cell ({i},{j}) {got} vs {want}");
+                        compared += 1;
+                    } else {
+                        assert!(got == want || got.is_infinite(), "{what}: far cell ({i},{j}) {got} vs {want}");
+                    }
+                    if i % 64 == 0 {
+                        row_bits.push(sparse.inside_row(i, j));
+                    }
+                    let bit = row_bits[i / 64] >> (i % 64) & 1 == 1;
+                    assert_eq!(bit, want <= level_m, "{what}: inside flag at ({i},{j})");
+                }
+            }
+            let want = contour_rings(&d, w, h, level_m);
+            let got = contour_rings_sparse(&sparse);
+            assert_eq!(got, want, "{what}: rings");
+            rings += want.len();
+            cases += 1;
+        }
+    }
+    eprintln!("{cases} drawings, {compared} cells compared, {rings} rings, {big_halos} halos over 100 cells");
+    assert!(cases >= 50 && compared >= 100_000 && rings >= 100 && big_halos >= 2);
+}
+
+/// A random closed ring on a coarse lattice around `centre` (so that query
+/// points often fall exactly on vertices and edges): a star polygon, now and
+/// then with its vertices shuffled (self-crossing), a spike or a repeated point.
+fn lattice_ring(rng: &mut SplitMix64, centre: [f64; 2], radius: f64, step: f64) -> LineString<f64> {
+    let n = rng.range(3, 12);
+    let snap = |v: f64| (v / step).round() * step;
+    let mut pts: Vec<Coord<f64>> = (0..n)
+        .map(|k| {
+            let a = std::f64::consts::TAU * (k as f64 + rng.float(0.0, 0.8)) / n as f64;
+            let r = radius * rng.float(0.6, 1.0);
+            Coord { x: snap(centre[0] + r * a.cos()), y: snap(centre[1] + r * a.sin()) }
+        })
+        .collect();
+    if rng.chance(0.1) && n > 3 {
+        let (a, b) = (rng.below(n), rng.below(n));
+        pts.swap(a, b);
+    }
+    if rng.chance(0.05) {
+        let k = rng.below(n);
+        pts.insert(k, pts[k]);
+    }
+    if rng.chance(0.05) && n > 2 {
+        let k = rng.range(1, n - 1);
+        let back = pts[k - 1];
+        pts.insert(k + 1, back);
+    }
+    let first = pts[0];
+    pts.push(first);
+    LineString::new(pts)
+}
+
+/// `RingIndex::locate` against geo's `coord_pos_relative_to_ring` for every
+/// ring, on lattice rings (shared vertices, collinear edges, horizontal
+/// edges) and queries on the lattice, on vertices and at random.
+#[test]
+fn ring_index_locates_as_geo_does() {
+    use lifecircle::isochrone::ring_index::{RingIndex, RingQuery, locate_reference};
+    let mut tally = [0usize; 3];
+    for &seed in &KERNEL_SEEDS {
+        let mut rng = SplitMix64::new(seed ^ 0x0000_0000_0000_0A11);
+        for case in 0..40 {
+            // Lattice in metres, or in degrees near 47°N with 1e-7 steps (as written coordinates are).
+            let (centre, radius, step) =
+                if case % 2 == 0 { ([0.0, 0.0], 20.0, 1.0) } else { ([9.52, 47.16], 2e-5, 1e-7) };
+            let rings: Vec<LineString<f64>> = (0..rng.range(1, 8))
+                .map(|_| {
+                    let c = [centre[0] + rng.float(-radius, radius), centre[1] + rng.float(-radius, radius)];
+                    lattice_ring(&mut rng, c, radius, step)
+                })
+                .collect();
+            let index = RingIndex::new(rings.iter());
+            let mut q = RingQuery::default();
+            let mut queries: Vec<Coord<f64>> = rings.iter().flat_map(|r| r.0.iter().copied()).collect();
+            for r in &rings {
+                for w in r.0.windows(2) {
+                    queries.push(Coord { x: (w[0].x + w[1].x) / 2.0, y: (w[0].y + w[1].y) / 2.0 });
+                }
+            }
+            for _ in 0..300 {
+                let snap = |v: f64| (v / step).round() * step;
+                let x = centre[0] + rng.float(-2.5 * radius, 2.5 * radius);
+                let y = centre[1] + rng.float(-2.5 * radius, 2.5 * radius);
+                queries.push(if rng.chance(0.5) { Coord { x: snap(x), y: snap(y) } } else { Coord { x, y } });
+            }
+            for c in queries {
+                let got = index.locate(c, &mut q).to_vec();
+                for (k, ring) in rings.iter().enumerate() {
+                    let want = locate_reference(c, ring);
+                    let found = got.iter().find(|x| x.0 as usize == k).map(|x| x.1);
+                    assert_eq!(
+                        found.unwrap_or(CoordPos::Outside),
+                        want,
+                        "seed {seed:#x} case {case} ring {k} at {c:?}"
+                    );
+                    tally[match want {
+                        CoordPos::Inside => 0,
+                        CoordPos::OnBoundary => 1,
+                        CoordPos::Outside => 2,
+                    }] += 1;
+                }
+            }
+        }
+    }
+    eprintln!("inside, on boundary, outside: {tally:?}");
+    assert!(tally.iter().all(|&n| n >= 1000), "{tally:?}");
+}
+
+/// A random MultiPolygon for the validity check: lattice shells with holes
+/// inside, crossing, touching or outside them, polygons apart, nested in
+/// holes or overlapping, rings spiked, crossing or with repeated points.
+fn random_multipolygon(rng: &mut SplitMix64, step: f64) -> MultiPolygon<f64> {
+    let mut polys = Vec::new();
+    for _ in 0..rng.range(1, 4) {
+        let centre = [rng.float(-150.0, 150.0), rng.float(-150.0, 150.0)];
+        let radius = rng.float(10.0, 40.0);
+        let shell = lattice_ring(rng, centre, radius, step);
+        let mut holes = Vec::new();
+        for _ in 0..rng.range(0, 4) {
+            let near = if rng.chance(0.85) { 0.25 } else { 1.0 };
+            let c = [centre[0] + rng.float(-near, near) * radius, centre[1] + rng.float(-near, near) * radius];
+            let r = radius * rng.float(0.03, 0.15);
+            let mut hole = lattice_ring(rng, c, r, step);
+            if rng.chance(0.05) {
+                hole.0[0] = shell.0[0]; // touching the shell at a vertex
+                let last = hole.0.len() - 1;
+                hole.0[last] = shell.0[0];
+            }
+            if rng.chance(0.7) {
+                hole.0.reverse();
+            }
+            holes.push(hole);
+        }
+        polys.push(Polygon::new(shell, holes));
+    }
+    MultiPolygon::new(polys)
+}
+
+/// `validity::is_valid` against geo's `is_valid` on random MultiPolygons,
+/// valid and invalid, with the fast path deciding most of them.
+#[test]
+fn validity_agrees_with_geo() {
+    use lifecircle::isochrone::validity::{decide, is_valid};
+    let (mut valid, mut invalid, mut decided_valid, mut decided_invalid) = (0, 0, 0, 0);
+    for &seed in &KERNEL_SEEDS {
+        let mut rng = SplitMix64::new(seed ^ 0x0000_0000_0000_7A11);
+        for case in 0..400 {
+            let step = *rng.pick(&[0.5, 1e-3, 1e-3, 1e-3]);
+            let mp = random_multipolygon(&mut rng, step);
+            let want = mp.is_valid();
+            assert_eq!(is_valid(&mp), want, "seed {seed:#x} case {case}: {mp:?}");
+            if let Some(v) = decide(&mp) {
+                assert_eq!(v, want, "seed {seed:#x} case {case}: decided wrongly {mp:?}");
+                if v { decided_valid += 1 } else { decided_invalid += 1 }
+            }
+            if want { valid += 1 } else { invalid += 1 }
+        }
+    }
+    eprintln!("valid {valid} ({decided_valid} decided fast), invalid {invalid} ({decided_invalid} decided fast)");
+    assert!(valid >= 200 && invalid >= 200 && decided_valid >= 100 && decided_invalid >= 50);
+}
+
+/// `build_area` (sparse field, ring index, fast validity) against
+/// `build_area_reference` (dense transform over the box, geo's predicates):
+/// the same `ServiceArea`, bit for bit, on every net, for buffers of 1 m
+/// (2 m cells) to 600 m (past the sparse halo: the dense field), with and
+/// without simplification, on coarsened cells, and with the reached
+/// intervals drawn twice in any order (as category unions may). Homes
+/// counted through the ring index equal geo's `contains` on every home,
+/// homes on outline vertices included.
+#[test]
+fn areas_and_home_counts_equal_their_references_on_random_networks() {
+    use lifecircle::isochrone::build_area_reference;
+    let (mut areas, mut holes_seen, mut homes_inside, mut simplified, mut dense_fields) = (0, 0, 0, 0, 0);
+    for (net, mut rng) in nets() {
+        let g = &net.graph;
+        if g.num_edges() == 0 {
+            continue;
+        }
+        let mut ws = DijkstraWorkspace::new(g.num_nodes());
+        for f in 0..3 {
+            let a = some_anchor(&mut rng, g);
+            let mut params = IsochroneParams::with_buffer(*rng.pick(&[1.0, 20.0, 50.0, 50.0, 600.0]));
+            params.simplify_m = *rng.pick(&[0.0, 2.0, params.buffer_m / 4.0]);
+            if rng.chance(0.2) {
+                params.max_cells = 20_000; // coarsened cells
+            }
+            if params.buffer_m == 600.0 && rng.chance(0.5) {
+                params.cell_m = 4.0; // a halo of 152 cells: the dense field
+                dense_fields += 1;
+            }
+            let proj = local_projection(anchor_point(g, &a));
+            let budget = TimeMs(rng.range(20_000, 900_000) as u32);
+            let what = format!("{} facility {f} budget {} ms {params:?}", net.name, budget.0);
+            let ivs = reached_intervals(g, &mut ws, &a, budget);
+            let want = build_area_reference(g, &ivs, &proj, &params);
+            let got = build_area(g, &ivs, &proj, &params);
+            assert_eq!(got, want, "{what}");
+            let mut twice: Vec<ReachedInterval> = ivs.iter().chain(ivs.iter()).copied().collect();
+            for k in (1..twice.len()).rev() {
+                twice.swap(k, rng.below(k + 1));
+            }
+            assert_eq!(build_area(g, &twice, &proj, &params), want, "{what}: intervals twice, shuffled");
+            areas += 1;
+            holes_seen += holes(&got.polygon);
+            simplified += usize::from(params.simplify_m > 0.0);
+            // Homes: random ones around the area, and some on its vertices.
+            let Some(b) = geo::BoundingRect::bounding_rect(&got.polygon) else { continue };
+            let mut homes: Vec<[f64; 2]> =
+                (0..300).map(|_| [rng.float(b.min().x, b.max().x), rng.float(b.min().y, b.max().y)]).collect();
+            let vertices: Vec<[f64; 2]> =
+                got.polygon.0.iter().flat_map(|p| p.exterior().0.iter()).map(|c| [c.x, c.y]).collect();
+            for _ in 0..20 {
+                homes.push(*rng.pick(&vertices));
+            }
+            let population: Vec<f64> = (0..homes.len()).map(|k| 1.0 + k as f64 / 7.0).collect();
+            let index = HomeIndex::new(&homes, &population);
+            let (n, pop) = index.count(&got);
+            let (n_ref, pop_ref) = index.count_reference(&got);
+            assert_eq!((n, pop.to_bits()), (n_ref, pop_ref.to_bits()), "{what}: homes");
+            homes_inside += n;
+        }
+    }
+    eprintln!(
+        "{areas} areas, {holes_seen} holes, {homes_inside} homes inside, {simplified} simplified, {dense_fields} dense"
+    );
+    assert!(areas >= 60 && holes_seen >= 20 && homes_inside >= 1000 && simplified >= 20 && dense_fields >= 2);
 }
 
 // ---------------------------------------------------------------------------------------------
