@@ -11,9 +11,7 @@
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use geojson::JsonObject;
 use rayon::prelude::*;
-use serde_json::json;
 
 use crate::coverage::ByEdge;
 use crate::coverage::count_within::{counts_per_threshold, reach_within};
@@ -34,12 +32,12 @@ use crate::ids::TimeMs;
 use crate::inputs::{InputReport, MergeMode, PointsInput, merge_facilities, merge_homes};
 use crate::io::OutputDir;
 use crate::io::atomic::{FinishedFile, write_all};
-use crate::io::geojson_out::{PointCollectionWriter, num, round_to};
+use crate::io::geojson_out::round_to;
 use crate::io::manifest::{Invocation, RunManifest};
 use crate::isochrone::IsochroneParams;
-use crate::isochrone::batch::{AreaResult, CategoryAreas, FacilityAreas, HomeIndex, category_areas, facility_areas};
+use crate::isochrone::batch::{CategoryAreas, FacilityAreas, HomeIndex, category_areas, facility_areas};
 use crate::osm::{Facility, Home, HomeRule, extract_features, read_pbf};
-use crate::output::layers::{CoverageLayer, DistrictsLayer, FacilitiesLayer};
+use crate::output::layers::{AreaLayer, AreaLayerKind, CoverageLayer, DistrictsLayer, FacilitiesLayer};
 use crate::progress::Progress;
 use crate::report::html::write_report;
 use crate::report::{Labels, MapData};
@@ -390,7 +388,9 @@ pub fn write_run(analysis: &mut Analysis, out: &OutputDir, started: Instant, ext
     let mut files = crate::output::write_layer(&CoverageLayer::new(analysis), out, &config.formats)?;
     files.extend(crate::output::write_layer(&FacilitiesLayer::new(analysis), out, &config.formats)?);
     if let Some(iso) = &analysis.isochrones {
-        files.push(write_isochrones(analysis, iso, out)?);
+        for kind in [AreaLayerKind::Facilities, AreaLayerKind::Categories] {
+            files.extend(crate::output::write_layer(&AreaLayer::new(analysis, iso, kind), out, &config.formats)?);
+        }
     }
     if let Some(d) = &analysis.districts {
         files.extend(write_districts(d, out, &config.formats)?);
@@ -404,7 +404,9 @@ pub fn write_run(analysis: &mut Analysis, out: &OutputDir, started: Instant, ext
     }
     // QGIS styles beside the map layers, for every format written.
     let mut styled = vec!["coverage", "facilities"];
-    styled.extend(analysis.isochrones.is_some().then_some("isochrones"));
+    if analysis.isochrones.is_some() {
+        styled.extend(["isochrones", "coverage_areas"]);
+    }
     styled.extend(analysis.districts.is_some().then_some("districts"));
     styled.extend(analysis.hexagons.is_some().then_some("hexagons"));
     for name in styled {
@@ -997,47 +999,6 @@ fn summarize(a: &Analysis, parts: SummaryParts) -> Summary {
         districts,
         notes,
     }
-}
-
-/// Writes `isochrones.geojson`: per facility and threshold, then per category and threshold.
-fn write_isochrones(a: &Analysis, iso: &Isochrones, out: &OutputDir) -> Result<FinishedFile> {
-    let cats = &a.config.taxonomy.categories;
-    let mut w = PointCollectionWriter::new(out.create("isochrones.geojson")?)?;
-    let props = |kind: &str, c: usize, label: &str, r: &AreaResult| {
-        let mut p = JsonObject::new();
-        p.insert("kind".into(), json!(kind));
-        p.insert("category".into(), json!(cats[c].key));
-        let limit = &a.config.thresholds(c)[r.threshold];
-        p.insert("minutes".into(), num(round_to(limit.1.minutes(), 3)));
-        p.insert("threshold".into(), json!(label));
-        p.insert("area_m2".into(), num(round_to(r.area.area_m2, 1)));
-        p.insert("homes".into(), json!(r.homes));
-        p.insert("population".into(), num(round_to(r.population, 3)));
-        p
-    };
-    for f in &iso.facilities {
-        let fac = &a.facilities[f.facility];
-        let c = fac.category.idx();
-        let labels = a.config.thresholds(c);
-        for r in &f.areas {
-            let mut p = JsonObject::new();
-            p.insert("facility_id".into(), json!(fac.id()));
-            p.insert("name".into(), json!(fac.name));
-            p.extend(props("facility", c, &labels[r.threshold].0, r));
-            w.multipolygon(&r.area.polygon, p)?;
-        }
-    }
-    for cat in &iso.categories {
-        let c = cat.category.idx();
-        let labels = a.config.thresholds(c);
-        for r in &cat.areas {
-            let mut p = JsonObject::new();
-            p.insert("id".into(), json!(format!("{}_coverage", cats[c].key)));
-            p.extend(props(&format!("{}_coverage", cats[c].key), c, &labels[r.threshold].0, r));
-            w.multipolygon(&r.area.polygon, p)?;
-        }
-    }
-    w.finish()
 }
 
 /// Writes `districts.csv`, `districts.geojson` and `districts.md`.

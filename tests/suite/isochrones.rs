@@ -1091,7 +1091,40 @@ struct Feature {
     polygon: MultiPolygon<f64>,
 }
 
+/// The service areas of a run: `isochrones.geojson` (per facility) then
+/// `coverage_areas.geojson` (per category), each checked against its one
+/// schema, then seen with `minutes` (the numeric `threshold`), and `id` /
+/// `kind` naming a category's union `<cat>_coverage` (facility areas: `kind`
+/// `facility`), as the checks below read them.
 fn parse_isochrones(path: &Path) -> Vec<Feature> {
+    let facility_keys =
+        ["facility_id", "name", "category", "threshold", "threshold_m", "area_m2", "homes", "population"];
+    let category_keys = &facility_keys[2..];
+    let mut feats = Vec::new();
+    for (file, keys) in
+        [(path.to_path_buf(), &facility_keys[..]), (path.with_file_name("coverage_areas.geojson"), category_keys)]
+    {
+        for mut f in parse_area_layer(&file) {
+            let got: Vec<&str> = f.props.keys().map(String::as_str).collect();
+            assert_eq!(got, keys, "{}: one schema", file.display());
+            let minutes = f.props["threshold"].as_f64().expect("threshold is a number");
+            let metres = f.props["threshold_m"].as_f64().expect("threshold_m is a number");
+            assert!((metres - minutes * 60.0 * 4.5 / 3.6).abs() < 0.06, "{minutes} min vs {metres} m");
+            f.props.insert("minutes".into(), minutes.into());
+            if f.props.contains_key("facility_id") {
+                f.props.insert("kind".into(), "facility".into());
+            } else {
+                let id = format!("{}_coverage", f.props["category"].as_str().expect("category"));
+                f.props.insert("id".into(), id.clone().into());
+                f.props.insert("kind".into(), id.into());
+            }
+            feats.push(f);
+        }
+    }
+    feats
+}
+
+fn parse_area_layer(path: &Path) -> Vec<Feature> {
     let v = read_json(path);
     assert_eq!(v["type"], "FeatureCollection", "{}", path.display());
     let feats = v["features"].as_array().expect("features");
@@ -1228,7 +1261,7 @@ fn beijing_isochrones_match_golden() {
     // reached network, so inside the category's coverage area.
     for f in feats.iter().filter(|f| f.props.contains_key("id")) {
         let cat = f.props["category"].as_str().expect("category");
-        let label = f.props["threshold"].as_str().expect("threshold");
+        let label = lifecircle::analysis::minutes_label(f.props["minutes"].as_f64().expect("minutes"));
         let mut must = 0;
         for (ll, hp) in &homes {
             if hp[&format!("{cat}_ok_{label}")] == true && hp["snap_m"].as_f64().is_some_and(|s| s <= 50.0 - tol) {
@@ -1279,6 +1312,8 @@ fn beijing_isochrones_geojson_structure_and_counts() {
         [
             "coverage.geojson",
             "coverage.qml",
+            "coverage_areas.geojson",
+            "coverage_areas.qml",
             "facilities.geojson",
             "facilities.qml",
             "isochrones.geojson",
@@ -1811,6 +1846,8 @@ fn cli_analyze_writes_isochrones_only_when_asked() {
         [
             "coverage.geojson",
             "coverage.qml",
+            "coverage_areas.geojson",
+            "coverage_areas.qml",
             "facilities.geojson",
             "facilities.qml",
             "isochrones.geojson",

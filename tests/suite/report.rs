@@ -120,6 +120,8 @@ fn liechtenstein_page_draws_every_layer_and_switches_language() {
         vec![
             "coverage.geojson",
             "coverage.qml",
+            "coverage_areas.geojson",
+            "coverage_areas.qml",
             "districts.csv",
             "districts.csvt",
             "districts.geojson",
