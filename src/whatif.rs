@@ -27,7 +27,7 @@
 //! ```
 
 use std::collections::BTreeSet;
-use std::io::Write as _;
+
 use std::path::Path;
 
 use crate::analysis::{AnalyzeConfig, run, with_threads, write_run};
@@ -159,13 +159,7 @@ pub fn what_if(config: &AnalyzeConfig, plan: &Plan) -> Result<WhatIf> {
     let mut comparison = compare(&a, &b);
     comparison.sources = ["base run (not written)".to_string(), format!("plan: {}", plan.describe())];
 
-    let mut finished = Vec::with_capacity(2);
-    for (name, text) in [(MARKDOWN_FILE, comparison.to_markdown(LABELS)), (CSV_FILE, comparison.to_csv(LABELS))] {
-        let mut f = out.create(name)?;
-        let res = f.writer().write_all(text.as_bytes());
-        res.map_err(|e| f.err(e))?;
-        finished.push(f.finish()?);
-    }
+    let finished = comparison.files(&out, LABELS, MARKDOWN_FILE, CSV_FILE)?;
     with_threads(config.threads, || write_run(&mut planned, &out, started, finished))??;
     Ok(WhatIf { base, planned: planned.summary, comparison })
 }

@@ -659,20 +659,39 @@ impl Comparison {
         String::from_utf8(bytes).expect("CSV of UTF-8 fields is UTF-8")
     }
 
-    /// Writes `compare.md` and `compare.csv` into `out` with `manifest` as its `run.json`, all or
-    /// nothing (temporary files renamed at the end; see [`OutputDir::commit`]).
+    /// Writes `compare.md`, `compare.csv` and its `.csvt` into `out` with `manifest` as its
+    /// `run.json`, all or nothing (temporary files renamed at the end; see [`OutputDir::commit`]).
     ///
     /// # Errors
     ///
     /// [`crate::ErrorKind::Output`] or [`crate::ErrorKind::Io`] when the folder or a file cannot be written.
     pub fn write(&self, out: &OutputDir, labels: [&str; 2], manifest: crate::io::manifest::RunManifest) -> Result<()> {
-        let mut finished = Vec::with_capacity(2);
-        for (name, text) in [(MARKDOWN_FILE, self.to_markdown(labels)), (CSV_FILE, self.to_csv(labels))] {
-            let mut f = out.create(name)?;
+        let files = self.files(out, labels, MARKDOWN_FILE, CSV_FILE)?;
+        out.commit(files, manifest)
+    }
+
+    /// The comparison as `markdown` and `csv` files in `out` (with the CSV's `.csvt` types for
+    /// GDAL: the metric is text, the values real numbers), not yet committed.
+    pub fn files(
+        &self,
+        out: &OutputDir,
+        labels: [&str; 2],
+        markdown: &str,
+        csv: &str,
+    ) -> Result<Vec<crate::io::atomic::FinishedFile>> {
+        let csvt = format!("{}.csvt", csv.strip_suffix(".csv").unwrap_or(csv));
+        let texts = [
+            (markdown.to_string(), self.to_markdown(labels)),
+            (csv.to_string(), self.to_csv(labels)),
+            (csvt, "\"String\",\"Real\",\"Real\",\"Real\"\n".to_string()),
+        ];
+        let mut finished = Vec::with_capacity(texts.len());
+        for (name, text) in texts {
+            let mut f = out.create(&name)?;
             let res = f.writer().write_all(text.as_bytes());
             res.map_err(|e| f.err(e))?;
             finished.push(f.finish()?);
         }
-        out.commit(finished, manifest)
+        Ok(finished)
     }
 }

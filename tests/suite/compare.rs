@@ -198,7 +198,7 @@ fn cli_writes_compare_md_and_csv_and_prints_the_markdown() {
     let r = compare_cli(&[s(&a), s(&b), "--out", s(&out)]);
     assert_eq!(r.code, Some(0), "{}", r.stderr);
     assert!(r.stderr.is_empty(), "{}", r.stderr);
-    assert_eq!(dir_entries(&out), ["compare.csv", "compare.md", "run.json"]);
+    assert_eq!(dir_entries(&out), ["compare.csv", "compare.csvt", "compare.md", "run.json"]);
     let md = std::fs::read_to_string(out.join("compare.md")).unwrap();
     let csv = std::fs::read_to_string(out.join("compare.csv")).unwrap();
     assert_eq!(r.stdout, md, "stdout is the Markdown");
@@ -233,7 +233,7 @@ fn cli_writes_compare_md_and_csv_and_prints_the_markdown() {
         assert_eq!(std::fs::read_to_string(out3.join("compare.md")).unwrap(), md);
         assert_eq!(std::fs::read_to_string(out3.join("compare.csv")).unwrap(), csv);
     }
-    assert_eq!(dir_entries(&out3), ["compare.csv", "compare.md", "run.json"], "no temporaries left");
+    assert_eq!(dir_entries(&out3), ["compare.csv", "compare.csvt", "compare.md", "run.json"], "no temporaries left");
 }
 
 #[test]

@@ -444,7 +444,7 @@ fn bug_output_folder_mixes_runs() {
     assert_eq!(analyze(&pbf, &a, &["-q"]).code, Some(0));
     let r = run_subcommand("compare", &[s(&a), s(&a), "--out", s(&out), "-q"]);
     assert_eq!(r.code, Some(0), "{}", r.stderr);
-    assert_eq!(dir_entries(&out), ["compare.csv", "compare.md", "mine.txt", "run.json"]);
+    assert_eq!(dir_entries(&out), ["compare.csv", "compare.csvt", "compare.md", "mine.txt", "run.json"]);
     let run = read_json(&out.join("run.json"));
     assert_eq!(run["command"], "compare");
     assert_eq!(run["inputs"][0]["path"], s(&a.join("summary.json")));

@@ -413,6 +413,7 @@ fn outputs_are_listed_and_a_plain_run_removes_stale_whatif_files() {
             "run.json",
             "summary.json",
             "whatif.csv",
+            "whatif.csvt",
             "whatif.md"
         ],
         "what-if outputs"
