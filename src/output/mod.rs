@@ -1,5 +1,5 @@
 //! Output: a run's results as layers ([`layer`]), each defined once
-//! ([`layers`]) and written in every format asked for ([`format`]), into an
+//! ([`layers`]) and written in every format asked for ([`format`](mod@format)), into an
 //! output folder committed all at once ([`crate::io::OutputDir::commit`]).
 //!
 //! The floor below ([`crate::analysis`]) knows nothing of files; this floor

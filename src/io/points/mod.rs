@@ -55,7 +55,7 @@
 //! ### GeoJSON
 //!
 //! A `Point` feature is taken at its position, a `Polygon` or `MultiPolygon`
-//! at its area centroid (geo's [`Centroid`], computed on longitude/latitude).
+//! at its area centroid (geo's [`Centroid`](geo::Centroid), computed on longitude/latitude).
 //! Other geometry types and a null geometry are row errors. Properties use the
 //! names above; numbers may be JSON numbers or numeric strings. The id is the
 //! feature's `id` member, else its `id` property, else `feature-<index>`.
@@ -84,7 +84,7 @@
 //! of at most [`crate::io::limits::MAX_POINTS_FILE_BYTES`]; a CSV line may not
 //! pass [`crate::io::limits::MAX_LINE_BYTES`]; GeoJSON features are parsed one
 //! at a time ([`crate::io::geojson_in`]). The CSV hot path reuses one
-//! [`csv::ByteRecord`] and allocates only the id string of each point; one
+//! [`csv::ByteRecord`](::csv::ByteRecord) and allocates only the id string of each point; one
 //! million home rows read in well under a second in release builds (see
 //! `benches/read_points.rs`).
 
