@@ -83,8 +83,8 @@ pub struct AnalyzeConfig {
     /// The user's homes (`--homes`).
     pub homes_input: Option<PointsInput>,
     /// A planned change to the facilities (`--add-facilities` / `--remove-facilities`), applied
-    /// right after the user's facilities are merged; see [`crate::whatif`].
-    pub plan: Option<crate::whatif::Plan>,
+    /// right after the user's facilities are merged; see [`crate::inputs::plan`].
+    pub plan: Option<crate::inputs::plan::Plan>,
     /// Skip and count bad rows of user files instead of failing.
     pub skip_bad_rows: bool,
     /// Service areas to draw (`--isochrones`), if any.

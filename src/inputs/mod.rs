@@ -4,6 +4,8 @@
 //! Merging is `O(n log n)`; the duplicate check uses an R-tree of the
 //! facilities of each category (`O(n log n)` in all).
 
+pub mod plan;
+
 use std::path::PathBuf;
 
 use rayon::prelude::*;
