@@ -330,6 +330,24 @@ pub struct Analysis {
     pub summary: Summary,
 }
 
+impl Analysis {
+    /// Calls `f` with the view of this run that district statistics read
+    /// ([`crate::district::table::CoverageView`]).
+    pub fn with_coverage_view<R>(&self, f: impl FnOnce(&crate::district::table::CoverageView<'_>) -> R) -> R {
+        let keys: Vec<String> = self.config.taxonomy.categories.iter().map(|c| c.key.clone()).collect();
+        let thresholds: Vec<Vec<(String, TimeMs)>> = (0..keys.len()).map(|c| self.config.thresholds(c)).collect();
+        let population: Vec<f64> = self.homes.iter().map(|h| h.population).collect();
+        f(&crate::district::table::CoverageView {
+            keys: &keys,
+            thresholds: &thresholds,
+            main_minutes: self.config.threshold().minutes(),
+            population: &population,
+            nearest: &self.nearest,
+            facility_index: &self.facility_index,
+        })
+    }
+}
+
 /// Districts, their rows and the target checks.
 #[derive(Debug, Clone)]
 pub struct Districts {
@@ -686,7 +704,7 @@ pub fn run(config: &AnalyzeConfig) -> Result<Analysis> {
                 }
             })
             .collect();
-        let rows = district_rows(&analysis, &set, &home_district, &facility_district, &k_mean);
+        let rows = analysis.with_coverage_view(|v| district_rows(v, &set, &home_district, &facility_district, &k_mean));
         let results = opts.targets.as_ref().map(|t| evaluate(t, &rows)).unwrap_or_default();
         analysis.districts = Some(Districts { set, rows, results });
         timings.districts_s = Some(t.elapsed().as_secs_f64());
@@ -700,7 +718,7 @@ pub fn run(config: &AnalyzeConfig) -> Result<Analysis> {
             .iter()
             .map(|n| n.iter().map(|t| if *t == TimeMs::INF { f64::INFINITY } else { t.minutes() }).collect())
             .collect();
-        let rows = district_rows(&analysis, &grid.set, &home_cell, &facility_cell, &k_mean);
+        let rows = analysis.with_coverage_view(|v| district_rows(v, &grid.set, &home_cell, &facility_cell, &k_mean));
         analysis.hexagons = Some(Districts { set: grid.set, rows, results: Vec::new() });
     }
     analysis.summary = summarize(

@@ -4,9 +4,25 @@
 
 use super::sources::DistrictSet;
 use super::{CategoryStats, DistrictRow};
-use crate::analysis::Analysis;
 use crate::coverage::stats::{median_time, minutes_ceil_2dp, share};
 use crate::ids::TimeMs;
+
+/// What the district statistics read from a run (see `Analysis::coverage_view`).
+#[derive(Debug, Clone, Copy)]
+pub struct CoverageView<'a> {
+    /// Category keys, in taxonomy order.
+    pub keys: &'a [String],
+    /// Per category, its thresholds ascending with their labels (the last is the main one).
+    pub thresholds: &'a [Vec<(String, TimeMs)>],
+    /// The run's main threshold in minutes (F15's bound).
+    pub main_minutes: f64,
+    /// Each home's population.
+    pub population: &'a [f64],
+    /// `nearest[c][h]`: home `h`'s time to the nearest facility of category `c`.
+    pub nearest: &'a [Vec<TimeMs>],
+    /// Per category, the indices of its facilities.
+    pub facility_index: &'a [Vec<usize>],
+}
 
 /// The row name of homes in no district.
 ///
@@ -14,18 +30,18 @@ use crate::ids::TimeMs;
 pub const OUTSIDE: &str = "(outside)";
 
 /// Statistics of one group of homes (`members`, indices into the analysis' homes).
-fn category_stats(a: &Analysis, c: usize, members: &[usize], facilities: usize) -> CategoryStats {
-    let thresholds = a.config.thresholds(c);
+fn category_stats(a: &CoverageView<'_>, c: usize, members: &[usize], facilities: usize) -> CategoryStats {
+    let thresholds = &a.thresholds[c];
     let main = thresholds.last().expect("a threshold").1;
-    let population: f64 = members.iter().map(|&h| a.homes[h].population).fold(0.0, |acc, p| acc + p);
+    let population: f64 = members.iter().map(|&h| a.population[h]).fold(0.0, |acc, p| acc + p);
     let pshare = |p: f64| if population > 0.0 { p / population } else { 0.0 };
     let covered: Vec<usize> = members.iter().copied().filter(|&h| a.nearest[c][h] <= main).collect();
-    let covered_pop: f64 = covered.iter().map(|&h| a.homes[h].population).fold(0.0, |acc, p| acc + p);
+    let covered_pop: f64 = covered.iter().map(|&h| a.population[h]).fold(0.0, |acc, p| acc + p);
     let shares_by_threshold = thresholds
         .iter()
         .map(|(label, limit)| {
             let within: Vec<usize> = members.iter().copied().filter(|&h| a.nearest[c][h] <= *limit).collect();
-            let p: f64 = within.iter().map(|&h| a.homes[h].population).fold(0.0, |acc, p| acc + p);
+            let p: f64 = within.iter().map(|&h| a.population[h]).fold(0.0, |acc, p| acc + p);
             (label.clone(), share(within.len(), members.len()), pshare(p))
         })
         .collect();
@@ -37,7 +53,7 @@ fn category_stats(a: &Analysis, c: usize, members: &[usize], facilities: usize) 
         .filter(|t| *t != TimeMs::INF)
         .map(minutes_ceil_2dp);
     CategoryStats {
-        key: a.config.taxonomy.categories[c].key.clone(),
+        key: a.keys[c].clone(),
         facilities,
         homes_covered: covered.len(),
         share: share(covered.len(), members.len()),
@@ -58,7 +74,7 @@ fn category_stats(a: &Analysis, c: usize, members: &[usize], facilities: usize) 
 /// `k` nearest facilities of category `c` (infinite when fewer than `k` can
 /// be reached).
 pub fn district_rows(
-    a: &Analysis,
+    a: &CoverageView<'_>,
     set: &DistrictSet,
     home_district: &[Option<usize>],
     facility_district: &[Option<usize>],
@@ -69,9 +85,9 @@ pub fn district_rows(
     for (h, d) in home_district.iter().enumerate() {
         members[d.unwrap_or(n)].push(h);
     }
-    let ncat = a.config.taxonomy.len();
-    let main_minutes = a.config.threshold().minutes();
-    let mains: Vec<TimeMs> = (0..ncat).map(|c| a.config.thresholds(c).last().expect("a threshold").1).collect();
+    let ncat = a.keys.len();
+    let main_minutes = a.main_minutes;
+    let mains: Vec<TimeMs> = (0..ncat).map(|c| a.thresholds[c].last().expect("a threshold").1).collect();
     // Facilities per category and district (index `n`: outside), counted once.
     let mut facilities_in = vec![vec![0usize; n + 1]; ncat];
     for (c, idx) in a.facility_index.iter().enumerate() {
@@ -84,12 +100,12 @@ pub fn district_rows(
         .enumerate()
         .filter(|(d, (_, m))| *d < n || !m.is_empty())
         .map(|(d, (key, m))| {
-            let population: f64 = m.iter().map(|&h| a.homes[h].population).fold(0.0, |acc, p| acc + p);
+            let population: f64 = m.iter().map(|&h| a.population[h]).fold(0.0, |acc, p| acc + p);
             let categories: Vec<CategoryStats> =
                 (0..ncat).map(|c| category_stats(a, c, m, facilities_in[c][d])).collect();
             let complete: Vec<usize> =
                 m.iter().copied().filter(|&h| (0..ncat).all(|c| a.nearest[c][h] <= mains[c])).collect();
-            let complete_pop: f64 = complete.iter().map(|&h| a.homes[h].population).fold(0.0, |acc, p| acc + p);
+            let complete_pop: f64 = complete.iter().map(|&h| a.population[h]).fold(0.0, |acc, p| acc + p);
             // Per home, the mean over categories of the mean time to the k nearest.
             let per_home: Vec<f64> =
                 m.iter().map(|&h| (0..ncat).map(|c| k_mean_min[c][h]).sum::<f64>() / ncat as f64).collect();
@@ -98,7 +114,7 @@ pub fn district_rows(
                 .iter()
                 .zip(&per_home)
                 .filter(|(_, v)| **v <= main_minutes)
-                .map(|(&h, _)| a.homes[h].population)
+                .map(|(&h, _)| a.population[h])
                 .fold(0.0, |acc, p| acc + p);
             DistrictRow {
                 key,
