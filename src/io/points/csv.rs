@@ -7,25 +7,8 @@ use std::path::Path;
 use crate::error::{Error, Result};
 use crate::io::limits::{MAX_LINE_BYTES, human, overlong_line};
 
-use super::fields::{Builder, Field, Props, assign, check_lonlat, parse_number};
+use super::fields::{Builder, CsvColumns, Field, Props, assign, check_lonlat, parse_number};
 use super::{InputFormat, ReadReport, Sink};
-
-/// The CSV columns of a file.
-pub(super) struct CsvColumns {
-    /// Column index of each field.
-    pub(super) idx: [Option<usize>; 7],
-    /// The header as written, for messages.
-    pub(super) header: Vec<String>,
-    /// Accept decimal commas (semicolon-delimited files).
-    pub(super) decimal_comma: bool,
-}
-
-impl CsvColumns {
-    pub(super) fn source(&self, f: Field) -> String {
-        let i = self.idx[f.idx()].expect("source() is only called for a present column");
-        format!("column {:?}", self.header[i].trim().trim_start_matches('\u{feff}'))
-    }
-}
 
 pub(super) struct CsvRow<'a> {
     pub(super) rec: &'a csv::ByteRecord,

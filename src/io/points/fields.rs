@@ -7,7 +7,6 @@ use std::borrow::Cow;
 use crate::ids::CategoryId;
 use crate::taxonomy::Taxonomy;
 
-use super::csv::CsvColumns;
 use super::{UserFacility, UserHome};
 
 // ---------------------------------------------------------------------------
@@ -175,6 +174,23 @@ pub(super) fn resolve(taxonomy: &Taxonomy, label: &str) -> Option<CategoryId> {
 
 // ---------------------------------------------------------------------------
 // Builders: one per point kind
+
+/// The CSV columns of a file.
+pub(super) struct CsvColumns {
+    /// Column index of each field.
+    pub(super) idx: [Option<usize>; 7],
+    /// The header as written, for messages.
+    pub(super) header: Vec<String>,
+    /// Accept decimal commas (semicolon-delimited files).
+    pub(super) decimal_comma: bool,
+}
+
+impl CsvColumns {
+    pub(super) fn source(&self, f: Field) -> String {
+        let i = self.idx[f.idx()].expect("source() is only called for a present column");
+        format!("column {:?}", self.header[i].trim().trim_start_matches('\u{feff}'))
+    }
+}
 
 /// Turns one row's values into a point.
 pub(super) trait Builder {
