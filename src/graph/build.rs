@@ -72,6 +72,7 @@ pub fn build_graph(data: &OsmData, speed_m_s: f64, min_component_nodes: usize, p
     // How many times each node is used by walkable ways: junctions are used twice or more.
     let mut uses = vec![0u8; data.node_ids.len()];
     let mut blocked_refs = 0usize;
+    let (mut node_refs, mut missing_refs) = (0usize, 0usize);
     let mut way_resolved: Vec<(Vec<Option<u32>>, EdgeAttrs)> = Vec::with_capacity(walkable.len());
     for w in &walkable {
         let nodes = data.way_nodes(w.way as usize);
@@ -86,6 +87,8 @@ pub fn build_graph(data: &OsmData, speed_m_s: f64, min_component_nodes: usize, p
             let blocked = !data.blocked_nodes.is_empty() && data.blocked_nodes.binary_search(&n).is_ok();
             blocked_refs += blocked as usize;
             let idx = if blocked { None } else { data.node_index(n).map(|i| i as u32) };
+            node_refs += 1;
+            missing_refs += (!blocked && idx.is_none()) as usize;
             if let Some(i) = idx {
                 uses[i as usize] = uses[i as usize].saturating_add(1);
             }
@@ -152,7 +155,13 @@ pub fn build_graph(data: &OsmData, speed_m_s: f64, min_component_nodes: usize, p
     }
     // A lone node (a piece of one present node) gets no edge; it is not a graph node either.
     if graph.edge_count() == 0 {
-        return Err(ErrorKind::NoWalkableWays { path: path.to_path_buf() }.into());
+        return Err(ErrorKind::NoWalkableWays {
+            path: path.to_path_buf(),
+            walkable_ways: walkable.len(),
+            node_refs,
+            missing_node_refs: missing_refs,
+        }
+        .into());
     }
 
     let (label, sizes) = connected_components(

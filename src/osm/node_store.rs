@@ -1,0 +1,145 @@
+//! The compact node store: node positions kept only where needed.
+//!
+//! While a file is read, every blob's node positions are kept as a
+//! [`NodeChunk`] (16 bytes a node). Once the ways are known, [`keep_needed`]
+//! keeps the nodes whose ids are in a sorted list of needed ids and lays them
+//! out as two parallel arrays sorted by id (8-byte id, 8-byte position): a
+//! lookup is a binary search. Chunks are filtered in parallel with a merge walk
+//! (ids in a PBF blob are ascending; a binary search per node otherwise), so
+//! the work is `O(N + K log K)` for `N` nodes read and `K` kept.
+
+use rayon::prelude::*;
+
+/// The nodes of one blob, in file order.
+#[derive(Debug, Default, Clone)]
+pub struct NodeChunk {
+    /// Node ids.
+    pub ids: Vec<i64>,
+    /// Positions as decimicro-degrees `[lon, lat]`, parallel to `ids`.
+    pub pos: Vec<[i32; 2]>,
+}
+
+/// Keeps the nodes of `chunks` whose ids are in `needed` (ascending, distinct).
+///
+/// Returns ids ascending and their positions; of a node given more than once,
+/// the first in file order wins.
+///
+/// ```
+/// use lifecircle::osm::node_store::{NodeChunk, keep_needed};
+/// let a = NodeChunk { ids: vec![1, 2, 3], pos: vec![[10, 10], [20, 20], [30, 30]] };
+/// let b = NodeChunk { ids: vec![5, 2], pos: vec![[50, 50], [99, 99]] };
+/// let (ids, pos) = keep_needed(vec![a, b], &[2, 5, 7]);
+/// assert_eq!(ids, vec![2, 5]);
+/// assert_eq!(pos, vec![[20, 20], [50, 50]]);
+/// ```
+pub fn keep_needed(chunks: Vec<NodeChunk>, needed: &[i64]) -> (Vec<i64>, Vec<[i32; 2]>) {
+    let kept: Vec<NodeChunk> = chunks.into_par_iter().map(|c| filter_chunk(c, needed)).collect();
+    let total: usize = kept.iter().map(|c| c.ids.len()).sum();
+    let mut ids = Vec::with_capacity(total);
+    let mut pos = Vec::with_capacity(total);
+    for c in kept {
+        ids.extend_from_slice(&c.ids);
+        pos.extend_from_slice(&c.pos);
+    }
+    if ids.windows(2).all(|w| w[0] < w[1]) {
+        return (ids, pos);
+    }
+    // Not sorted (or repeated ids): a stable sort keeps file order among equal ids.
+    let mut order: Vec<u32> = (0..ids.len() as u32).collect();
+    order.par_sort_by_key(|&i| ids[i as usize]);
+    order.dedup_by_key(|i| ids[*i as usize]);
+    let sorted_ids = order.iter().map(|&i| ids[i as usize]).collect();
+    let sorted_pos = order.iter().map(|&i| pos[i as usize]).collect();
+    (sorted_ids, sorted_pos)
+}
+
+/// The nodes of one chunk that are needed, in chunk order.
+fn filter_chunk(c: NodeChunk, needed: &[i64]) -> NodeChunk {
+    let mut out = NodeChunk::default();
+    let ascending = c.ids.windows(2).all(|w| w[0] <= w[1]);
+    if ascending {
+        let Some(&first) = c.ids.first() else { return out };
+        let mut j = needed.partition_point(|&n| n < first);
+        for (k, &id) in c.ids.iter().enumerate() {
+            while j < needed.len() && needed[j] < id {
+                j += 1;
+            }
+            if j == needed.len() {
+                break;
+            }
+            if needed[j] == id {
+                out.ids.push(id);
+                out.pos.push(c.pos[k]);
+            }
+        }
+    } else {
+        for (k, &id) in c.ids.iter().enumerate() {
+            if needed.binary_search(&id).is_ok() {
+                out.ids.push(id);
+                out.pos.push(c.pos[k]);
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::BTreeMap;
+
+    /// SplitMix64 with a fixed seed: `[lo, hi)`.
+    struct Rng(u64);
+    impl Rng {
+        fn range(&mut self, lo: i64, hi: i64) -> i64 {
+            self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+            let mut z = self.0;
+            z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+            z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+            lo + ((z ^ (z >> 31)) % (hi - lo) as u64) as i64
+        }
+    }
+
+    /// The obvious reference: the first position of every needed id, by id.
+    fn reference(chunks: &[NodeChunk], needed: &[i64]) -> (Vec<i64>, Vec<[i32; 2]>) {
+        let mut first: BTreeMap<i64, [i32; 2]> = BTreeMap::new();
+        for c in chunks {
+            for (id, p) in c.ids.iter().zip(&c.pos) {
+                if needed.contains(id) {
+                    first.entry(*id).or_insert(*p);
+                }
+            }
+        }
+        (first.keys().copied().collect(), first.values().copied().collect())
+    }
+
+    #[test]
+    fn matches_the_reference_on_random_chunks() {
+        let mut rng = Rng(20_240_301);
+        for case in 0..300 {
+            let sorted = case % 3 != 0;
+            let mut next = -20i64;
+            let chunks: Vec<NodeChunk> = (0..rng.range(0, 6))
+                .map(|_| {
+                    let n = rng.range(0, 40);
+                    let mut ids: Vec<i64> = (0..n)
+                        .map(|_| {
+                            next += if sorted { rng.range(1, 4) } else { rng.range(-3, 4) };
+                            next
+                        })
+                        .collect();
+                    if !sorted && rng.range(0, 2) == 0 {
+                        ids.reverse();
+                    }
+                    let pos = ids.iter().map(|&i| [i as i32, rng.range(0, 1000) as i32]).collect();
+                    NodeChunk { ids, pos }
+                })
+                .collect();
+            let mut needed: Vec<i64> = (0..rng.range(0, 80)).map(|_| rng.range(-30, 200)).collect();
+            needed.sort_unstable();
+            needed.dedup();
+            let want = reference(&chunks, &needed);
+            assert_eq!(keep_needed(chunks, &needed), want, "case {case}");
+        }
+    }
+}
