@@ -476,7 +476,11 @@ pub fn run(config: &AnalyzeConfig) -> Result<Analysis> {
     // Snap.
     let t = Instant::now();
     let pb = progress.stage("snapping homes and facilities");
-    let index = SnapIndex::new(&graph);
+    // Vertex snapping needs the edge index only if something asks later (siting).
+    let index = match config.snap_mode {
+        SnapMode::Edge => SnapIndex::new(&graph),
+        SnapMode::Vertex => SnapIndex::deferred(),
+    };
     let vertex_index = (config.snap_mode == SnapMode::Vertex).then(|| VertexSnapIndex::new(&graph));
     let home_points: Vec<[f64; 2]> = homes.iter().map(|h| h.lonlat).collect();
     let (home_snaps, home_anchors) =
