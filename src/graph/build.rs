@@ -104,6 +104,7 @@ pub fn build_graph(data: &OsmData, speed_m_s: f64, min_component_nodes: usize, p
             let (mut blocked_refs, mut missing_refs) = (0usize, 0usize);
             let mut r = Vec::with_capacity(nodes.len());
             let mut prev: Option<i64> = None;
+            let mut hint: Option<usize> = None;
             for &n in nodes {
                 if prev == Some(n) {
                     continue; // a repeated consecutive reference adds nothing
@@ -111,7 +112,8 @@ pub fn build_graph(data: &OsmData, speed_m_s: f64, min_component_nodes: usize, p
                 prev = Some(n);
                 // A node the profile cannot pass cuts the way like a missing node.
                 let blocked = !data.blocked_nodes.is_empty() && data.blocked_nodes.binary_search(&n).is_ok();
-                let idx = if blocked { None } else { data.node_index(n) };
+                let idx = if blocked { None } else { data.node_index_near(n, hint) };
+                hint = idx.or(hint);
                 blocked_refs += blocked as usize;
                 missing_refs += (!blocked && idx.is_none()) as usize;
                 r.push(idx.map_or(NONE, |i| i as u32));

@@ -24,7 +24,7 @@ use rayon::prelude::*;
 
 use super::blob::{BlobReader, MAX_PBF_BYTES, RawBlob};
 use super::block::{BlockScratch, BlockTags, ElementSink, Member, MemberType, decode_block};
-use super::node_store::{NodeChunk, keep_needed};
+use super::node_store::{IdIndex, NodeChunk, keep_needed};
 use crate::error::{Error, Result};
 use crate::taxonomy::{BuildingClass, Profile, TagLookup, Taxonomy};
 
@@ -114,13 +114,26 @@ pub struct OsmData {
     pub relations: Vec<RelationRecord>,
     /// Nodes the profile does not let pass (e.g. raised kerbs for wheelchairs), ascending.
     pub blocked_nodes: Vec<i64>,
+    /// Lookup table over `node_ids` (rebuilt with [`OsmData::reindex`] after changing them).
+    node_lookup: IdIndex,
 }
 
 impl OsmData {
     /// Index of a node id in the node table.
     #[inline]
     pub fn node_index(&self, id: i64) -> Option<usize> {
-        self.node_ids.binary_search(&id).ok()
+        self.node_lookup.find(&self.node_ids, id)
+    }
+
+    /// Index of a node id, trying next to `hint` (the index of a neighbour in a way) first.
+    #[inline]
+    pub fn node_index_near(&self, id: i64, hint: Option<usize>) -> Option<usize> {
+        self.node_lookup.find_near(&self.node_ids, id, hint)
+    }
+
+    /// Rebuilds the lookup table after `node_ids` changed (`O(nodes / 32)`).
+    pub fn reindex(&mut self) {
+        self.node_lookup = IdIndex::new(&self.node_ids);
     }
 
     /// Position (lon, lat in degrees) of a node id.
@@ -412,6 +425,7 @@ fn merge(mut outs: Vec<BlockOut>) -> OsmData {
     needed.par_sort_unstable();
     needed.dedup();
     (d.node_ids, d.node_pos) = keep_needed(chunks, &needed);
+    d.reindex();
     d
 }
 
