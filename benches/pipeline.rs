@@ -52,7 +52,7 @@ fn stages(c: &mut Criterion) {
         group.bench_function("snap_vertex", |b| {
             b.iter(|| {
                 let index = VertexSnapIndex::new(&a.graph);
-                points.iter().map(|&p| index.snap(p)).collect::<Vec<_>>()
+                points.iter().map(|&p| index.snap(&a.graph, p)).collect::<Vec<_>>()
             })
         });
         let ncat = config.taxonomy.len();

@@ -405,7 +405,7 @@ fn snap_points(
 ) -> (Vec<Option<Snap>>, Vec<Option<Anchor>>) {
     let snaps = match vertex_index {
         None => index.snap_all(graph, points),
-        Some(v) => points.par_iter().map(|&p| v.snap(p)).collect(),
+        Some(v) => points.par_iter().map(|&p| v.snap(graph, p)).collect(),
     };
     let anchors = snaps
         .par_iter()

@@ -202,6 +202,9 @@ pub fn build_graph(data: &OsmData, speed_m_s: f64, min_component_nodes: usize, p
             }
         }
     }
+    drop(resolved);
+    drop(uses);
+    drop(node_of);
     // A lone node (a piece of one present node) gets no edge; it is not a graph node either.
     if edge_ends.is_empty() {
         return Err(ErrorKind::NoWalkableWays {
@@ -235,16 +238,24 @@ pub fn build_graph(data: &OsmData, speed_m_s: f64, min_component_nodes: usize, p
     let kept_nodes = node_lonlat.len();
     let mut main = FlatEdges::default();
     let mut island = FlatEdges::default();
-    for (e, &(s, t)) in edge_ends.iter().enumerate() {
-        let g = &geom[geom_offsets[e] as usize..geom_offsets[e + 1] as usize];
-        let (highway, factor) = edge_attrs[e];
-        if new_id[s as usize] == NONE {
-            island.push(island_id[s as usize], island_id[t as usize], highway, factor, g);
-        } else {
-            main.push(new_id[s as usize], new_id[t as usize], highway, factor, g);
+    if kept_nodes == num_nodes {
+        // Nothing dropped: the numbering is unchanged, and the edges move over as they are.
+        main.ends = edge_ends.iter().zip(&edge_attrs).map(|(&(s, t), &(h, _))| (s, t, h)).collect();
+        main.factors = edge_attrs.iter().map(|&(_, f)| f as f64).collect();
+        main.geom_offsets = geom_offsets;
+        main.geom = geom;
+    } else {
+        for (e, &(s, t)) in edge_ends.iter().enumerate() {
+            let g = &geom[geom_offsets[e] as usize..geom_offsets[e + 1] as usize];
+            let (highway, factor) = edge_attrs[e];
+            if new_id[s as usize] == NONE {
+                island.push(island_id[s as usize], island_id[t as usize], highway, factor, g);
+            } else {
+                main.push(new_id[s as usize], new_id[t as usize], highway, factor, g);
+            }
         }
+        drop(geom);
     }
-    drop(geom);
     let dropped_edges = island.ends.len();
     let g = main.freeze(node_lonlat, speed_m_s);
     let islands = island.freeze(island_lonlat, speed_m_s);

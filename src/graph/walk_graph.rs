@@ -243,6 +243,21 @@ impl WalkGraph {
         &self.geom_cum_m[self.geom_offsets[e.idx()] as usize..self.geom_offsets[e.idx() + 1] as usize]
     }
 
+    /// Number of geometry vertices of all edges: vertex `g` is point
+    /// `g - start` of the edge whose geometry starts at `start <= g`.
+    #[inline]
+    pub(crate) fn num_vertices(&self) -> usize {
+        self.geom.len()
+    }
+
+    /// Position, edge and offset along it (metres) of geometry vertex `g` (see [`WalkGraph::num_vertices`]).
+    #[inline]
+    pub(crate) fn vertex(&self, g: usize) -> ([f64; 2], EdgeId, f64) {
+        let starts = &self.geom_offsets[..self.geom_offsets.len() - 1];
+        let e = starts.partition_point(|&o| o as usize <= g) - 1;
+        (self.geom[g], EdgeId(e as u32), self.geom_cum_m[g])
+    }
+
     /// Time from `u` to the point `offset_m` metres along the edge (proportional share of the edge time).
     #[inline]
     pub fn time_to_offset(&self, e: EdgeId, offset_m: f64) -> TimeMs {

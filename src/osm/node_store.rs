@@ -28,12 +28,16 @@ pub struct NodeChunk {
 /// use lifecircle::osm::node_store::{NodeChunk, keep_needed};
 /// let a = NodeChunk { ids: vec![1, 2, 3], pos: vec![[10, 10], [20, 20], [30, 30]] };
 /// let b = NodeChunk { ids: vec![5, 2], pos: vec![[50, 50], [99, 99]] };
-/// let (ids, pos) = keep_needed(vec![a, b], &[2, 5, 7]);
+/// let (ids, pos) = keep_needed(vec![a, b], vec![2, 5, 7]);
 /// assert_eq!(ids, vec![2, 5]);
 /// assert_eq!(pos, vec![[20, 20], [50, 50]]);
 /// ```
-pub fn keep_needed(chunks: Vec<NodeChunk>, needed: &[i64]) -> (Vec<i64>, Vec<[i32; 2]>) {
-    let kept: Vec<NodeChunk> = chunks.into_par_iter().map(|c| filter_chunk(c, needed)).collect();
+pub fn keep_needed(chunks: Vec<NodeChunk>, needed: Vec<i64>) -> (Vec<i64>, Vec<[i32; 2]>) {
+    // Each chunk is filtered in place (its memory freed as it goes), `needed`
+    // dropped before the kept nodes are laid out: memory peaks at the chunks
+    // read plus `needed`, then at twice the kept nodes.
+    let kept: Vec<NodeChunk> = chunks.into_par_iter().map(|c| filter_chunk(c, &needed)).collect();
+    drop(needed);
     let total: usize = kept.iter().map(|c| c.ids.len()).sum();
     let mut ids = Vec::with_capacity(total);
     let mut pos = Vec::with_capacity(total);
@@ -53,34 +57,33 @@ pub fn keep_needed(chunks: Vec<NodeChunk>, needed: &[i64]) -> (Vec<i64>, Vec<[i3
     (sorted_ids, sorted_pos)
 }
 
-/// The nodes of one chunk that are needed, in chunk order.
-fn filter_chunk(c: NodeChunk, needed: &[i64]) -> NodeChunk {
-    let mut out = NodeChunk::default();
+/// The nodes of one chunk that are needed, in chunk order (filtered in place).
+fn filter_chunk(mut c: NodeChunk, needed: &[i64]) -> NodeChunk {
     let ascending = c.ids.windows(2).all(|w| w[0] <= w[1]);
-    if ascending {
-        let Some(&first) = c.ids.first() else { return out };
-        let mut j = needed.partition_point(|&n| n < first);
-        for (k, &id) in c.ids.iter().enumerate() {
+    let mut j = c.ids.first().map_or(0, |&first| needed.partition_point(|&n| n < first));
+    let mut kept = 0usize;
+    for k in 0..c.ids.len() {
+        let id = c.ids[k];
+        let is_needed = if ascending {
+            // A merge walk: both lists ascend.
             while j < needed.len() && needed[j] < id {
                 j += 1;
             }
-            if j == needed.len() {
-                break;
-            }
-            if needed[j] == id {
-                out.ids.push(id);
-                out.pos.push(c.pos[k]);
-            }
-        }
-    } else {
-        for (k, &id) in c.ids.iter().enumerate() {
-            if needed.binary_search(&id).is_ok() {
-                out.ids.push(id);
-                out.pos.push(c.pos[k]);
-            }
+            j < needed.len() && needed[j] == id
+        } else {
+            needed.binary_search(&id).is_ok()
+        };
+        if is_needed {
+            c.ids[kept] = id;
+            c.pos[kept] = c.pos[k];
+            kept += 1;
         }
     }
-    out
+    c.ids.truncate(kept);
+    c.pos.truncate(kept);
+    c.ids.shrink_to_fit();
+    c.pos.shrink_to_fit();
+    c
 }
 
 /// Ids per block of the middle level of an [`IdIndex`], and middle entries per top entry.
@@ -228,7 +231,7 @@ mod tests {
             needed.sort_unstable();
             needed.dedup();
             let want = reference(&chunks, &needed);
-            assert_eq!(keep_needed(chunks, &needed), want, "case {case}");
+            assert_eq!(keep_needed(chunks, needed), want, "case {case}");
         }
     }
 }

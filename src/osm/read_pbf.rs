@@ -424,7 +424,7 @@ fn merge(mut outs: Vec<BlockOut>) -> OsmData {
     let mut needed = d.way_refs.clone();
     needed.par_sort_unstable();
     needed.dedup();
-    (d.node_ids, d.node_pos) = keep_needed(chunks, &needed);
+    (d.node_ids, d.node_pos) = keep_needed(chunks, needed);
     d.reindex();
     d
 }

@@ -17,8 +17,8 @@ const PARALLEL_MIN: usize = 16 * 1024;
 /// A k-d tree over points with `u32` ids.
 #[derive(Debug, Clone, Default)]
 pub struct KdTree {
-    pts: Vec<[f64; 3]>,
-    ids: Vec<u32>,
+    /// Points with their ids, in tree order.
+    pts: Vec<([f64; 3], u32)>,
     /// Split axis of the range whose middle element is at this position.
     axis: Vec<u8>,
 }
@@ -79,11 +79,14 @@ impl KdTree {
     /// assert_eq!(t.nearest([4.0, 0.0, 0.0]), Some((1, 1.0)));
     /// ```
     pub fn new(points: Vec<[f64; 3]>) -> KdTree {
-        let mut entries: Vec<([f64; 3], u32)> = points.into_iter().enumerate().map(|(i, p)| (p, i as u32)).collect();
+        KdTree::from_entries(points.into_iter().enumerate().map(|(i, p)| (p, i as u32)).collect())
+    }
+
+    /// Builds the tree over `(point, id)` entries (ids need not be distinct or dense).
+    pub fn from_entries(mut entries: Vec<([f64; 3], u32)>) -> KdTree {
         let mut axis = vec![0u8; entries.len()];
         build(&mut entries, &mut axis);
-        let (pts, ids) = entries.into_iter().unzip();
-        KdTree { pts, ids, axis }
+        KdTree { pts: entries, axis }
     }
 
     /// Number of points.
@@ -106,10 +109,12 @@ impl KdTree {
         Some((best.1, best.0))
     }
 
+    #[inline]
     fn consider(&self, i: usize, q: [f64; 3], best: &mut (f64, u32)) {
-        let d = dist2(self.pts[i], q);
-        if d < best.0 || (d == best.0 && self.ids[i] < best.1) {
-            *best = (d, self.ids[i]);
+        let (p, id) = self.pts[i];
+        let d = dist2(p, q);
+        if d < best.0 || (d == best.0 && id < best.1) {
+            *best = (d, id);
         }
     }
 
@@ -124,7 +129,7 @@ impl KdTree {
         let mid = lo + n / 2;
         self.consider(mid, q, best);
         let a = self.axis[mid] as usize;
-        let diff = q[a] - self.pts[mid][a];
+        let diff = q[a] - self.pts[mid].0[a];
         let (near, far) = if diff < 0.0 { ((lo, mid), (mid + 1, hi)) } else { ((mid + 1, hi), (lo, mid)) };
         self.search(near.0, near.1, q, best);
         // `<=`: a point at exactly the best distance may still win on its smaller id.

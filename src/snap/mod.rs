@@ -162,30 +162,23 @@ impl SnapIndex {
 /// vertex of every edge that meets there) the first so numbered wins.
 /// Building is `O(V log V)` for `V` vertices, a query `O(log V)` expected.
 pub struct VertexSnapIndex {
+    /// Vertices by their number in the graph's geometry (edge by edge, in order).
     tree: KdTree,
-    /// Each vertex's edge and offset along the edge, metres, by vertex number.
-    at: Vec<(u32, f64)>,
 }
 
 impl VertexSnapIndex {
     /// Indexes every geometry vertex of `graph`.
     pub fn new(graph: &WalkGraph) -> VertexSnapIndex {
-        let (points, at): (Vec<[f64; 3]>, Vec<(u32, f64)>) = (0..graph.num_edges() as u32)
-            .into_par_iter()
-            .flat_map_iter(|e| {
-                let geom = graph.edge_geometry(EdgeId(e));
-                let cum = graph.edge_cumulative_m(EdgeId(e));
-                (0..geom.len()).map(move |i| (to_ecef(geom[i]), (e, cum[i])))
-            })
-            .unzip();
-        VertexSnapIndex { tree: KdTree::new(points), at }
+        let entries: Vec<([f64; 3], u32)> =
+            (0..graph.num_vertices()).into_par_iter().map(|g| (to_ecef(graph.vertex(g).0), g as u32)).collect();
+        VertexSnapIndex { tree: KdTree::from_entries(entries) }
     }
 
     /// Snaps to the nearest vertex: `access_m` is its distance, `offset_m` its place on the edge.
-    pub fn snap(&self, lonlat: [f64; 2]) -> Option<Snap> {
-        let (v, d2) = self.tree.nearest(to_ecef(lonlat))?;
-        let (edge, offset_m) = self.at[v as usize];
-        Some(Snap { edge: EdgeId(edge), offset_m, access_m: d2.sqrt() })
+    pub fn snap(&self, graph: &WalkGraph, lonlat: [f64; 2]) -> Option<Snap> {
+        let (g, d2) = self.tree.nearest(to_ecef(lonlat))?;
+        let (_, edge, offset_m) = graph.vertex(g as usize);
+        Some(Snap { edge, offset_m, access_m: d2.sqrt() })
     }
 }
 

@@ -625,7 +625,7 @@ fn pbf_error(bytes: &[u8]) -> String {
     let tax = Taxonomy::builtin();
     let profiles = Profiles::builtin();
     let adult = profiles.get("adult").expect("adult profile");
-    let err = read_pbf_bytes(bytes, Path::new("hostile.osm.pbf"), &tax, adult).err().expect("hostile input must fail");
+    let err = read_pbf_bytes(bytes, Path::new("hostile.osm.pbf"), &tax, adult).expect_err("hostile input must fail");
     assert!(matches!(err.kind(), ErrorKind::Pbf { .. }), "{err:?}");
     assert!(err.is_input_error());
     let text = err.to_string();
