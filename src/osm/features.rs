@@ -116,7 +116,16 @@ impl RTreeObject for Envelope {
 }
 
 fn way_coords(data: &OsmData, way: usize) -> Vec<[f64; 2]> {
-    data.way_nodes(way).iter().filter_map(|&n| data.node_lonlat(n)).collect()
+    let mut hint = None;
+    data.way_nodes(way)
+        .iter()
+        .filter_map(|&n| {
+            let i = data.node_index_near(n, hint)?;
+            hint = Some(i);
+            let p = data.node_pos[i];
+            Some([super::decimicro_to_deg(p[0]), super::decimicro_to_deg(p[1])])
+        })
+        .collect()
 }
 
 /// The area of a way: a polygon when closed, otherwise `None`.
