@@ -35,23 +35,16 @@ impl<'a> Reader<'a> {
     /// The next varint.
     #[inline]
     pub(crate) fn varint(&mut self) -> WireResult<u64> {
-        // Fast path: one byte.
-        if let Some(&b) = self.buf.get(self.pos)
-            && b < 0x80
-        {
-            self.pos += 1;
-            return Ok(b as u64);
-        }
+        let rest = &self.buf[self.pos..];
         let mut v = 0u64;
-        for shift in (0..64).step_by(7) {
-            let Some(&b) = self.buf.get(self.pos) else { return Err("message cut short inside a number".into()) };
-            self.pos += 1;
-            v |= ((b & 0x7F) as u64) << shift;
+        for (i, &b) in rest.iter().take(10).enumerate() {
+            v |= ((b & 0x7F) as u64) << (7 * i);
             if b < 0x80 {
+                self.pos += i + 1;
                 return Ok(v);
             }
         }
-        Err("a number longer than 10 bytes".into())
+        Err(if rest.len() < 10 { "message cut short inside a number" } else { "a number longer than 10 bytes" }.into())
     }
 
     /// The next field, or `None` at the end of the message.
