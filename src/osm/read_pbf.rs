@@ -376,21 +376,38 @@ fn merge(mut outs: Vec<BlockOut>) -> OsmData {
     members.par_sort_unstable();
     members.dedup();
 
+    // Which ways keep their references (those with tag decisions, and relation
+    // members), decided per blob in parallel so the arrays are reserved exactly.
+    let keep: Vec<(Vec<bool>, usize)> = outs
+        .par_iter()
+        .map(|o| {
+            let mut info = o.way_info.iter().map(|(w, _)| w.way).peekable();
+            let mut refs = 0usize;
+            let flags = (o.way_ids.iter().zip(&o.way_lens).enumerate())
+                .map(|(local, (&id, &len))| {
+                    let has_info = info.next_if_eq(&(local as u32)).is_some();
+                    let k = has_info || members.binary_search(&id).is_ok();
+                    refs += if k { len as usize } else { 0 };
+                    k
+                })
+                .collect();
+            (flags, refs)
+        })
+        .collect();
     let n_ways: usize = outs.iter().map(|o| o.way_ids.len()).sum();
-    d.way_ids.reserve(n_ways);
-    d.way_offsets.reserve(n_ways + 1);
+    d.way_ids.reserve_exact(n_ways);
+    d.way_offsets.reserve_exact(n_ways + 1);
     d.way_offsets.push(0);
+    d.way_refs.reserve_exact(keep.iter().map(|k| k.1).sum());
+    d.way_info.reserve_exact(outs.iter().map(|o| o.way_info.len()).sum());
     let mut chunks = Vec::with_capacity(outs.len());
-    for o in &mut outs {
+    for (o, (flags, _)) in outs.iter_mut().zip(keep) {
         let base = d.way_ids.len() as u32;
         d.way_ids.extend_from_slice(&o.way_ids);
-        // way_info is in local way order: walk it alongside the ways.
-        let mut info = o.way_info.iter().map(|(w, _)| w.way).peekable();
         let mut start = 0usize;
-        for (local, (&id, &len)) in o.way_ids.iter().zip(&o.way_lens).enumerate() {
+        for (&len, keep) in o.way_lens.iter().zip(flags) {
             let end = start + len as usize;
-            let has_info = info.next_if_eq(&(local as u32)).is_some();
-            if has_info || members.binary_search(&id).is_ok() {
+            if keep {
                 d.way_refs.extend_from_slice(&o.way_refs[start..end]);
             }
             d.way_offsets.push(d.way_refs.len() as u32);
@@ -416,7 +433,6 @@ fn merge(mut outs: Vec<BlockOut>) -> OsmData {
         chunks.push(std::mem::take(&mut o.nodes));
     }
     drop(outs);
-    d.way_refs.shrink_to_fit();
     d.blocked_nodes.sort_unstable();
     d.blocked_nodes.dedup();
     sort_ways(&mut d);
