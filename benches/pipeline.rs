@@ -14,7 +14,7 @@ use lifecircle::coverage::count_within::count_within;
 use lifecircle::coverage::nearest::nearest_times;
 use lifecircle::graph::build_graph;
 use lifecircle::routing::{DijkstraWorkspace, WorkspacePool};
-use lifecircle::snap::SnapIndex;
+use lifecircle::snap::{SnapIndex, VertexSnapIndex};
 use lifecircle::{AnalyzeConfig, Profiles, Taxonomy};
 
 fn inputs() -> Vec<(String, PathBuf)> {
@@ -47,6 +47,12 @@ fn stages(c: &mut Criterion) {
             b.iter(|| {
                 let index = SnapIndex::new(&a.graph);
                 index.snap_all(&a.graph, &points)
+            })
+        });
+        group.bench_function("snap_vertex", |b| {
+            b.iter(|| {
+                let index = VertexSnapIndex::new(&a.graph);
+                points.iter().map(|&p| index.snap(&a.graph, p)).collect::<Vec<_>>()
             })
         });
         let ncat = config.taxonomy.len();

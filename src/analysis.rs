@@ -478,7 +478,7 @@ fn snap_points(
 ) -> (Vec<Option<Snap>>, Vec<Option<Anchor>>) {
     let snaps = match vertex_index {
         None => index.snap_all(graph, points),
-        Some(v) => points.par_iter().map(|&p| v.snap(p)).collect(),
+        Some(v) => points.par_iter().map(|&p| v.snap(graph, p)).collect(),
     };
     let anchors = snaps
         .par_iter()
@@ -550,7 +550,11 @@ pub fn run(config: &AnalyzeConfig) -> Result<Analysis> {
     // Snap.
     let t = Instant::now();
     let pb = progress.stage("snapping homes and facilities");
-    let index = SnapIndex::new(&graph);
+    // Vertex snapping needs the edge index only if something asks later (siting).
+    let index = match config.snap_mode {
+        SnapMode::Edge => SnapIndex::new(&graph),
+        SnapMode::Vertex => SnapIndex::deferred(),
+    };
     let vertex_index = (config.snap_mode == SnapMode::Vertex).then(|| VertexSnapIndex::new(&graph));
     let home_points: Vec<[f64; 2]> = homes.iter().map(|h| h.lonlat).collect();
     let (home_snaps, home_anchors) =

@@ -36,6 +36,12 @@ pub enum ErrorKind {
     NoWalkableWays {
         /// The PBF file.
         path: PathBuf,
+        /// Walkable ways in the file (their nodes may all be missing).
+        walkable_ways: usize,
+        /// Node references of those ways.
+        node_refs: usize,
+        /// Of those, references to nodes missing from the extract.
+        missing_node_refs: usize,
     },
     /// A data table (taxonomy or profile TOML) is malformed.
     Table {
@@ -135,9 +141,16 @@ impl fmt::Display for Error {
             ErrorKind::Pbf { path, message } => {
                 write!(f, "{}: not a valid OSM PBF file: {}", path.display(), message)
             }
-            ErrorKind::NoWalkableWays { path } => {
+            ErrorKind::NoWalkableWays { path, walkable_ways: 0, .. } => {
                 write!(f, "{}: no walkable ways found, cannot build a walking network", path.display())
             }
+            ErrorKind::NoWalkableWays { path, walkable_ways, node_refs, missing_node_refs } => write!(
+                f,
+                "{}: no walkable ways found with their nodes, cannot build a walking network: \
+                 {missing_node_refs} of the {node_refs} node references of its {walkable_ways} walkable ways \
+                 are missing from the extract (clipped without its ways' nodes?)",
+                path.display()
+            ),
             ErrorKind::Table { path, message } => write!(f, "{}: {}", path.display(), message),
             ErrorKind::InvalidParameter { name, message } => write!(f, "{name}: {message}"),
             ErrorKind::Output { path, message } => write!(f, "{}: {}", path.display(), message),

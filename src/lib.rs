@@ -6,11 +6,11 @@
 //! ## Pipeline
 //!
 //! ```text
-//!  OSM PBF ──osm::read_pbf──▶ OsmData (nodes, ways, tag decisions)      [osmpbfreader, rayon]
+//!  OSM PBF ──osm::read_pbf──▶ OsmData (used nodes, ways, tag decisions) [own blob/wire decoder, rayon]
 //!     │                         │
 //!     │            osm::extract_features (taxonomy)                    homes, facilities
 //!     ▼                         │
-//!  graph::build_graph ──▶ petgraph UnGraph ──components──▶ WalkGraph (CSR, integer ms)
+//!  graph::build_graph ──▶ edges split at junctions ──components──▶ WalkGraph (CSR, integer ms)
 //!                               │
 //!  snap::SnapIndex (rstar R-tree of edge segments) ──▶ Snap ──routing::Anchor──▶ exact costs
 //!                               │

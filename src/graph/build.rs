@@ -4,15 +4,13 @@
 //! one way) and where a referenced node is missing from a clipped extract
 //! (those segments are skipped and counted). `O(way refs + E α(N))`.
 
-use petgraph::graph::{NodeIndex, UnGraph};
-use petgraph::visit::EdgeRef;
+use rayon::prelude::*;
 use serde::Serialize;
 use std::path::Path;
 
 use super::components::{components_to_keep, connected_components};
-use super::walk_graph::{EdgeSpec, WalkGraph};
+use super::walk_graph::WalkGraph;
 use crate::error::{Error, ErrorKind, Result};
-use crate::ids::NodeId;
 use crate::osm::OsmData;
 
 /// What graph building saw and did, for the summary.
@@ -45,8 +43,36 @@ pub struct GraphReport {
 /// Per-way edge attributes: `highway=*` value index and speed factor.
 type EdgeAttrs = (u16, f32);
 
-/// The petgraph edge weight while building: geometry and attributes.
-type EdgeWeight = (Vec<[f64; 2]>, EdgeAttrs);
+/// A node reference that cannot be used (missing or blocked), or a node not yet numbered.
+const NONE: u32 = u32::MAX;
+
+/// Edges being collected for one [`WalkGraph`], geometry in one flat array.
+#[derive(Default)]
+struct FlatEdges {
+    ends: Vec<(u32, u32, u16)>,
+    factors: Vec<f64>,
+    geom_offsets: Vec<u32>,
+    geom: Vec<[f64; 2]>,
+}
+
+impl FlatEdges {
+    fn push(&mut self, u: u32, v: u32, highway: u16, factor: f32, geometry: &[[f64; 2]]) {
+        if self.geom_offsets.is_empty() {
+            self.geom_offsets.push(0);
+        }
+        self.ends.push((u, v, highway));
+        self.factors.push(factor as f64);
+        self.geom.extend_from_slice(geometry);
+        self.geom_offsets.push(self.geom.len() as u32);
+    }
+
+    fn freeze(mut self, node_lonlat: Vec<[f64; 2]>, speed_m_s: f64) -> WalkGraph {
+        if self.geom_offsets.is_empty() {
+            self.geom_offsets.push(0);
+        }
+        WalkGraph::from_flat(node_lonlat, self.ends, self.geom_offsets, self.geom, speed_m_s, &self.factors)
+    }
+}
 
 /// The result of [`build_graph`].
 #[derive(Debug, Clone)]
@@ -69,136 +95,170 @@ pub fn build_graph(data: &OsmData, speed_m_s: f64, min_component_nodes: usize, p
     }
     let walkable: Vec<_> = data.way_info.iter().filter(|w| w.walkable).collect();
 
+    // Every reference resolved to its node's index (ways in parallel): NONE when
+    // the node is missing from the extract or blocked by the profile.
+    let resolved: Vec<(Vec<u32>, usize, usize)> = walkable
+        .par_iter()
+        .map(|w| {
+            let nodes = data.way_nodes(w.way as usize);
+            let (mut blocked_refs, mut missing_refs) = (0usize, 0usize);
+            let mut r = Vec::with_capacity(nodes.len());
+            let mut prev: Option<i64> = None;
+            let mut hint: Option<usize> = None;
+            for &n in nodes {
+                if prev == Some(n) {
+                    continue; // a repeated consecutive reference adds nothing
+                }
+                prev = Some(n);
+                // A node the profile cannot pass cuts the way like a missing node.
+                let blocked = !data.blocked_nodes.is_empty() && data.blocked_nodes.binary_search(&n).is_ok();
+                let idx = if blocked { None } else { data.node_index_near(n, hint) };
+                hint = idx.or(hint);
+                blocked_refs += blocked as usize;
+                missing_refs += (!blocked && idx.is_none()) as usize;
+                r.push(idx.map_or(NONE, |i| i as u32));
+            }
+            (r, blocked_refs, missing_refs)
+        })
+        .collect();
     // How many times each node is used by walkable ways: junctions are used twice or more.
     let mut uses = vec![0u8; data.node_ids.len()];
-    let mut blocked_refs = 0usize;
-    let mut way_resolved: Vec<(Vec<Option<u32>>, EdgeAttrs)> = Vec::with_capacity(walkable.len());
-    for w in &walkable {
-        let nodes = data.way_nodes(w.way as usize);
-        let mut prev: Option<i64> = None;
-        let mut r = Vec::with_capacity(nodes.len());
-        for &n in nodes {
-            if prev == Some(n) {
-                continue; // a repeated consecutive reference adds nothing
-            }
-            prev = Some(n);
-            // A node the profile cannot pass cuts the way like a missing node.
-            let blocked = !data.blocked_nodes.is_empty() && data.blocked_nodes.binary_search(&n).is_ok();
-            blocked_refs += blocked as usize;
-            let idx = if blocked { None } else { data.node_index(n).map(|i| i as u32) };
-            if let Some(i) = idx {
-                uses[i as usize] = uses[i as usize].saturating_add(1);
-            }
-            r.push(idx);
+    let (mut blocked_refs, mut missing_refs, mut node_refs) = (0usize, 0usize, 0usize);
+    for (r, blocked, missing) in &resolved {
+        blocked_refs += blocked;
+        missing_refs += missing;
+        node_refs += r.len();
+        for &i in r.iter().filter(|&&i| i != NONE) {
+            uses[i as usize] = uses[i as usize].saturating_add(1);
         }
-        way_resolved.push((r, (w.highway, w.speed_factor)));
     }
 
-    let mut graph: UnGraph<u32, EdgeWeight> = UnGraph::default();
-    let mut node_of = vec![u32::MAX; data.node_ids.len()];
+    // Split the ways into edges: graph nodes numbered in first-seen order,
+    // geometry in one flat array.
     let pos = |i: u32| {
         let p = data.node_pos[i as usize];
         [p[0] as f64 * 1e-7, p[1] as f64 * 1e-7]
     };
-    let mut graph_node = |graph: &mut UnGraph<u32, EdgeWeight>, i: u32| -> NodeIndex {
-        if node_of[i as usize] == u32::MAX {
-            node_of[i as usize] = graph.add_node(i).index() as u32;
+    let mut node_of = vec![NONE; data.node_ids.len()];
+    let mut node_source: Vec<u32> = Vec::new();
+    let mut graph_node = |i: u32| -> u32 {
+        if node_of[i as usize] == NONE {
+            node_of[i as usize] = node_source.len() as u32;
+            node_source.push(i);
         }
-        NodeIndex::new(node_of[i as usize] as usize)
+        node_of[i as usize]
+    };
+    let mut edge_ends: Vec<(u32, u32)> = Vec::new();
+    let mut edge_attrs: Vec<EdgeAttrs> = Vec::new();
+    let mut geom: Vec<[f64; 2]> = Vec::new();
+    let mut geom_offsets: Vec<u32> = vec![0];
+    let mut geometry: Vec<[f64; 2]> = Vec::new();
+    let mut add_edge = |a: u32, b: u32, geometry: &[[f64; 2]], attrs: EdgeAttrs| {
+        edge_ends.push((a, b));
+        edge_attrs.push(attrs);
+        geom.extend_from_slice(geometry);
+        geom_offsets.push(geom.len() as u32);
     };
     let mut missing_segments = 0usize;
-    for (refs, highway) in &way_resolved {
+    for ((refs, _, _), w) in resolved.iter().zip(&walkable) {
+        let attrs = (w.highway, w.speed_factor);
+        let present = |k: usize| refs[k] != NONE;
         let mut start: Option<u32> = None;
-        let mut geometry: Vec<[f64; 2]> = Vec::new();
-        for (k, r) in refs.iter().enumerate() {
-            match r {
-                None => {
-                    // The segments on either side of a missing node are skipped.
-                    if k > 0 && refs[k - 1].is_some() {
-                        missing_segments += 1;
-                    }
-                    if k + 1 < refs.len() {
-                        missing_segments += 1;
-                    }
-                    if let Some(s) = start.take() {
-                        let last = refs[k - 1].expect("previous is present when a piece is open");
-                        if last != s || geometry.len() > 2 {
-                            let (a, b) = (graph_node(&mut graph, s), graph_node(&mut graph, last));
-                            graph.add_edge(a, b, (std::mem::take(&mut geometry), *highway));
-                        }
-                    }
-                    geometry.clear();
+        geometry.clear();
+        for (k, &r) in refs.iter().enumerate() {
+            if r == NONE {
+                // The segments on either side of a missing node are skipped.
+                if k > 0 && present(k - 1) {
+                    missing_segments += 1;
                 }
-                Some(i) => {
-                    geometry.push(pos(*i));
-                    match start {
-                        None => start = Some(*i),
-                        Some(s) => {
-                            let is_end = k + 1 == refs.len() || refs[k + 1].is_none();
-                            if is_end || uses[*i as usize] >= 2 {
-                                if geometry.len() >= 2 && (*i != s || geometry.len() > 2) {
-                                    let (a, b) = (graph_node(&mut graph, s), graph_node(&mut graph, *i));
-                                    graph.add_edge(a, b, (std::mem::take(&mut geometry), *highway));
-                                }
-                                geometry.clear();
-                                geometry.push(pos(*i));
-                                start = Some(*i);
-                            }
+                if k + 1 < refs.len() {
+                    missing_segments += 1;
+                }
+                if let Some(s) = start.take() {
+                    let last = refs[k - 1];
+                    if last != s || geometry.len() > 2 {
+                        let (a, b) = (graph_node(s), graph_node(last));
+                        add_edge(a, b, &geometry, attrs);
+                    }
+                }
+                geometry.clear();
+                continue;
+            }
+            geometry.push(pos(r));
+            match start {
+                None => start = Some(r),
+                Some(s) => {
+                    let is_end = k + 1 == refs.len() || !present(k + 1);
+                    if is_end || uses[r as usize] >= 2 {
+                        if geometry.len() >= 2 && (r != s || geometry.len() > 2) {
+                            let (a, b) = (graph_node(s), graph_node(r));
+                            add_edge(a, b, &geometry, attrs);
                         }
+                        geometry.clear();
+                        geometry.push(pos(r));
+                        start = Some(r);
                     }
                 }
             }
         }
     }
+    drop(resolved);
+    drop(uses);
+    drop(node_of);
     // A lone node (a piece of one present node) gets no edge; it is not a graph node either.
-    if graph.edge_count() == 0 {
-        return Err(ErrorKind::NoWalkableWays { path: path.to_path_buf() }.into());
+    if edge_ends.is_empty() {
+        return Err(ErrorKind::NoWalkableWays {
+            path: path.to_path_buf(),
+            walkable_ways: walkable.len(),
+            node_refs,
+            missing_node_refs: missing_refs,
+        }
+        .into());
     }
 
-    let (label, sizes) = connected_components(
-        graph.node_count(),
-        graph.edge_references().map(|e| (e.source().index(), e.target().index())),
-    );
+    let num_nodes = node_source.len();
+    let (label, sizes) = connected_components(num_nodes, edge_ends.iter().map(|&(a, b)| (a as usize, b as usize)));
     let keep = components_to_keep(&sizes, min_component_nodes);
 
-    // Freeze: renumber the kept nodes in first-seen order.
-    let mut new_id = vec![u32::MAX; graph.node_count()];
+    // Freeze: renumber the kept nodes in first-seen order; dropped islands get
+    // their own numbering, so homes nearest to them can be counted.
+    let mut new_id = vec![NONE; num_nodes];
     let mut node_lonlat = Vec::new();
-    for n in graph.node_indices() {
-        if keep[label[n.index()] as usize] {
-            new_id[n.index()] = node_lonlat.len() as u32;
-            node_lonlat.push(pos(graph[n]));
+    let mut island_id = vec![NONE; num_nodes];
+    let mut island_lonlat = Vec::new();
+    for (n, &src) in node_source.iter().enumerate() {
+        if keep[label[n] as usize] {
+            new_id[n] = node_lonlat.len() as u32;
+            node_lonlat.push(pos(src));
+        } else {
+            island_id[n] = island_lonlat.len() as u32;
+            island_lonlat.push(pos(src));
         }
     }
     let kept_nodes = node_lonlat.len();
-    // Dropped islands get their own numbering, so homes nearest to them can be counted.
-    let mut island_id = vec![u32::MAX; graph.node_count()];
-    let mut island_lonlat = Vec::new();
-    for n in graph.node_indices() {
-        if new_id[n.index()] == u32::MAX {
-            island_id[n.index()] = island_lonlat.len() as u32;
-            island_lonlat.push(pos(graph[n]));
+    let mut main = FlatEdges::default();
+    let mut island = FlatEdges::default();
+    if kept_nodes == num_nodes {
+        // Nothing dropped: the numbering is unchanged, and the edges move over as they are.
+        main.ends = edge_ends.iter().zip(&edge_attrs).map(|(&(s, t), &(h, _))| (s, t, h)).collect();
+        main.factors = edge_attrs.iter().map(|&(_, f)| f as f64).collect();
+        main.geom_offsets = geom_offsets;
+        main.geom = geom;
+    } else {
+        for (e, &(s, t)) in edge_ends.iter().enumerate() {
+            let g = &geom[geom_offsets[e] as usize..geom_offsets[e + 1] as usize];
+            let (highway, factor) = edge_attrs[e];
+            if new_id[s as usize] == NONE {
+                island.push(island_id[s as usize], island_id[t as usize], highway, factor, g);
+            } else {
+                main.push(new_id[s as usize], new_id[t as usize], highway, factor, g);
+            }
         }
+        drop(geom);
     }
-    let mut edges = Vec::with_capacity(graph.edge_count());
-    let mut factors = Vec::with_capacity(graph.edge_count());
-    let mut island_edges = Vec::new();
-    let mut island_factors = Vec::new();
-    let (_, raw_edges) = graph.into_nodes_edges();
-    for e in raw_edges {
-        let (s, t) = (e.source().index(), e.target().index());
-        let (geometry, (highway, factor)) = e.weight;
-        if new_id[s] == u32::MAX {
-            island_edges.push(EdgeSpec { u: NodeId(island_id[s]), v: NodeId(island_id[t]), geometry, highway });
-            island_factors.push(factor as f64);
-        } else {
-            edges.push(EdgeSpec { u: NodeId(new_id[s]), v: NodeId(new_id[t]), geometry, highway });
-            factors.push(factor as f64);
-        }
-    }
-    let dropped_edges = island_edges.len();
-    let g = WalkGraph::with_speed_factors(node_lonlat, edges, speed_m_s, &factors);
-    let islands = WalkGraph::with_speed_factors(island_lonlat, island_edges, speed_m_s, &island_factors);
+    let dropped_edges = island.ends.len();
+    let g = main.freeze(node_lonlat, speed_m_s);
+    let islands = island.freeze(island_lonlat, speed_m_s);
     let length_km = (0..g.num_edges()).map(|e| g.edge_length_m(crate::ids::EdgeId(e as u32))).sum::<f64>() / 1000.0;
     let report = GraphReport {
         walkable_ways: walkable.len(),

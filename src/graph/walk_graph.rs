@@ -4,6 +4,8 @@
 //! and twice in the adjacency arrays (once from each end; a self-loop once). Neighbour scans are
 //! `O(degree)` over contiguous memory.
 
+use rayon::prelude::*;
+
 use crate::geometry::haversine_m;
 use crate::ids::{EdgeId, NodeId, TimeMs};
 
@@ -68,8 +70,45 @@ impl WalkGraph {
         speed_m_s: f64,
         speed_factors: &[f64],
     ) -> WalkGraph {
+        let mut ends = Vec::with_capacity(edges.len());
+        let mut geom_offsets = Vec::with_capacity(edges.len() + 1);
+        let mut geom = Vec::new();
+        geom_offsets.push(0);
+        for e in edges {
+            ends.push((e.u.0, e.v.0, e.highway));
+            geom.extend_from_slice(&e.geometry);
+            geom_offsets.push(geom.len() as u32);
+        }
+        WalkGraph::from_flat(node_lonlat, ends, geom_offsets, geom, speed_m_s, speed_factors)
+    }
+
+    /// Like [`WalkGraph::with_speed_factors`], from flat arrays: edge `i` is
+    /// `(u, v, highway)` = `ends[i]` with geometry `geom[geom_offsets[i]..geom_offsets[i + 1]]`.
+    /// Lengths are summed per edge in geometry order (on the rayon pool, edges in parallel).
+    pub(crate) fn from_flat(
+        node_lonlat: Vec<[f64; 2]>,
+        ends: Vec<(u32, u32, u16)>,
+        geom_offsets: Vec<u32>,
+        geom: Vec<[f64; 2]>,
+        speed_m_s: f64,
+        speed_factors: &[f64],
+    ) -> WalkGraph {
         let n = node_lonlat.len();
-        let m = edges.len();
+        let m = ends.len();
+        assert_eq!(geom_offsets.len(), m + 1, "one geometry range per edge");
+        let geom_cum_m: Vec<f64> = (0..m)
+            .into_par_iter()
+            .flat_map_iter(|i| {
+                let g = &geom[geom_offsets[i] as usize..geom_offsets[i + 1] as usize];
+                let mut len_m = 0.0;
+                (0..g.len()).map(move |k| {
+                    if k > 0 {
+                        len_m += haversine_m(g[k - 1], g[k]);
+                    }
+                    len_m
+                })
+            })
+            .collect();
         let mut g = WalkGraph {
             node_lonlat,
             first_out: vec![0; n + 1],
@@ -81,32 +120,24 @@ impl WalkGraph {
             edge_len_m: Vec::with_capacity(m),
             edge_time: Vec::with_capacity(m),
             edge_highway: Vec::with_capacity(m),
-            geom_offsets: Vec::with_capacity(m + 1),
-            geom: Vec::new(),
-            geom_cum_m: Vec::new(),
+            geom_offsets,
+            geom,
+            geom_cum_m,
             speed_m_s,
         };
-        g.geom_offsets.push(0);
-        for (i, e) in edges.iter().enumerate() {
-            assert!(e.u.idx() < n && e.v.idx() < n, "edge endpoint out of range");
-            let mut len_m = 0.0;
-            for (k, p) in e.geometry.iter().enumerate() {
-                if k > 0 {
-                    len_m += haversine_m(e.geometry[k - 1], *p);
-                }
-                g.geom_cum_m.push(len_m);
-            }
+        for (i, &(u, v, highway)) in ends.iter().enumerate() {
+            assert!((u as usize) < n && (v as usize) < n, "edge endpoint out of range");
+            let (a, b) = (g.geom_offsets[i] as usize, g.geom_offsets[i + 1] as usize);
+            let len_m = if b > a { g.geom_cum_m[b - 1] } else { 0.0 };
             let factor = speed_factors.get(i).copied().unwrap_or(1.0);
-            g.edge_u.push(e.u.0);
-            g.edge_v.push(e.v.0);
+            g.edge_u.push(u);
+            g.edge_v.push(v);
             g.edge_len_m.push(len_m);
             g.edge_time.push(TimeMs::from_secs_f64(len_m / (speed_m_s * factor)).0);
-            g.edge_highway.push(e.highway);
-            g.geom.extend_from_slice(&e.geometry);
-            g.geom_offsets.push(g.geom.len() as u32);
-            g.first_out[e.u.idx() + 1] += 1;
-            if e.u != e.v {
-                g.first_out[e.v.idx() + 1] += 1;
+            g.edge_highway.push(highway);
+            g.first_out[u as usize + 1] += 1;
+            if u != v {
+                g.first_out[v as usize + 1] += 1;
             }
         }
         for i in 0..n {
@@ -117,13 +148,13 @@ impl WalkGraph {
         g.adj_edge = vec![0; slots];
         g.adj_time = vec![0; slots];
         let mut fill: Vec<u32> = g.first_out[..n].to_vec();
-        for (i, e) in edges.iter().enumerate() {
+        for (i, &(u, v, _)) in ends.iter().enumerate() {
             // A self-loop is listed once at its node.
-            let ends: &[(NodeId, NodeId)] = if e.u == e.v { &[(e.u, e.v)] } else { &[(e.u, e.v), (e.v, e.u)] };
-            for &(a, b) in ends {
-                let slot = fill[a.idx()] as usize;
-                fill[a.idx()] += 1;
-                g.adj_node[slot] = b.0;
+            let pairs: &[(u32, u32)] = if u == v { &[(u, v)] } else { &[(u, v), (v, u)] };
+            for &(a, b) in pairs {
+                let slot = fill[a as usize] as usize;
+                fill[a as usize] += 1;
+                g.adj_node[slot] = b;
                 g.adj_edge[slot] = i as u32;
                 g.adj_time[slot] = g.edge_time[i];
             }
@@ -210,6 +241,21 @@ impl WalkGraph {
     #[inline]
     pub fn edge_cumulative_m(&self, e: EdgeId) -> &[f64] {
         &self.geom_cum_m[self.geom_offsets[e.idx()] as usize..self.geom_offsets[e.idx() + 1] as usize]
+    }
+
+    /// Number of geometry vertices of all edges: vertex `g` is point
+    /// `g - start` of the edge whose geometry starts at `start <= g`.
+    #[inline]
+    pub(crate) fn num_vertices(&self) -> usize {
+        self.geom.len()
+    }
+
+    /// Position, edge and offset along it (metres) of geometry vertex `g` (see [`WalkGraph::num_vertices`]).
+    #[inline]
+    pub(crate) fn vertex(&self, g: usize) -> ([f64; 2], EdgeId, f64) {
+        let starts = &self.geom_offsets[..self.geom_offsets.len() - 1];
+        let e = starts.partition_point(|&o| o as usize <= g) - 1;
+        (self.geom[g], EdgeId(e as u32), self.geom_cum_m[g])
     }
 
     /// Time from `u` to the point `offset_m` metres along the edge (proportional share of the edge time).

@@ -5,6 +5,7 @@
 //! `b` buildings against `a` areas is `O(b log a)` plus the polygon tests.
 
 use geo::{BoundingRect, Centroid, Contains, Coord, LineString, MultiPolygon, Point, Polygon};
+use rayon::prelude::*;
 use rstar::{AABB, RTree, RTreeObject};
 use serde::Serialize;
 
@@ -115,7 +116,16 @@ impl RTreeObject for Envelope {
 }
 
 fn way_coords(data: &OsmData, way: usize) -> Vec<[f64; 2]> {
-    data.way_nodes(way).iter().filter_map(|&n| data.node_lonlat(n)).collect()
+    let mut hint = None;
+    data.way_nodes(way)
+        .iter()
+        .filter_map(|&n| {
+            let i = data.node_index_near(n, hint)?;
+            hint = Some(i);
+            let p = data.node_pos[i];
+            Some([super::decimicro_to_deg(p[0]), super::decimicro_to_deg(p[1])])
+        })
+        .collect()
 }
 
 /// The area of a way: a polygon when closed, otherwise `None`.
@@ -159,11 +169,18 @@ pub fn extract_features(data: &OsmData, taxonomy: &Taxonomy) -> (Vec<Home>, Vec<
 
     // Residential areas.
     let mut areas: Vec<Area> = Vec::new();
-    for w in data.way_info.iter().filter(|w| w.residential) {
-        match way_polygon(way_coords(data, w.way as usize)) {
-            Some(shape) => {
-                areas.push(Area { osm: OsmRef { kind: OsmType::Way, id: data.way_ids[w.way as usize] }, shape })
-            }
+    let residential_ways: Vec<Option<Area>> = data
+        .way_info
+        .par_iter()
+        .filter(|w| w.residential)
+        .map(|w| {
+            way_polygon(way_coords(data, w.way as usize))
+                .map(|shape| Area { osm: OsmRef { kind: OsmType::Way, id: data.way_ids[w.way as usize] }, shape })
+        })
+        .collect();
+    for a in residential_ways {
+        match a {
+            Some(a) => areas.push(a),
             None => no_geometry += 1,
         }
     }
@@ -191,6 +208,28 @@ pub fn extract_features(data: &OsmData, taxonomy: &Taxonomy) -> (Vec<Home>, Vec<
 
     // Buildings.
     let mut homes = Vec::new();
+    // Centroids and the residential test in parallel, kept in way order.
+    let building_ways: Vec<(OsmRef, BuildingClass, Option<[f64; 2]>, bool)> = data
+        .way_info
+        .par_iter()
+        .filter_map(|w| {
+            let class = w.building?;
+            let osm = OsmRef { kind: OsmType::Way, id: data.way_ids[w.way as usize] };
+            let c = way_centroid(data, w.way as usize);
+            let inside = class == BuildingClass::HomeIfResidential && c.is_some_and(in_residential);
+            Some((osm, class, c, inside))
+        })
+        .collect();
+    for (osm, class, c, inside) in building_ways {
+        match c {
+            None => no_geometry += 1,
+            Some(c) => {
+                if class == BuildingClass::Home || inside {
+                    homes.push(Home::from_osm(osm, c));
+                }
+            }
+        }
+    }
     let mut consider_building = |osm: OsmRef, class: BuildingClass, centroid: Option<[f64; 2]>| match centroid {
         None => no_geometry += 1,
         Some(c) => {
@@ -204,12 +243,6 @@ pub fn extract_features(data: &OsmData, taxonomy: &Taxonomy) -> (Vec<Home>, Vec<
             }
         }
     };
-    for w in &data.way_info {
-        if let Some(class) = w.building {
-            let osm = OsmRef { kind: OsmType::Way, id: data.way_ids[w.way as usize] };
-            consider_building(osm, class, way_centroid(data, w.way as usize));
-        }
-    }
     for r in &data.relations {
         if let Some(class) = r.building {
             let osm = OsmRef { kind: OsmType::Relation, id: r.id };
@@ -224,14 +257,16 @@ pub fn extract_features(data: &OsmData, taxonomy: &Taxonomy) -> (Vec<Home>, Vec<
     } else if taxonomy.homes.empty_residential_areas_are_homes {
         let points = RTree::bulk_load(homes.iter().map(|h| h.lonlat).collect::<Vec<_>>());
         let before = homes.len();
-        for a in &areas {
-            let Some(r) = a.shape.bounding_rect() else { continue };
-            let env = AABB::from_corners([r.min().x, r.min().y], [r.max().x, r.max().y]);
-            let occupied = points.locate_in_envelope(env).any(|p| a.shape.contains(&Point::new(p[0], p[1])));
-            if !occupied {
-                homes.extend(area_home(a));
-            }
-        }
+        let empty: Vec<Option<Home>> = areas
+            .par_iter()
+            .map(|a| {
+                let r = a.shape.bounding_rect()?;
+                let env = AABB::from_corners([r.min().x, r.min().y], [r.max().x, r.max().y]);
+                let occupied = points.locate_in_envelope(env).any(|p| a.shape.contains(&Point::new(p[0], p[1])));
+                if occupied { None } else { area_home(a) }
+            })
+            .collect();
+        homes.extend(empty.into_iter().flatten());
         if homes.len() > before { HomeRule::BuildingsAndEmptyResidentialAreas } else { HomeRule::Buildings }
     } else {
         HomeRule::Buildings

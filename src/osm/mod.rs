@@ -1,13 +1,18 @@
 //! Ingest: OpenStreetMap PBF in, plain records out (no graph types here).
 //!
-//! [`read_pbf`] decodes the file's blobs in parallel and keeps what the later
-//! stages need: every node's position, every way's node list, and the tag
-//! decisions of the taxonomy and the walking profile. [`features`] turns those
+//! [`read_pbf`] streams the file's blobs ([`blob`]), decodes them in parallel
+//! straight from their bytes ([`block`]) and keeps what the later stages need:
+//! the tag decisions of the taxonomy and the walking profile, the node lists of
+//! the ways that matter and the positions of their nodes only ([`node_store`]). [`features`] turns those
 //! records into homes and facilities; [`multipolygon`] assembles relation rings.
 
+pub mod blob;
+pub mod block;
 pub mod features;
 pub mod multipolygon;
+pub mod node_store;
 mod read_pbf;
+mod wire;
 
 pub use features::{Facility, FeatureReport, Home, HomeRule, extract_features};
 pub use read_pbf::{OsmData, PoiNode, RelationRecord, WayInfo, read_pbf, read_pbf_bytes};

@@ -1,17 +1,30 @@
-//! Parallel PBF decoding with osmpbfreader.
+//! Reading a PBF file: one streaming pass, blobs decoded in parallel, only
+//! the nodes that matter kept.
 //!
-//! The file is framed into blobs on one thread (cheap: a header per blob),
-//! then every blob is inflated and decoded on the rayon pool. Work is
-//! `O(file size)`; memory is `O(nodes + way refs)`: 12 bytes per node
-//! position and 8 bytes per way reference.
+//! [`BlobReader`](super::blob::BlobReader) frames the file one blob at a time
+//! (sizes capped, see [`super::blob`]); the rayon pool inflates and decodes
+//! blobs as they come ([`super::block`], no intermediate messages), each into
+//! a per-blob record of the taxonomy and profile decisions plus every node
+//! position and way reference. At the end the records are merged in file
+//! order and compacted: way references are kept for the ways that matter
+//! (walkable, homes, residential areas, facilities, members of the kept
+//! relations), and node positions only for the nodes those ways use
+//! ([`super::node_store`]).
+//!
+//! Work is `O(file size + R log R)` for `R` kept way references. Memory peaks
+//! at the merge: 16 bytes per node and 8 per way reference of the whole file,
+//! then `O(kept nodes + kept refs)`; blobs in flight are one per thread.
 
 use std::io::Read;
 use std::path::Path;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
-use osmpbfreader::{OsmObj, Tags};
-use protobuf::Message;
+use osmpbfreader::Tags;
 use rayon::prelude::*;
 
+use super::blob::{BlobReader, MAX_PBF_BYTES, RawBlob};
+use super::block::{BlockScratch, BlockTags, ElementSink, Member, MemberType, decode_block};
+use super::node_store::{IdIndex, NodeChunk, keep_needed};
 use crate::error::{Error, Result};
 use crate::taxonomy::{BuildingClass, Profile, TagLookup, Taxonomy};
 
@@ -79,13 +92,15 @@ pub struct RelationRecord {
 /// Everything the pipeline keeps from a PBF file.
 #[derive(Debug, Default)]
 pub struct OsmData {
-    /// Node ids, ascending.
+    /// Ids of the nodes that kept ways use, ascending (other nodes are not kept).
     pub node_ids: Vec<i64>,
     /// Node positions as decimicro-degrees `[lon, lat]`, parallel to `node_ids`.
     pub node_pos: Vec<[i32; 2]>,
-    /// Way ids, ascending.
+    /// Way ids, ascending (every way of the file).
     pub way_ids: Vec<i64>,
-    /// `way_refs[way_offsets[i]..way_offsets[i+1]]` are the node ids of way `i`.
+    /// `way_refs[way_offsets[i]..way_offsets[i+1]]` are the node ids of way `i`:
+    /// kept for the ways that matter (those in `way_info` and members of
+    /// `relations`), empty for the others.
     pub way_offsets: Vec<u32>,
     /// Flattened way node references.
     pub way_refs: Vec<i64>,
@@ -99,13 +114,26 @@ pub struct OsmData {
     pub relations: Vec<RelationRecord>,
     /// Nodes the profile does not let pass (e.g. raised kerbs for wheelchairs), ascending.
     pub blocked_nodes: Vec<i64>,
+    /// Lookup table over `node_ids` (rebuilt with [`OsmData::reindex`] after changing them).
+    node_lookup: IdIndex,
 }
 
 impl OsmData {
     /// Index of a node id in the node table.
     #[inline]
     pub fn node_index(&self, id: i64) -> Option<usize> {
-        self.node_ids.binary_search(&id).ok()
+        self.node_lookup.find(&self.node_ids, id)
+    }
+
+    /// Index of a node id, trying next to `hint` (the index of a neighbour in a way) first.
+    #[inline]
+    pub fn node_index_near(&self, id: i64, hint: Option<usize>) -> Option<usize> {
+        self.node_lookup.find_near(&self.node_ids, id, hint)
+    }
+
+    /// Rebuilds the lookup table after `node_ids` changed (`O(nodes / 32)`).
+    pub fn reindex(&mut self) {
+        self.node_lookup = IdIndex::new(&self.node_ids);
     }
 
     /// Position (lon, lat in degrees) of a node id.
@@ -133,8 +161,7 @@ impl OsmData {
 /// Per-blob output, merged in file order.
 #[derive(Default)]
 struct BlockOut {
-    node_ids: Vec<i64>,
-    node_pos: Vec<[i32; 2]>,
+    nodes: NodeChunk,
     way_ids: Vec<i64>,
     way_lens: Vec<u32>,
     way_refs: Vec<i64>,
@@ -145,268 +172,249 @@ struct BlockOut {
     blocked_nodes: Vec<i64>,
 }
 
-fn display_name(tags: &Tags) -> Option<String> {
-    ["name", "name:zh", "name:en", "brand", "operator"].iter().find_map(|k| tags.get(*k)).map(|s| s.to_string())
+fn display_name(tags: &BlockTags<'_>) -> Option<String> {
+    ["name", "name:zh", "name:en", "brand", "operator"].iter().find_map(|k| tags.tag(k)).map(|s| s.to_string())
 }
 
-fn decode_block(block: &osmpbfreader::osmformat::PrimitiveBlock, taxonomy: &Taxonomy, profile: &Profile) -> BlockOut {
-    let mut out = BlockOut::default();
-    for obj in osmpbfreader::blocks::iter(block) {
-        match obj {
-            OsmObj::Node(n) => {
-                let lonlat = [super::decimicro_to_deg(n.decimicro_lon), super::decimicro_to_deg(n.decimicro_lat)];
-                if !crate::geometry::valid_lonlat(lonlat) {
-                    continue; // an impossible position: treated like a node missing from the extract
-                }
-                out.node_ids.push(n.id.0);
-                out.node_pos.push([n.decimicro_lon, n.decimicro_lat]);
-                if !n.tags.is_empty() {
-                    if profile.has_blocked_nodes() && profile.blocks_node(&n.tags) {
-                        out.blocked_nodes.push(n.id.0);
-                    }
-                    let categories = taxonomy.classify(&n.tags);
-                    if categories != 0 {
-                        out.pois.push(PoiNode {
-                            id: n.id.0,
-                            lonlat: [
-                                super::decimicro_to_deg(n.decimicro_lon),
-                                super::decimicro_to_deg(n.decimicro_lat),
-                            ],
-                            categories,
-                            name: display_name(&n.tags),
-                        });
-                    }
-                }
-            }
-            OsmObj::Way(w) => {
-                let local = out.way_ids.len() as u32;
-                out.way_ids.push(w.id.0);
-                out.way_lens.push(w.nodes.len() as u32);
-                out.way_refs.extend(w.nodes.iter().map(|n| n.0));
-                if w.tags.is_empty() {
-                    continue;
-                }
-                let walkable = profile.is_walkable(&w.tags);
-                let building = w.tags.get("building").map(|b| taxonomy.building_class(b));
-                let residential = w.tags.get("landuse").is_some_and(|l| taxonomy.is_residential_landuse(l));
-                let categories = taxonomy.classify(&w.tags);
-                let home_like = matches!(building, Some(BuildingClass::Home | BuildingClass::HomeIfResidential));
-                if walkable || home_like || residential || categories != 0 {
-                    let highway = if walkable { w.tags.get("highway").map(|h| h.to_string()) } else { None };
-                    out.way_info.push((
-                        WayInfo {
-                            way: local,
-                            walkable,
-                            highway: 0,
-                            speed_factor: if walkable { profile.speed_factor(&w.tags) as f32 } else { 1.0 },
-                            building: building.filter(|b| *b != BuildingClass::NotHome),
-                            residential,
-                            categories,
-                            name: if categories != 0 { display_name(&w.tags) } else { None },
-                        },
-                        highway,
-                    ));
-                }
-            }
-            OsmObj::Relation(r) => {
-                let rel_type = r.tags.get("type").map(|t| t.as_str());
-                let admin_level = (matches!(rel_type, Some("boundary" | "multipolygon"))
-                    && r.tags.get("boundary").is_some_and(|b| b == "administrative"))
-                .then(|| r.tags.get("admin_level").and_then(|l| l.trim().parse::<u8>().ok()))
-                .flatten();
-                if rel_type != Some("multipolygon") && admin_level.is_none() {
-                    continue;
-                }
-                let building = r.tags.get("building").map(|b| taxonomy.building_class(b));
-                let residential = r.tags.get("landuse").is_some_and(|l| taxonomy.is_residential_landuse(l));
-                let categories = taxonomy.classify(&r.tags);
-                let home_like = matches!(building, Some(BuildingClass::Home | BuildingClass::HomeIfResidential));
-                if !(home_like || residential || categories != 0 || admin_level.is_some()) {
-                    continue;
-                }
-                let mut outer = Vec::new();
-                let mut inner = Vec::new();
-                for m in &r.refs {
-                    if let osmpbfreader::OsmId::Way(wid) = m.member {
-                        if m.role == "inner" { inner.push(wid.0) } else { outer.push(wid.0) }
-                    }
-                }
-                out.relations.push(RelationRecord {
-                    id: r.id.0,
-                    outer,
-                    inner,
+/// The taxonomy and profile decisions of one blob's elements.
+struct Decisions<'t> {
+    taxonomy: &'t Taxonomy,
+    profile: &'t Profile,
+    out: BlockOut,
+}
+
+impl ElementSink for Decisions<'_> {
+    fn node(&mut self, id: i64, decimicro: [i32; 2], tags: BlockTags<'_>) {
+        let lonlat = [super::decimicro_to_deg(decimicro[0]), super::decimicro_to_deg(decimicro[1])];
+        if !crate::geometry::valid_lonlat(lonlat) {
+            return; // an impossible position: treated like a node missing from the extract
+        }
+        let out = &mut self.out;
+        out.nodes.ids.push(id);
+        out.nodes.pos.push(decimicro);
+        if tags.is_empty() {
+            return;
+        }
+        if self.profile.has_blocked_nodes() && self.profile.blocks_node(&tags) {
+            out.blocked_nodes.push(id);
+        }
+        let categories = self.taxonomy.classify(&tags);
+        if categories != 0 {
+            out.pois.push(PoiNode { id, lonlat, categories, name: display_name(&tags) });
+        }
+    }
+
+    fn way(&mut self, id: i64, refs: &[i64], tags: BlockTags<'_>) {
+        let (taxonomy, profile, out) = (self.taxonomy, self.profile, &mut self.out);
+        let local = out.way_ids.len() as u32;
+        out.way_ids.push(id);
+        out.way_lens.push(refs.len() as u32);
+        out.way_refs.extend_from_slice(refs);
+        if tags.is_empty() {
+            return;
+        }
+        let walkable = profile.is_walkable(&tags);
+        let building = tags.tag("building").map(|b| taxonomy.building_class(b));
+        let residential = tags.tag("landuse").is_some_and(|l| taxonomy.is_residential_landuse(l));
+        let categories = taxonomy.classify(&tags);
+        let home_like = matches!(building, Some(BuildingClass::Home | BuildingClass::HomeIfResidential));
+        if walkable || home_like || residential || categories != 0 {
+            let highway = if walkable { tags.tag("highway").map(|h| h.to_string()) } else { None };
+            out.way_info.push((
+                WayInfo {
+                    way: local,
+                    walkable,
+                    highway: 0,
+                    speed_factor: if walkable { profile.speed_factor(&tags) as f32 } else { 1.0 },
                     building: building.filter(|b| *b != BuildingClass::NotHome),
                     residential,
                     categories,
-                    name: if categories != 0 || admin_level.is_some() { display_name(&r.tags) } else { None },
-                    admin_level,
-                });
-            }
-        }
-    }
-    out
-}
-
-/// Reads exactly `buf.len()` bytes, or reports how many were there.
-fn read_full(r: &mut impl Read, buf: &mut [u8]) -> std::io::Result<usize> {
-    let mut filled = 0;
-    while filled < buf.len() {
-        match r.read(&mut buf[filled..]) {
-            Ok(0) => break,
-            Ok(n) => filled += n,
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-            Err(e) => return Err(e),
-        }
-    }
-    Ok(filled)
-}
-
-/// Reads a PBF stream's framing and returns its data blobs, checking every
-/// length before reading (so a file that is not a PBF fails at its first bytes,
-/// however large it is).
-fn frame_blobs(r: &mut impl Read, path: &Path) -> Result<Vec<Vec<u8>>> {
-    let mut pos = 0u64;
-    let mut blobs = Vec::new();
-    let mut saw_header = false;
-    let io = |e| Error::io(path, e);
-    loop {
-        let mut len_bytes = [0u8; 4];
-        match read_full(r, &mut len_bytes).map_err(io)? {
-            0 if pos == 0 => return Err(Error::pbf(path, "the file is empty")),
-            0 => break,
-            4 => {}
-            _ => return Err(Error::pbf(path, format!("truncated at byte {pos} (incomplete blob header length)"))),
-        }
-        let header_len = u32::from_be_bytes(len_bytes) as usize;
-        if header_len == 0 || header_len > 64 * 1024 {
-            return Err(Error::pbf(path, format!("bad blob header length {header_len} at byte {pos}")));
-        }
-        pos += 4;
-        let mut hbytes = vec![0u8; header_len];
-        if read_full(r, &mut hbytes).map_err(io)? < header_len {
-            return Err(Error::pbf(path, format!("truncated at byte {pos} (incomplete blob header)")));
-        }
-        let header = osmpbfreader::fileformat::BlobHeader::parse_from_bytes(&hbytes)
-            .map_err(|e| Error::pbf(path, format!("bad blob header at byte {pos}: {e}")))?;
-        pos += header_len as u64;
-        let data_len = match usize::try_from(header.datasize()) {
-            Ok(n) if n <= 32 * 1024 * 1024 => n,
-            _ => return Err(Error::pbf(path, format!("bad blob size {} at byte {pos}", header.datasize()))),
-        };
-        let mut data = vec![0u8; data_len];
-        let got = read_full(r, &mut data).map_err(io)?;
-        if got < data_len {
-            return Err(Error::pbf(
-                path,
-                format!("truncated at byte {} (blob of {data_len} bytes cut short)", pos + got as u64),
+                    name: if categories != 0 { display_name(&tags) } else { None },
+                },
+                highway,
             ));
         }
-        pos += data_len as u64;
-        match header.type_() {
-            "OSMHeader" => saw_header = true,
-            "OSMData" => {
-                if !saw_header {
-                    return Err(Error::pbf(path, "OSMData blob before the OSMHeader blob"));
-                }
-                blobs.push(data);
-            }
-            _ => {} // unknown blob types are skipped, as the format allows
+    }
+
+    fn relation(&mut self, id: i64, members: &[Member], tags: BlockTags<'_>) {
+        let taxonomy = self.taxonomy;
+        let rel_type = tags.tag("type");
+        let admin_level = (matches!(rel_type, Some("boundary" | "multipolygon"))
+            && tags.tag("boundary").is_some_and(|b| b == "administrative"))
+        .then(|| tags.tag("admin_level").and_then(|l| l.trim().parse::<u8>().ok()))
+        .flatten();
+        if rel_type != Some("multipolygon") && admin_level.is_none() {
+            return;
         }
+        let building = tags.tag("building").map(|b| taxonomy.building_class(b));
+        let residential = tags.tag("landuse").is_some_and(|l| taxonomy.is_residential_landuse(l));
+        let categories = taxonomy.classify(&tags);
+        let home_like = matches!(building, Some(BuildingClass::Home | BuildingClass::HomeIfResidential));
+        if !(home_like || residential || categories != 0 || admin_level.is_some()) {
+            return;
+        }
+        let mut outer = Vec::new();
+        let mut inner = Vec::new();
+        for m in members.iter().filter(|m| m.kind == MemberType::Way) {
+            if tags.string(m.role) == "inner" { inner.push(m.id) } else { outer.push(m.id) }
+        }
+        self.out.relations.push(RelationRecord {
+            id,
+            outer,
+            inner,
+            building: building.filter(|b| *b != BuildingClass::NotHome),
+            residential,
+            categories,
+            name: if categories != 0 || admin_level.is_some() { display_name(&tags) } else { None },
+            admin_level,
+        });
     }
-    if !saw_header {
-        return Err(Error::pbf(path, "no OSMHeader blob"));
-    }
-    Ok(blobs)
 }
 
-fn decode_blob(data: &[u8], taxonomy: &Taxonomy, profile: &Profile) -> std::result::Result<BlockOut, String> {
-    let blob = osmpbfreader::fileformat::Blob::parse_from_bytes(data).map_err(|e| format!("bad blob: {e}"))?;
-    let block = osmpbfreader::primitive_block_from_blob(&blob).map_err(|e| format!("cannot decode block: {e}"))?;
-    check_string_indices(&block)?;
-    // The reader indexes string tables without bounds checks of its own; the check
-    // above rejects such blocks, and this turns anything it missed into an error.
-    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| decode_block(&block, taxonomy, profile)))
-        .map_err(|_| "corrupt primitive block".to_string())
-}
-
-/// Rejects a block whose tags or roles point past its string table (the
-/// reader would index out of bounds). `O(block size)`.
-fn check_string_indices(block: &osmpbfreader::osmformat::PrimitiveBlock) -> std::result::Result<(), String> {
-    let len = block.stringtable.s.len() as u64;
-    fn check(what: &str, mut indices: impl Iterator<Item = u64>, len: u64) -> std::result::Result<(), String> {
-        match indices.find(|&i| i >= len) {
-            Some(i) => Err(format!("{what} refers to string {i} of a table of {len}")),
-            None => Ok(()),
-        }
-    }
-    for g in &block.primitivegroup {
-        for n in &g.nodes {
-            check("node tag", n.keys.iter().chain(&n.vals).map(|&i| i as u64), len)?;
-        }
-        check("dense node tag", g.dense.keys_vals.iter().map(|&i| i as u32 as u64), len)?;
-        for w in &g.ways {
-            check("way tag", w.keys.iter().chain(&w.vals).map(|&i| i as u64), len)?;
-        }
-        for r in &g.relations {
-            check("relation tag", r.keys.iter().chain(&r.vals).map(|&i| i as u64), len)?;
-            check("relation role", r.roles_sid.iter().map(|&i| i as u32 as u64), len)?;
-        }
-    }
-    Ok(())
+/// Inflates and decodes one data blob.
+fn decode_blob(
+    blob: &RawBlob,
+    buf: &mut Vec<u8>,
+    scratch: &mut BlockScratch,
+    taxonomy: &Taxonomy,
+    profile: &Profile,
+) -> std::result::Result<BlockOut, String> {
+    let block = blob.inflate(buf)?;
+    let mut sink = Decisions { taxonomy, profile, out: BlockOut::default() };
+    decode_block(block, scratch, &mut sink)?;
+    Ok(sink.out)
 }
 
 /// Reads and decodes a PBF file.
+///
+/// Refused before reading: a path that is not a regular file (a folder, a
+/// device such as `/dev/zero`, a FIFO, a socket) and a file over
+/// [`MAX_PBF_BYTES`]; blob sizes are capped as [`super::blob`] says, so
+/// memory stays bounded by what is kept. A truncated or corrupt file is an
+/// [`ErrorKind::Pbf`](crate::ErrorKind::Pbf) naming the file.
 pub fn read_pbf(path: &Path, taxonomy: &Taxonomy, profile: &Profile) -> Result<OsmData> {
-    let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
-    if file.metadata().map_err(|e| Error::io(path, e))?.is_dir() {
-        return Err(Error::pbf(path, "is a folder"));
+    let not_regular = |m: &std::fs::Metadata| {
+        let t = m.file_type();
+        if t.is_dir() {
+            Some("is a folder")
+        } else if !t.is_file() {
+            Some("is not a regular file (a device, FIFO or socket): give the path of an .osm.pbf file")
+        } else {
+            None
+        }
+    };
+    // Checked before opening: opening a FIFO would wait for a writer.
+    let meta = std::fs::metadata(path).map_err(|e| Error::io(path, e))?;
+    if let Some(m) = not_regular(&meta) {
+        return Err(Error::pbf(path, m));
     }
-    let blobs = frame_blobs(&mut std::io::BufReader::with_capacity(1 << 20, file), path)?;
-    decode_all(&blobs, path, taxonomy, profile)
+    if meta.len() > MAX_PBF_BYTES {
+        return Err(Error::pbf(
+            path,
+            format!(
+                "{} bytes, over the limit of {MAX_PBF_BYTES} bytes for one extract (clip it to the study area)",
+                meta.len()
+            ),
+        ));
+    }
+    let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
+    if let Some(m) = not_regular(&file.metadata().map_err(|e| Error::io(path, e))?) {
+        return Err(Error::pbf(path, m));
+    }
+    decode_all(BlobReader::new(std::io::BufReader::with_capacity(1 << 20, file), path), path, taxonomy, profile)
 }
 
 /// Decodes PBF bytes; `path` names the source in errors.
 pub fn read_pbf_bytes(bytes: &[u8], path: &Path, taxonomy: &Taxonomy, profile: &Profile) -> Result<OsmData> {
-    let blobs = frame_blobs(&mut &bytes[..], path)?;
-    decode_all(&blobs, path, taxonomy, profile)
+    decode_all(BlobReader::new(bytes, path), path, taxonomy, profile)
 }
 
-fn decode_all(blobs: &[Vec<u8>], path: &Path, taxonomy: &Taxonomy, profile: &Profile) -> Result<OsmData> {
-    let outs: Vec<BlockOut> = blobs
-        .par_iter()
-        .enumerate()
-        .map(|(i, data)| {
-            decode_blob(data, taxonomy, profile).map_err(|m| Error::pbf(path, format!("data blob {i}: {m}")))
-        })
-        .collect::<Result<_>>()?;
+/// Decodes the blobs on the rayon pool as the reader frames them, then merges.
+///
+/// Errors are deterministic: the first bad blob in file order is reported
+/// (blobs after a bad one are skipped, blobs before it are still decoded).
+fn decode_all<R: Read + Send>(
+    blobs: BlobReader<'_, R>,
+    path: &Path,
+    taxonomy: &Taxonomy,
+    profile: &Profile,
+) -> Result<OsmData> {
+    let first_bad = AtomicUsize::new(usize::MAX);
+    let mut results: Vec<(usize, Result<BlockOut>)> = blobs
+        .take_while(|_| first_bad.load(Ordering::Relaxed) == usize::MAX)
+        .par_bridge()
+        .map_init(
+            || (Vec::new(), BlockScratch::default()),
+            |(buf, scratch), blob| match blob {
+                // A framing error comes after every blob framed before it.
+                Err(e) => (usize::MAX, Err(e)),
+                Ok(blob) if blob.index > first_bad.load(Ordering::Relaxed) => (blob.index, Ok(BlockOut::default())),
+                Ok(blob) => {
+                    let r = decode_blob(&blob, buf, scratch, taxonomy, profile).map_err(|m| {
+                        first_bad.fetch_min(blob.index, Ordering::Relaxed);
+                        Error::pbf(path, format!("data blob {} at byte {}: {m}", blob.index, blob.offset))
+                    });
+                    (blob.index, r)
+                }
+            },
+        )
+        .collect();
+    results.sort_by_key(|r| r.0);
+    let mut outs = Vec::with_capacity(results.len());
+    for (_, r) in results {
+        outs.push(r?);
+    }
     Ok(merge(outs))
 }
 
-fn merge(outs: Vec<BlockOut>) -> OsmData {
-    let n_nodes: usize = outs.iter().map(|o| o.node_ids.len()).sum();
+/// Merges the blobs' records in file order and keeps only what later stages use.
+fn merge(mut outs: Vec<BlockOut>) -> OsmData {
+    let mut d = OsmData::default();
+    // Ways that relations need, whatever their tags.
+    let mut members: Vec<i64> =
+        outs.iter().flat_map(|o| o.relations.iter().flat_map(|r| r.outer.iter().chain(&r.inner))).copied().collect();
+    members.par_sort_unstable();
+    members.dedup();
+
+    // Which ways keep their references (those with tag decisions, and relation
+    // members), decided per blob in parallel so the arrays are reserved exactly.
+    let keep: Vec<(Vec<bool>, usize)> = outs
+        .par_iter()
+        .map(|o| {
+            let mut info = o.way_info.iter().map(|(w, _)| w.way).peekable();
+            let mut refs = 0usize;
+            let flags = (o.way_ids.iter().zip(&o.way_lens).enumerate())
+                .map(|(local, (&id, &len))| {
+                    let has_info = info.next_if_eq(&(local as u32)).is_some();
+                    let k = has_info || members.binary_search(&id).is_ok();
+                    refs += if k { len as usize } else { 0 };
+                    k
+                })
+                .collect();
+            (flags, refs)
+        })
+        .collect();
     let n_ways: usize = outs.iter().map(|o| o.way_ids.len()).sum();
-    let n_refs: usize = outs.iter().map(|o| o.way_refs.len()).sum();
-    let mut d = OsmData {
-        node_ids: Vec::with_capacity(n_nodes),
-        node_pos: Vec::with_capacity(n_nodes),
-        way_ids: Vec::with_capacity(n_ways),
-        way_offsets: Vec::with_capacity(n_ways + 1),
-        way_refs: Vec::with_capacity(n_refs),
-        ..OsmData::default()
-    };
+    d.way_ids.reserve_exact(n_ways);
+    d.way_offsets.reserve_exact(n_ways + 1);
     d.way_offsets.push(0);
-    for o in outs {
+    d.way_refs.reserve_exact(keep.iter().map(|k| k.1).sum());
+    d.way_info.reserve_exact(outs.iter().map(|o| o.way_info.len()).sum());
+    let mut chunks = Vec::with_capacity(outs.len());
+    for (o, (flags, _)) in outs.iter_mut().zip(keep) {
         let base = d.way_ids.len() as u32;
-        d.node_ids.extend_from_slice(&o.node_ids);
-        d.node_pos.extend_from_slice(&o.node_pos);
         d.way_ids.extend_from_slice(&o.way_ids);
-        let mut off = *d.way_offsets.last().expect("starts with 0");
-        for len in &o.way_lens {
-            off += len;
-            d.way_offsets.push(off);
+        let mut start = 0usize;
+        for (&len, keep) in o.way_lens.iter().zip(flags) {
+            let end = start + len as usize;
+            if keep {
+                d.way_refs.extend_from_slice(&o.way_refs[start..end]);
+            }
+            d.way_offsets.push(d.way_refs.len() as u32);
+            start = end;
         }
-        d.way_refs.extend_from_slice(&o.way_refs);
-        for (mut info, highway) in o.way_info {
+        o.way_refs = Vec::new();
+        for (mut info, highway) in std::mem::take(&mut o.way_info) {
             info.way += base;
             if let Some(h) = highway {
                 info.highway = match d.highway_values.iter().position(|v| *v == h) {
@@ -419,29 +427,25 @@ fn merge(outs: Vec<BlockOut>) -> OsmData {
             }
             d.way_info.push(info);
         }
-        d.pois.extend(o.pois);
-        d.relations.extend(o.relations);
-        d.blocked_nodes.extend(o.blocked_nodes);
+        d.pois.append(&mut o.pois);
+        d.relations.append(&mut o.relations);
+        d.blocked_nodes.append(&mut o.blocked_nodes);
+        chunks.push(std::mem::take(&mut o.nodes));
     }
+    drop(outs);
     d.blocked_nodes.sort_unstable();
     d.blocked_nodes.dedup();
-    sort_nodes(&mut d);
     sort_ways(&mut d);
+
+    let mut needed = d.way_refs.clone();
+    needed.par_sort_unstable();
+    needed.dedup();
+    (d.node_ids, d.node_pos) = keep_needed(chunks, needed);
+    d.reindex();
     d
 }
 
-/// PBF files are normally sorted by id; sort (and drop duplicate ids) when one is not.
-fn sort_nodes(d: &mut OsmData) {
-    if d.node_ids.windows(2).all(|w| w[0] < w[1]) {
-        return;
-    }
-    let mut order: Vec<u32> = (0..d.node_ids.len() as u32).collect();
-    order.par_sort_by_key(|&i| d.node_ids[i as usize]);
-    order.dedup_by_key(|i| d.node_ids[*i as usize]);
-    d.node_ids = order.iter().map(|&i| d.node_ids[i as usize]).collect();
-    d.node_pos = order.iter().map(|&i| d.node_pos[i as usize]).collect();
-}
-
+/// PBF files are normally sorted by id; sort (and drop duplicate ids, the first kept) when one is not.
 fn sort_ways(d: &mut OsmData) {
     if d.way_ids.windows(2).all(|w| w[0] < w[1]) {
         return;

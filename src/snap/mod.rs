@@ -5,9 +5,14 @@
 //! the globe. Building is `O(E log E)` for `E` edges; a query is `O(log E)`
 //! expected, times the segments of the edges it inspects.
 
+pub mod kdtree;
+
+use std::sync::OnceLock;
+
 use rayon::prelude::*;
-use rstar::primitives::GeomWithData;
 use rstar::{AABB, PointDistance, RTree, RTreeObject};
+
+use kdtree::KdTree;
 
 use crate::geometry::to_ecef;
 use crate::graph::WalkGraph;
@@ -68,9 +73,10 @@ impl EdgeShape {
     }
 }
 
-/// R-tree of edges.
+/// R-tree of edges, built at once ([`SnapIndex::new`]) or on first use
+/// ([`SnapIndex::deferred`]).
 pub struct SnapIndex {
-    tree: RTree<EdgeShape>,
+    tree: OnceLock<RTree<EdgeShape>>,
 }
 
 fn dist3(a: [f64; 3], b: [f64; 3]) -> f64 {
@@ -105,58 +111,93 @@ fn snap_on_segment(graph: &WalkGraph, edge: u32, seg: u32, q: [f64; 3]) -> Snap 
 impl SnapIndex {
     /// Indexes every edge of `graph`.
     pub fn new(graph: &WalkGraph) -> SnapIndex {
-        let edges: Vec<EdgeShape> = (0..graph.num_edges() as u32)
-            .into_par_iter()
-            .filter_map(|e| {
-                let points: Box<[[f64; 3]]> = graph.edge_geometry(EdgeId(e)).iter().map(|&p| to_ecef(p)).collect();
-                (points.len() >= 2).then(|| EdgeShape { edge: e, envelope: AABB::from_points(points.iter()), points })
-            })
-            .collect();
-        SnapIndex { tree: RTree::bulk_load(edges) }
+        let index = SnapIndex::deferred();
+        index.tree(graph);
+        index
+    }
+
+    /// An index built from the graph of its first query (all queries must
+    /// pass the same graph): free when nothing snaps to edges.
+    pub fn deferred() -> SnapIndex {
+        SnapIndex { tree: OnceLock::new() }
+    }
+
+    fn tree(&self, graph: &WalkGraph) -> &RTree<EdgeShape> {
+        self.tree.get_or_init(|| {
+            let edges: Vec<EdgeShape> = (0..graph.num_edges() as u32)
+                .into_par_iter()
+                .filter_map(|e| {
+                    let points: Box<[[f64; 3]]> = graph.edge_geometry(EdgeId(e)).iter().map(|&p| to_ecef(p)).collect();
+                    (points.len() >= 2).then(|| EdgeShape {
+                        edge: e,
+                        envelope: AABB::from_points(points.iter()),
+                        points,
+                    })
+                })
+                .collect();
+            RTree::bulk_load(edges)
+        })
     }
 
     /// Snaps a `[lon, lat]` point to the nearest point of the network (`None` only for an empty graph).
     pub fn snap(&self, graph: &WalkGraph, lonlat: [f64; 2]) -> Option<Snap> {
         let q = to_ecef(lonlat);
-        let nearest = self.tree.nearest_neighbor(q)?;
+        let nearest = self.tree(graph).nearest_neighbor(q)?;
         Some(snap_on_segment(graph, nearest.edge, nearest.nearest_segment(q), q))
     }
 
     /// Snaps many points in parallel, keeping their order.
     pub fn snap_all(&self, graph: &WalkGraph, points: &[[f64; 2]]) -> Vec<Option<Snap>> {
+        self.tree(graph); // built before the parallel queries, not inside one of them
         points.par_iter().map(|&p| self.snap(graph, p)).collect()
     }
 }
 
-/// R-tree of network vertices (edge ends and interior geometry points), for
+/// Nearest network vertex (edge ends and interior geometry points), for
 /// node-based snapping as other tools do it: a point joins the network at its
 /// nearest vertex, and the distance to it is not walked.
+///
+/// A [`KdTree`] of the vertices in Earth-centred metres, numbered edge by edge
+/// along each geometry: of vertices at the same distance (a junction is a
+/// vertex of every edge that meets there) the first so numbered wins.
+/// Building is `O(V log V)` for `V` vertices, a query `O(log V)` expected.
 pub struct VertexSnapIndex {
-    /// Each vertex with its edge and its offset along the edge, metres.
-    tree: RTree<GeomWithData<[f64; 3], (u32, f64)>>,
+    /// Vertices by their number in the graph's geometry (edge by edge, in order).
+    tree: KdTree,
 }
 
 impl VertexSnapIndex {
     /// Indexes every geometry vertex of `graph`.
     pub fn new(graph: &WalkGraph) -> VertexSnapIndex {
-        let vertices: Vec<_> = (0..graph.num_edges() as u32)
-            .into_par_iter()
-            .flat_map_iter(|e| {
-                let geom = graph.edge_geometry(EdgeId(e));
-                let cum = graph.edge_cumulative_m(EdgeId(e));
-                (0..geom.len()).map(move |i| GeomWithData::new(to_ecef(geom[i]), (e, cum[i])))
-            })
-            .collect();
-        VertexSnapIndex { tree: RTree::bulk_load(vertices) }
+        let entries: Vec<([f64; 3], u32)> =
+            (0..graph.num_vertices()).into_par_iter().map(|g| (to_ecef(graph.vertex(g).0), g as u32)).collect();
+        VertexSnapIndex { tree: KdTree::from_entries(entries) }
     }
 
     /// Snaps to the nearest vertex: `access_m` is its distance, `offset_m` its place on the edge.
-    pub fn snap(&self, lonlat: [f64; 2]) -> Option<Snap> {
-        let q = to_ecef(lonlat);
-        let nearest = self.tree.nearest_neighbor(q)?;
-        let (edge, offset_m) = nearest.data;
-        Some(Snap { edge: EdgeId(edge), offset_m, access_m: dist3(q, *nearest.geom()) })
+    pub fn snap(&self, graph: &WalkGraph, lonlat: [f64; 2]) -> Option<Snap> {
+        let (g, d2) = self.tree.nearest(to_ecef(lonlat))?;
+        let (_, edge, offset_m) = graph.vertex(g as usize);
+        Some(Snap { edge, offset_m, access_m: d2.sqrt() })
     }
+}
+
+/// The slow obvious reference for [`VertexSnapIndex`]: scan every vertex
+/// (the first in edge order on ties). `O(V)` per query.
+pub fn snap_vertex_brute_force(graph: &WalkGraph, lonlat: [f64; 2]) -> Option<Snap> {
+    let q = to_ecef(lonlat);
+    let mut best: Option<(f64, Snap)> = None;
+    for e in 0..graph.num_edges() as u32 {
+        let cum = graph.edge_cumulative_m(EdgeId(e));
+        for (i, &p) in graph.edge_geometry(EdgeId(e)).iter().enumerate() {
+            let p = to_ecef(p);
+            let d2 = (p[0] - q[0]).powi(2) + (p[1] - q[1]).powi(2) + (p[2] - q[2]).powi(2);
+            if best.is_none_or(|b| d2 < b.0) {
+                best = Some((d2, Snap { edge: EdgeId(e), offset_m: cum[i], access_m: d2.sqrt() }));
+            }
+        }
+    }
+    best.map(|b| b.1)
 }
 
 /// The slow obvious reference: scan every segment. `O(S)` per query.

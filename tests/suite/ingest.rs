@@ -615,3 +615,193 @@ building = ["*"]
     let err = Profiles::builtin().get("sprinter").expect_err("unknown profile");
     assert!(matches!(err.kind(), ErrorKind::InvalidParameter { .. }) && err.to_string().contains("adult"), "{err}");
 }
+
+// ---------------------------------------------------------------------------
+// Hostile input: the PBF reader refuses or caps what it is given (limits in
+// `lifecircle::osm::blob`), in bounded memory, and never hangs or panics.
+
+/// The PBF error of reading `bytes`, as text.
+fn pbf_error(bytes: &[u8]) -> String {
+    let tax = Taxonomy::builtin();
+    let profiles = Profiles::builtin();
+    let adult = profiles.get("adult").expect("adult profile");
+    let err = read_pbf_bytes(bytes, Path::new("hostile.osm.pbf"), &tax, adult).expect_err("hostile input must fail");
+    assert!(matches!(err.kind(), ErrorKind::Pbf { .. }), "{err:?}");
+    assert!(err.is_input_error());
+    let text = err.to_string();
+    assert!(text.contains("hostile.osm.pbf"), "{text}");
+    text
+}
+
+/// A framed `OSMData` blob whose header claims `datasize` bytes, followed by `data`.
+fn frame_claiming(datasize: i32, data: &[u8]) -> Vec<u8> {
+    let mut header = osmpbfreader::fileformat::BlobHeader::new();
+    header.set_type("OSMData".to_string());
+    header.set_datasize(datasize);
+    let hb = protobuf::Message::write_to_bytes(&header).expect("encode");
+    let mut out = (hb.len() as u32).to_be_bytes().to_vec();
+    out.extend(hb);
+    out.extend_from_slice(data);
+    out
+}
+
+/// A `Blob` holding `zlib` as zlib data and claiming `raw_size` (if any).
+fn zlib_blob(zlib: Vec<u8>, raw_size: Option<i32>) -> Vec<u8> {
+    let mut blob = osmpbfreader::fileformat::Blob::new();
+    if let Some(s) = raw_size {
+        blob.set_raw_size(s);
+    }
+    blob.set_zlib_data(zlib);
+    protobuf::Message::write_to_bytes(&blob).expect("encode")
+}
+
+fn zlib(payload: &[u8]) -> Vec<u8> {
+    use std::io::Write;
+    let mut z = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::default());
+    z.write_all(payload).expect("compress");
+    z.finish().expect("compress")
+}
+
+#[test]
+fn non_regular_files_are_refused_before_reading() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let out = dir.path().join("out");
+    // A device that never ends.
+    let r = crate::cli::analyze(Path::new("/dev/zero"), &out, &["--quiet"]);
+    crate::cli::assert_input_error(&r, &out, &["/dev/zero", "not a regular file"], "/dev/zero");
+    // A folder.
+    let folder = dir.path().join("folder.osm.pbf");
+    std::fs::create_dir(&folder).expect("mkdir");
+    let r = crate::cli::analyze(&folder, &out, &["--quiet"]);
+    crate::cli::assert_input_error(&r, &out, &["folder.osm.pbf", "is a folder"], "a folder");
+    // A FIFO with no writer: opening it would wait for one forever, so it is
+    // refused from its metadata. Read on another thread so a hang fails the test.
+    let fifo = dir.path().join("fifo.osm.pbf");
+    let made = std::process::Command::new("mkfifo").arg(&fifo).status().expect("mkfifo runs");
+    assert!(made.success(), "mkfifo");
+    let (tx, rx) = std::sync::mpsc::channel();
+    let f = fifo.clone();
+    std::thread::spawn(move || {
+        let tax = Taxonomy::builtin();
+        let profiles = Profiles::builtin();
+        let r = lifecircle::osm::read_pbf(&f, &tax, profiles.get("adult").expect("adult")).map(|_| ());
+        let _ = tx.send(r.map_err(|e| e.to_string()));
+    });
+    let r = rx.recv_timeout(std::time::Duration::from_secs(60)).expect("a FIFO must not block the reader");
+    let err = r.expect_err("a FIFO is refused");
+    assert!(err.contains("fifo.osm.pbf") && err.contains("not a regular file"), "{err}");
+}
+
+#[test]
+fn a_file_over_the_size_limit_is_refused_before_reading() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let big = dir.path().join("big.osm.pbf");
+    // Sparse: no disk space is used, and nothing is read.
+    let f = std::fs::File::create(&big).expect("create");
+    f.set_len(lifecircle::osm::blob::MAX_PBF_BYTES + 1).expect("sparse file");
+    drop(f);
+    let out = dir.path().join("out");
+    let r = crate::cli::analyze(&big, &out, &["--quiet"]);
+    crate::cli::assert_input_error(&r, &out, &["big.osm.pbf", "over the limit"], "a 2 GiB + 1 byte file");
+}
+
+#[test]
+fn hostile_blob_sizes_are_errors_before_any_allocation() {
+    use lifecircle::osm::blob::{MAX_BLOB_BYTES, MAX_BLOB_HEADER_BYTES};
+    // A header length of 4 GiB, and one just over the format's 64 KiB.
+    for len in [u32::MAX, MAX_BLOB_HEADER_BYTES as u32 + 1, 0] {
+        let mut bytes = header_blob();
+        bytes.extend(len.to_be_bytes());
+        bytes.extend([0u8; 16]);
+        let e = pbf_error(&bytes);
+        assert!(e.contains("bad blob header length"), "{len}: {e}");
+    }
+    // A blob claiming 2 GiB, one just over 32 MiB, and a negative size: refused before reading them.
+    for size in [i32::MAX, MAX_BLOB_BYTES as i32 + 1, -1] {
+        let mut bytes = header_blob();
+        bytes.extend(frame_claiming(size, &[0u8; 8]));
+        let e = pbf_error(&bytes);
+        assert!(e.contains("bad blob size"), "{size}: {e}");
+    }
+    // A blob whose stated uncompressed size is 1 GiB.
+    let mut bytes = header_blob();
+    bytes.extend(frame("OSMData", &zlib_blob(zlib(b"tiny"), Some(1 << 30))));
+    let e = pbf_error(&bytes);
+    assert!(e.contains("over the format's limit"), "{e}");
+}
+
+#[test]
+fn a_zip_bomb_is_cut_off_at_its_stated_size() {
+    // 40 MiB of zeros compress to about 40 KB.
+    let bomb = zlib(&vec![0u8; 40 << 20]);
+    assert!(bomb.len() < 100_000);
+    for raw_size in [Some(1000), None] {
+        let mut bytes = header_blob();
+        bytes.extend(frame("OSMData", &zlib_blob(bomb.clone(), raw_size)));
+        let e = pbf_error(&bytes);
+        assert!(e.contains("inflates past its stated size"), "{raw_size:?}: {e}");
+    }
+    // Content shorter than stated, corrupt zlib data, an unsupported compression.
+    let mut bytes = header_blob();
+    bytes.extend(frame("OSMData", &zlib_blob(zlib(&[0u8; 100]), Some(200))));
+    assert!(pbf_error(&bytes).contains("inflates to 100 bytes"));
+    let mut bytes = header_blob();
+    bytes.extend(frame("OSMData", &zlib_blob(vec![0x78, 0x9C, 0xFF, 0xFF, 0x00], Some(200))));
+    assert!(pbf_error(&bytes).contains("zlib"));
+    let mut blob = osmpbfreader::fileformat::Blob::new();
+    blob.set_raw_size(10);
+    blob.set_lzma_data(vec![1, 2, 3]);
+    let mut bytes = header_blob();
+    bytes.extend(frame("OSMData", &protobuf::Message::write_to_bytes(&blob).expect("encode")));
+    assert!(pbf_error(&bytes).contains("lzma-compressed blobs are not supported"));
+}
+
+#[test]
+fn compressed_blobs_read_as_raw_ones() {
+    let w = crossing_ways();
+    let mut bytes = header_blob();
+    for b in w.blocks() {
+        let block = protobuf::Message::write_to_bytes(&b).expect("encode");
+        bytes.extend(frame("OSMData", &zlib_blob(zlib(&block), Some(block.len() as i32))));
+    }
+    let tax = Taxonomy::builtin();
+    let profiles = Profiles::builtin();
+    let adult = profiles.get("adult").expect("adult profile");
+    let raw = read_pbf_bytes(&w.to_bytes(), Path::new("raw.osm.pbf"), &tax, adult).expect("raw");
+    let z = read_pbf_bytes(&bytes, Path::new("zlib.osm.pbf"), &tax, adult).expect("zlib");
+    assert_eq!((raw.node_ids, raw.node_pos, raw.way_refs), (z.node_ids, z.node_pos, z.way_refs));
+}
+
+/// Only the nodes of ways that matter are kept: a node of an untagged way
+/// (nothing refers to it) and a lone untagged node are not.
+#[test]
+fn only_the_nodes_that_ways_use_are_kept() {
+    let mut w = crossing_ways();
+    w.node(500, [1.0, 1.0], &[]).node(501, [1.001, 1.0], &[]).node(502, [2.0, 2.0], &[]);
+    w.way(600, &[500, 501], &[]);
+    let tax = Taxonomy::builtin();
+    let profiles = Profiles::builtin();
+    let data = read_pbf_bytes(&w.to_bytes(), Path::new("k.osm.pbf"), &tax, profiles.get("adult").unwrap()).unwrap();
+    assert_eq!(data.node_ids, vec![1, 2, 3, 4, 5, 6, 7, 8, 10, 11]);
+    let i = data.way_index(600).expect("every way keeps its id");
+    assert!(data.way_nodes(i).is_empty(), "an untagged way that nothing uses keeps no references");
+}
+
+/// Regression: a clipped extract whose walkable ways all lack their nodes said
+/// only "no walkable ways found", as if it had no roads; it now says the ways'
+/// nodes are missing from the extract, and how many.
+#[test]
+fn ways_whose_nodes_are_all_missing_say_so() {
+    let mut w = OsmWriter::new();
+    w.node(1, [0.0, 0.0], &[]);
+    w.way(10, &[1, 2, 3], &[("highway", "footway")]);
+    w.way(11, &[4, 5], &[("highway", "residential")]);
+    let err = run_bytes(&w.to_bytes()).err().expect("no segment can be built");
+    assert!(
+        matches!(err.kind(), ErrorKind::NoWalkableWays { walkable_ways: 2, node_refs: 5, missing_node_refs: 4, .. }),
+        "{err:?}"
+    );
+    let text = err.to_string();
+    assert!(text.contains("no walkable ways found") && text.contains("missing from the extract"), "{text}");
+    assert!(text.contains("4 of the 5 node references of its 2 walkable ways"), "{text}");
+}

@@ -337,7 +337,9 @@ fn vertex_snap_finds_the_nearest_vertex() {
         let (min, max) = net.bbox;
         for _ in 0..40 {
             let q = [rng.float(min[0] - 0.002, max[0] + 0.002), rng.float(min[1] - 0.002, max[1] + 0.002)];
-            let s = index.snap(q).expect("vertices");
+            let s = index.snap(g, q).expect("vertices");
+            // Exactly the brute-force scan's vertex (the first in edge order on ties).
+            assert_eq!(Some(s), lifecircle::snap::snap_vertex_brute_force(g, q), "seed {seed:#x} {q:?}");
             let qe = to_ecef(q);
             let best = (0..g.num_edges())
                 .flat_map(|e| g.edge_geometry(EdgeId(e as u32)).iter().map(|&p| dist3(to_ecef(p), qe)))

@@ -618,13 +618,14 @@ fn wheelchair_graph_of_liechtenstein_has_no_steps() {
             })
             .collect();
         // A blocked node's position may also be that of another node: leave those out.
+        // (Only nodes that kept ways use are in `node_pos`; a node missing there is on no edge.)
         let mut at: BTreeMap<[i32; 2], usize> = BTreeMap::new();
         for p in &data.node_pos {
             *at.entry(*p).or_default() += 1;
         }
         let on_edges: Vec<i64> = blocked
             .iter()
-            .filter(|(_, pos)| at[*pos] == 1 && vertices.contains(&[pos[0] as i64, pos[1] as i64]))
+            .filter(|(_, pos)| at.get(*pos) == Some(&1) && vertices.contains(&[pos[0] as i64, pos[1] as i64]))
             .map(|(id, _)| *id)
             .collect();
         blocked_on_edges.insert(name, on_edges);

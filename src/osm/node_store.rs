@@ -1,0 +1,237 @@
+//! The compact node store: node positions kept only where needed.
+//!
+//! While a file is read, every blob's node positions are kept as a
+//! [`NodeChunk`] (16 bytes a node). Once the ways are known, [`keep_needed`]
+//! keeps the nodes whose ids are in a sorted list of needed ids and lays them
+//! out as two parallel arrays sorted by id (8-byte id, 8-byte position): a
+//! lookup is a binary search. Chunks are filtered in parallel with a merge walk
+//! (ids in a PBF blob are ascending; a binary search per node otherwise), so
+//! the work is `O(N + K log K)` for `N` nodes read and `K` kept.
+
+use rayon::prelude::*;
+
+/// The nodes of one blob, in file order.
+#[derive(Debug, Default, Clone)]
+pub struct NodeChunk {
+    /// Node ids.
+    pub ids: Vec<i64>,
+    /// Positions as decimicro-degrees `[lon, lat]`, parallel to `ids`.
+    pub pos: Vec<[i32; 2]>,
+}
+
+/// Keeps the nodes of `chunks` whose ids are in `needed` (ascending, distinct).
+///
+/// Returns ids ascending and their positions; of a node given more than once,
+/// the first in file order wins.
+///
+/// ```
+/// use lifecircle::osm::node_store::{NodeChunk, keep_needed};
+/// let a = NodeChunk { ids: vec![1, 2, 3], pos: vec![[10, 10], [20, 20], [30, 30]] };
+/// let b = NodeChunk { ids: vec![5, 2], pos: vec![[50, 50], [99, 99]] };
+/// let (ids, pos) = keep_needed(vec![a, b], vec![2, 5, 7]);
+/// assert_eq!(ids, vec![2, 5]);
+/// assert_eq!(pos, vec![[20, 20], [50, 50]]);
+/// ```
+pub fn keep_needed(chunks: Vec<NodeChunk>, needed: Vec<i64>) -> (Vec<i64>, Vec<[i32; 2]>) {
+    // Each chunk is filtered in place (its memory freed as it goes), `needed`
+    // dropped before the kept nodes are laid out: memory peaks at the chunks
+    // read plus `needed`, then at twice the kept nodes.
+    let kept: Vec<NodeChunk> = chunks.into_par_iter().map(|c| filter_chunk(c, &needed)).collect();
+    drop(needed);
+    let total: usize = kept.iter().map(|c| c.ids.len()).sum();
+    let mut ids = Vec::with_capacity(total);
+    let mut pos = Vec::with_capacity(total);
+    for c in kept {
+        ids.extend_from_slice(&c.ids);
+        pos.extend_from_slice(&c.pos);
+    }
+    if ids.windows(2).all(|w| w[0] < w[1]) {
+        return (ids, pos);
+    }
+    // Not sorted (or repeated ids): a stable sort keeps file order among equal ids.
+    let mut order: Vec<u32> = (0..ids.len() as u32).collect();
+    order.par_sort_by_key(|&i| ids[i as usize]);
+    order.dedup_by_key(|i| ids[*i as usize]);
+    let sorted_ids = order.iter().map(|&i| ids[i as usize]).collect();
+    let sorted_pos = order.iter().map(|&i| pos[i as usize]).collect();
+    (sorted_ids, sorted_pos)
+}
+
+/// The nodes of one chunk that are needed, in chunk order (filtered in place).
+fn filter_chunk(mut c: NodeChunk, needed: &[i64]) -> NodeChunk {
+    let ascending = c.ids.windows(2).all(|w| w[0] <= w[1]);
+    let mut j = c.ids.first().map_or(0, |&first| needed.partition_point(|&n| n < first));
+    let mut kept = 0usize;
+    for k in 0..c.ids.len() {
+        let id = c.ids[k];
+        let is_needed = if ascending {
+            // A merge walk: both lists ascend.
+            while j < needed.len() && needed[j] < id {
+                j += 1;
+            }
+            j < needed.len() && needed[j] == id
+        } else {
+            needed.binary_search(&id).is_ok()
+        };
+        if is_needed {
+            c.ids[kept] = id;
+            c.pos[kept] = c.pos[k];
+            kept += 1;
+        }
+    }
+    c.ids.truncate(kept);
+    c.pos.truncate(kept);
+    c.ids.shrink_to_fit();
+    c.pos.shrink_to_fit();
+    c
+}
+
+/// Ids per block of the middle level of an [`IdIndex`], and middle entries per top entry.
+const STRIDE: usize = 32;
+
+/// A lookup table over ascending ids: every 32nd id, and every 32nd of those.
+///
+/// Finding an id is three short binary searches (a small top array that stays
+/// in cache, then 32 entries, then 32 ids) instead of one over the whole array,
+/// whose first steps miss the cache on every lookup. `O(log n)` per lookup,
+/// `n / 32` extra ids of memory.
+#[derive(Debug, Default, Clone)]
+pub struct IdIndex {
+    len: usize,
+    mid: Vec<i64>,
+    top: Vec<i64>,
+}
+
+impl IdIndex {
+    /// Indexes `ids` (ascending).
+    pub fn new(ids: &[i64]) -> IdIndex {
+        let mid: Vec<i64> = ids.iter().step_by(STRIDE).copied().collect();
+        let top = mid.iter().step_by(STRIDE).copied().collect();
+        IdIndex { len: ids.len(), mid, top }
+    }
+
+    /// Position of `id` in `ids` (the array this index was built from; a plain
+    /// binary search if its length has changed since).
+    ///
+    /// ```
+    /// use lifecircle::osm::node_store::IdIndex;
+    /// let ids: Vec<i64> = (0..5000).map(|i| i * 3).collect();
+    /// let index = IdIndex::new(&ids);
+    /// assert_eq!(index.find(&ids, 2997), Some(999));
+    /// assert_eq!(index.find(&ids, 2998), None);
+    /// ```
+    #[inline]
+    pub fn find(&self, ids: &[i64], id: i64) -> Option<usize> {
+        if self.len != ids.len() {
+            return ids.binary_search(&id).ok();
+        }
+        let t = self.top.partition_point(|&x| x <= id).checked_sub(1)?;
+        let m_lo = t * STRIDE;
+        let m_hi = (m_lo + STRIDE).min(self.mid.len());
+        let m = m_lo + self.mid[m_lo..m_hi].partition_point(|&x| x <= id) - 1;
+        let lo = m * STRIDE;
+        let hi = (lo + STRIDE).min(ids.len());
+        ids[lo..hi].binary_search(&id).ok().map(|i| lo + i)
+    }
+
+    /// Like [`IdIndex::find`], first trying the positions next to `hint` (the
+    /// previous node of a way is often the previous id).
+    #[inline]
+    pub fn find_near(&self, ids: &[i64], id: i64, hint: Option<usize>) -> Option<usize> {
+        if let Some(h) = hint {
+            for i in [h + 1, h, h.wrapping_sub(1)] {
+                if ids.get(i) == Some(&id) {
+                    return Some(i);
+                }
+            }
+        }
+        self.find(ids, id)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::BTreeMap;
+
+    /// SplitMix64 with a fixed seed: `[lo, hi)`.
+    struct Rng(u64);
+    impl Rng {
+        fn range(&mut self, lo: i64, hi: i64) -> i64 {
+            self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+            let mut z = self.0;
+            z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+            z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+            lo + ((z ^ (z >> 31)) % (hi - lo) as u64) as i64
+        }
+    }
+
+    /// The obvious reference: the first position of every needed id, by id.
+    fn reference(chunks: &[NodeChunk], needed: &[i64]) -> (Vec<i64>, Vec<[i32; 2]>) {
+        let mut first: BTreeMap<i64, [i32; 2]> = BTreeMap::new();
+        for c in chunks {
+            for (id, p) in c.ids.iter().zip(&c.pos) {
+                if needed.contains(id) {
+                    first.entry(*id).or_insert(*p);
+                }
+            }
+        }
+        (first.keys().copied().collect(), first.values().copied().collect())
+    }
+
+    #[test]
+    fn id_index_matches_binary_search() {
+        let mut rng = Rng(99);
+        for n in [0usize, 1, 31, 32, 33, 1023, 1024, 1025, 5000, 40_000] {
+            let mut next = -50i64;
+            let ids: Vec<i64> = (0..n)
+                .map(|_| {
+                    next += rng.range(1, 5);
+                    next
+                })
+                .collect();
+            let index = IdIndex::new(&ids);
+            for q in -60..next + 10 {
+                assert_eq!(index.find(&ids, q), ids.binary_search(&q).ok(), "n {n}, id {q}");
+            }
+            for (q, hint) in [(3, Some(0)), (next, Some(n.saturating_sub(2))), (-49, Some(n)), (7, None)] {
+                assert_eq!(index.find_near(&ids, q, hint), ids.binary_search(&q).ok(), "n {n}, id {q} near {hint:?}");
+            }
+            // A stale index falls back to a plain search.
+            let shorter = &ids[..n / 2];
+            for q in [-50, 0, 7, next] {
+                assert_eq!(index.find(shorter, q), shorter.binary_search(&q).ok());
+            }
+        }
+    }
+
+    #[test]
+    fn matches_the_reference_on_random_chunks() {
+        let mut rng = Rng(20_240_301);
+        for case in 0..300 {
+            let sorted = case % 3 != 0;
+            let mut next = -20i64;
+            let chunks: Vec<NodeChunk> = (0..rng.range(0, 6))
+                .map(|_| {
+                    let n = rng.range(0, 40);
+                    let mut ids: Vec<i64> = (0..n)
+                        .map(|_| {
+                            next += if sorted { rng.range(1, 4) } else { rng.range(-3, 4) };
+                            next
+                        })
+                        .collect();
+                    if !sorted && rng.range(0, 2) == 0 {
+                        ids.reverse();
+                    }
+                    let pos = ids.iter().map(|&i| [i as i32, rng.range(0, 1000) as i32]).collect();
+                    NodeChunk { ids, pos }
+                })
+                .collect();
+            let mut needed: Vec<i64> = (0..rng.range(0, 80)).map(|_| rng.range(-30, 200)).collect();
+            needed.sort_unstable();
+            needed.dedup();
+            let want = reference(&chunks, &needed);
+            assert_eq!(keep_needed(chunks, needed), want, "case {case}");
+        }
+    }
+}
