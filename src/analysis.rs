@@ -16,11 +16,11 @@ use rayon::prelude::*;
 use serde_json::{Value, json};
 
 use crate::coverage::ByEdge;
-use crate::coverage::count_within::{counts_per_threshold, reach_within};
+use crate::coverage::count_within::{Supply, within_thresholds};
 use crate::coverage::k_nearest::k_nearest_mean_minutes;
 use crate::coverage::nearest::nearest_times;
 use crate::coverage::stats::{median_time, minutes_ceil_2dp, share};
-use crate::coverage::two_step_fca::{TwoStepFca, two_step_fca};
+use crate::coverage::two_step_fca::TwoStepFca;
 use crate::district::DistrictRow;
 use crate::district::assign::DistrictIndex;
 use crate::district::sources::{DistrictSet, districts_from_admin, districts_from_geojson};
@@ -526,11 +526,11 @@ pub fn run(config: &AnalyzeConfig) -> Result<Analysis> {
     let mut capacity = Vec::with_capacity(ncat);
     for c in 0..ncat {
         let limits: Vec<TimeMs> = config.thresholds(c).into_iter().map(|(_, t)| t).collect();
-        let main = *limits.last().expect("at least one threshold");
-        let reach = reach_within(&graph, &pool, &per_cat[c], &home_anchors, &homes_by_edge, main);
-        counts_by_threshold.push(counts_per_threshold(&reach, homes.len(), &limits));
         let caps: Vec<Option<f64>> = facility_index[c].iter().map(|&i| facilities[i].capacity).collect();
-        capacity.push(caps.iter().any(Option::is_some).then(|| two_step_fca(&reach, &caps, &population, main)));
+        let supply = caps.iter().any(Option::is_some).then_some(Supply { capacity: &caps, population: &population });
+        let within = within_thresholds(&graph, &pool, &per_cat[c], &home_anchors, &homes_by_edge, &limits, supply);
+        counts_by_threshold.push(within.counts);
+        capacity.push(within.two_step_fca);
         pb.inc(1);
     }
     pb.finish_and_clear();
