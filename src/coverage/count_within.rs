@@ -106,6 +106,7 @@ pub fn homes_within_timed(
 /// reached edge's targets counted from its ends' times by `target_counts`
 /// (built from `targets`). Equal to counting the list of
 /// [`homes_within_timed`] (with `source` and `targets` in either role).
+#[allow(clippy::too_many_arguments)]
 pub fn count_targets_within(
     graph: &WalkGraph,
     ws: &mut DijkstraWorkspace,

@@ -11,6 +11,7 @@ use lifecircle::coverage::count_within::{
     within_thresholds_from,
 };
 use lifecircle::coverage::edge_count::EdgeCounts;
+use lifecircle::coverage::k_nearest::k_nearest_mean_minutes;
 use lifecircle::coverage::nearest::nearest_times;
 use lifecircle::coverage::two_step_fca::{TwoStepFca, two_step_fca};
 use lifecircle::geometry::to_ecef;
@@ -358,7 +359,7 @@ fn edge_counts_match_a_loop_over_the_points() {
         let by_edge = ByEdge::new(g.num_edges(), &points);
         for _ in 0..300 {
             let e = EdgeId(if rng.chance(0.7) { *rng.pick(&hot) } else { rng.below(g.num_edges()) as u32 });
-            let mut end_time = |rng: &mut SplitMix64| match rng.below(5) {
+            let end_time = |rng: &mut SplitMix64| match rng.below(5) {
                 0 => TimeMs::INF,
                 1 => TimeMs(0),
                 _ => TimeMs(rng.range(0, 400_000) as u32),
@@ -415,6 +416,56 @@ fn within_thresholds_does_not_depend_on_the_thread_count() {
             assert_same_fca(a, b, &format!("seed {seed:#x} {side:?}"));
         }
     }
+}
+
+/// Many facilities crowded on a few edges (with copies and ties along the edge): nearest times
+/// and k-nearest means equal the expanded graph's, the means bit for bit (summed in ascending
+/// time, as the library does).
+#[test]
+fn nearest_and_k_nearest_with_crowded_edges_match_the_expanded_graph() {
+    let mut same_edge_wins = 0;
+    for (i, &seed) in SEEDS.iter().enumerate() {
+        let (mut rng, net) = net_for(seed, i);
+        let g = &net.graph;
+        let mut ws = DijkstraWorkspace::new(g.num_nodes());
+        for round in 0..3 {
+            let what = format!("seed {seed:#x} round {round}");
+            let hot: Vec<u32> = (0..rng.range(1, 3)).map(|_| rng.below(g.num_edges()) as u32).collect();
+            let mut facilities: Vec<Option<Anchor>> =
+                (0..rng.range(20, 70)).map(|_| random_anchor(&mut rng, g, &hot)).collect();
+            with_copies(&mut rng, &mut facilities);
+            let homes: Vec<Option<Anchor>> = (0..rng.range(5, 40)).map(|_| random_anchor(&mut rng, g, &hot)).collect();
+            let times = Expanded::new(g, &facilities, &homes).facility_home_times();
+            let nearest = nearest_times(g, &mut ws, &facilities, &homes);
+            for k in [1usize, 2, 3, 5] {
+                let got = k_nearest_mean_minutes(g, &facilities, &homes, k);
+                for h in 0..homes.len() {
+                    let mut t: Vec<u64> = times.iter().filter_map(|row| row[h]).collect();
+                    t.sort_unstable();
+                    if k == 1 {
+                        assert_eq!(opt(nearest[h]), t.first().copied(), "{what}: nearest of home {h}");
+                        let via_ends = homes[h].map(|a| {
+                            let (u, v) = g.edge_endpoints(a.edge);
+                            let d = reference::node_times(
+                                g,
+                                &facilities.iter().flatten().flat_map(|f| f.seeds(g)).collect::<Vec<_>>(),
+                            );
+                            let end = |n: NodeId, to: TimeMs| d[n.idx()].map_or(u64::MAX, |x| x + to.0 as u64);
+                            end(u, a.to_u).min(end(v, a.to_v)).saturating_add(a.access.0 as u64)
+                        });
+                        same_edge_wins += t.first().is_some_and(|&best| via_ends.is_some_and(|v| best < v)) as usize;
+                    }
+                    let want = if t.len() < k {
+                        f64::INFINITY
+                    } else {
+                        t[..k].iter().fold(0.0, |s, &ms| s + ms as f64 / 60_000.0) / k as f64
+                    };
+                    assert_eq!(got[h].to_bits(), want.to_bits(), "{what}: k={k} home {h}: {} vs {want}", got[h]);
+                }
+            }
+        }
+    }
+    assert!(same_edge_wins > 30, "homes whose nearest facility is along their own edge: {same_edge_wins}");
 }
 
 /// Distance from `q` to the nearest point of every segment of `g`, computed
