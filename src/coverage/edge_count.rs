@@ -25,6 +25,9 @@ use crate::routing::Anchor;
 #[derive(Debug, Clone, Default)]
 pub struct EdgeCounts {
     offsets: Vec<u32>,
+    /// Per edge, the largest `p` and `q` (kept apart from the points, small
+    /// enough to stay in cache: most queries need only these).
+    max_pq: Vec<(u32, u32)>,
     /// `(p, q)` ascending within each edge.
     by_u: Vec<(u32, u32)>,
     /// `(q, p)` ascending within each edge.
@@ -49,12 +52,16 @@ impl EdgeCounts {
             *slot += 1;
         }
         let mut by_v: Vec<(u32, u32)> = by_u.iter().map(|&(p, q)| (q, p)).collect();
-        for e in 0..num_edges {
+        let mut max_pq = vec![(0, 0); num_edges];
+        for (e, max) in max_pq.iter_mut().enumerate() {
             let range = offsets[e] as usize..offsets[e + 1] as usize;
             by_u[range.clone()].sort_unstable();
-            by_v[range].sort_unstable();
+            by_v[range.clone()].sort_unstable();
+            if !range.is_empty() {
+                *max = (by_u[range.end - 1].0, by_v[range.end - 1].0);
+            }
         }
-        EdgeCounts { offsets, by_u, by_v }
+        EdgeCounts { offsets, max_pq, by_u, by_v }
     }
 
     /// Number of points on edge `e`.
@@ -91,10 +98,15 @@ impl EdgeCounts {
         if n == 0 {
             return 0;
         }
-        let (by_u, by_v) = (&self.by_u[range.clone()], &self.by_v[range]);
         // Budgets left at each end (`None`: that end is beyond the limit).
         let a = (du <= limit).then(|| limit.0 - du.0);
         let b = (dv <= limit).then(|| limit.0 - dv.0);
+        // Inside the reached area most edges are reached whole from one end.
+        let (max_p, max_q) = self.max_pq[e.idx()];
+        if a.is_some_and(|a| max_p <= a) || b.is_some_and(|b| max_q <= b) {
+            return n as u32;
+        }
+        let (by_u, by_v) = (&self.by_u[range.clone()], &self.by_v[range]);
         let na = a.map_or(0, |a| by_u.partition_point(|&(p, _)| p <= a));
         let nb = b.map_or(0, |b| by_v.partition_point(|&(q, _)| q <= b));
         if na == n || nb == n {
