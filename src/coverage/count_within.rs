@@ -65,18 +65,34 @@ pub fn homes_within_timed(
     threshold: TimeMs,
 ) -> Vec<(u32, TimeMs)> {
     let mut out = Vec::new();
+    collect_within(graph, ws, facility, homes, homes_by_edge, threshold, &mut out);
+    sort_by_target(&mut out);
+    out
+}
+
+/// [`homes_within_timed`] appended to `out` in no particular order.
+fn collect_within(
+    graph: &WalkGraph,
+    ws: &mut DijkstraWorkspace,
+    facility: &Anchor,
+    homes: &[Option<Anchor>],
+    homes_by_edge: &ByEdge,
+    threshold: TimeMs,
+    out: &mut Vec<(u32, TimeMs)>,
+) {
     if facility.access > threshold {
-        return out;
+        return;
     }
     dijkstra(graph, ws, &anchor_seeds(graph, facility), threshold);
-    let time_via_ends = |h: &Anchor| {
-        let (u, v) = graph.edge_endpoints(h.edge);
-        ws.time(u).saturating_add(h.to_u).min(ws.time(v).saturating_add(h.to_v)).saturating_add(h.access)
+    let time_via_ends = |h: &Anchor, du: TimeMs, dv: TimeMs| {
+        du.saturating_add(h.to_u).min(dv.saturating_add(h.to_v)).saturating_add(h.access)
     };
     // The facility's own edge: homes there are also reached directly along it.
+    let (u, v) = graph.edge_endpoints(facility.edge);
+    let (du, dv) = (ws.time(u), ws.time(v));
     for &hi in homes_by_edge.on(facility.edge) {
         let h = homes[hi as usize].as_ref().expect("grouped anchors exist");
-        let t = time_via_ends(h).min(h.same_edge_time(facility));
+        let t = time_via_ends(h, du, dv).min(h.same_edge_time(facility));
         if t <= threshold {
             out.push((hi, t));
         }
@@ -88,17 +104,52 @@ pub fn homes_within_timed(
             if e == facility.edge || (m < n && ws.time(m) != TimeMs::INF) {
                 continue;
             }
-            for &hi in homes_by_edge.on(e) {
+            let on = homes_by_edge.on(e);
+            if on.is_empty() {
+                continue;
+            }
+            let (u, v) = graph.edge_endpoints(e);
+            let (du, dv) = (ws.time(u), ws.time(v));
+            for &hi in on {
                 let h = homes[hi as usize].as_ref().expect("grouped anchors exist");
-                let t = time_via_ends(h);
+                let t = time_via_ends(h, du, dv);
                 if t <= threshold {
                     out.push((hi, t));
                 }
             }
         }
     }
-    out.sort_unstable();
-    out
+}
+
+/// Sorts `(target, time)` pairs with distinct targets by target: a radix
+/// sort on the target index for long lists (`O(n)` per 11 bits of the
+/// largest index), else a comparison sort.
+pub fn sort_by_target(list: &mut Vec<(u32, TimeMs)>) {
+    const BITS: u32 = 11;
+    if list.len() < 1024 {
+        list.sort_unstable();
+        return;
+    }
+    let max = list.iter().map(|x| x.0).max().unwrap_or(0);
+    let mut buf = vec![(0u32, TimeMs(0)); list.len()];
+    let mut shift = 0;
+    while shift < 32 && (max >> shift) > 0 {
+        let mut start = [0usize; (1 << BITS) + 1];
+        let digit = |x: u32| ((x >> shift) & ((1 << BITS) - 1)) as usize;
+        for x in list.iter() {
+            start[digit(x.0) + 1] += 1;
+        }
+        for d in 0..1 << BITS {
+            start[d + 1] += start[d];
+        }
+        for &x in list.iter() {
+            let d = digit(x.0);
+            buf[start[d]] = x;
+            start[d] += 1;
+        }
+        std::mem::swap(list, &mut buf);
+        shift += BITS;
+    }
 }
 
 /// Counts the `targets` within each of `thresholds` (ascending) of `source`
@@ -263,9 +314,9 @@ fn distinct_anchors(items: &[Option<Anchor>]) -> (Vec<Anchor>, Vec<Vec<u32>>) {
 const PAIRS_PER_CHUNK: usize = 1 << 21;
 
 /// For `sources` in order (`(id, anchor)`), the targets within `budget` with
-/// their times ([`homes_within_timed`]), computed in parallel a chunk at a
-/// time and handed to `consume` in source order; at most about
-/// [`PAIRS_PER_CHUNK`] pairs are held at once.
+/// their times ([`homes_within_timed`]; ascending by target only when
+/// `sorted`), computed in parallel a chunk at a time and handed to `consume`
+/// in source order; at most about [`PAIRS_PER_CHUNK`] pairs are held at once.
 #[allow(clippy::too_many_arguments)]
 fn lists_in_order(
     graph: &WalkGraph,
@@ -274,6 +325,7 @@ fn lists_in_order(
     targets: &[Option<Anchor>],
     targets_by_edge: &ByEdge,
     budget: TimeMs,
+    sorted: bool,
     mut consume: impl FnMut(u32, &[(u32, TimeMs)]),
 ) {
     let min_chunk = 4 * rayon::current_num_threads().max(1);
@@ -282,7 +334,14 @@ fn lists_in_order(
         let end = (start + chunk).min(sources.len());
         let lists: Vec<Vec<(u32, TimeMs)>> = sources[start..end]
             .par_iter()
-            .map(|(_, a)| pool.with(|ws| homes_within_timed(graph, ws, a, targets, targets_by_edge, budget)))
+            .map(|(_, a)| {
+                let mut list = Vec::new();
+                pool.with(|ws| collect_within(graph, ws, a, targets, targets_by_edge, budget, &mut list));
+                if sorted {
+                    sort_by_target(&mut list);
+                }
+                list
+            })
             .collect();
         for ((id, _), list) in sources[start..end].iter().zip(&lists) {
             consume(*id, list);
@@ -308,7 +367,8 @@ fn from_facilities(
     let (anchors, members) = distinct_anchors(facilities);
     let sources: Vec<(u32, Anchor)> = anchors.iter().enumerate().map(|(i, a)| (i as u32, *a)).collect();
     let mut demand = supply.map(|_| vec![empty_sum(); facilities.len()]);
-    lists_in_order(graph, pool, &sources, homes, homes_by_edge, main, |i, list| {
+    // Sorted only for the demand, which sums a facility's homes in home order.
+    lists_in_order(graph, pool, &sources, homes, homes_by_edge, main, supply.is_some(), |i, list| {
         let same = &members[i as usize];
         for &(h, t) in list {
             let first = thresholds.partition_point(|&limit| limit < t);
@@ -334,7 +394,7 @@ fn from_facilities(
         .enumerate()
         .filter_map(|(j, (a, r))| a.filter(|_| r.is_some()).map(|a| (j as u32, a)))
         .collect();
-    lists_in_order(graph, pool, &sources, homes, homes_by_edge, main, |j, list| {
+    lists_in_order(graph, pool, &sources, homes, homes_by_edge, main, false, |j, list| {
         let r = ratio[j as usize].expect("sources with a ratio");
         for &(h, _) in list {
             access[h as usize] += r;
@@ -378,7 +438,7 @@ fn from_homes(
     // as `two_step_fca` sums a facility's list.
     let mut demand = vec![empty_sum(); facilities.len()];
     let sources: Vec<(u32, Anchor)> = homes.iter().enumerate().filter_map(|(h, a)| a.map(|a| (h as u32, a))).collect();
-    lists_in_order(graph, pool, &sources, facilities, &facilities_by_edge, main, |h, list| {
+    lists_in_order(graph, pool, &sources, facilities, &facilities_by_edge, main, false, |h, list| {
         for &(j, t) in list {
             let first = thresholds.partition_point(|&limit| limit < t);
             for c in &mut counts[first..] {

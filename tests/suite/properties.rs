@@ -7,8 +7,8 @@ use std::collections::BTreeMap;
 
 use lifecircle::coverage::ByEdge;
 use lifecircle::coverage::count_within::{
-    SearchSide, Supply, count_within, counts_per_threshold, homes_within, reach_within, search_side, within_thresholds,
-    within_thresholds_from,
+    SearchSide, Supply, count_within, counts_per_threshold, homes_within, reach_within, search_side, sort_by_target,
+    within_thresholds, within_thresholds_from,
 };
 use lifecircle::coverage::edge_count::EdgeCounts;
 use lifecircle::coverage::k_nearest::k_nearest_mean_minutes;
@@ -343,6 +343,32 @@ fn within_thresholds_from_either_side_matches_the_references() {
     }
     assert!(sides_seen[0] > 20 && sides_seen[1] > 20, "both sides chosen: {sides_seen:?}");
     assert_eq!(fca_checked, 20 * 6 * 2);
+}
+
+/// The radix sort of reach lists against a comparison sort: distinct targets of every magnitude.
+#[test]
+fn sort_by_target_matches_sort_unstable() {
+    let mut rng = SplitMix64::new(0x5027_0000_0000_0001);
+    for (len, bits) in
+        [(0usize, 8u32), (5, 32), (1023, 12), (1024, 10), (5000, 11), (5000, 22), (20_000, 32), (3000, 33)]
+    {
+        let mut seen = std::collections::BTreeSet::new();
+        let mut list: Vec<(u32, TimeMs)> = Vec::new();
+        let cap = if bits >= 32 { u64::from(u32::MAX) + 1 } else { 1u64 << bits };
+        while list.len() < len.min(cap as usize) {
+            let t = (rng.next_u64() % cap) as u32;
+            if seen.insert(t) {
+                list.push((t, TimeMs(rng.below(1_000_000) as u32)));
+            }
+        }
+        if bits == 33 {
+            list.push((u32::MAX, TimeMs(7))); // the largest index
+        }
+        let mut want = list.clone();
+        want.sort_unstable();
+        sort_by_target(&mut list);
+        assert_eq!(list, want, "{len} targets below 2^{bits}");
+    }
 }
 
 /// `EdgeCounts` against counting each point of the edge with the per-point formula.
