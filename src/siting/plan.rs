@@ -117,7 +117,12 @@ pub fn plan_sites(a: &Analysis, opts: &SiteOptions) -> SitePlan {
         Objective::MeanTime => {
             // Mean time counts every home's time, up to twice the threshold.
             let cap = TimeMs(main.0.saturating_mul(2));
-            let reach = reach_within(&a.graph, &pool, &anchors, &a.home_anchors, &by_edge, cap);
+            let mut reach = reach_within(&a.graph, &pool, &anchors, &a.home_anchors, &by_edge, cap);
+            // A home no nearer to a candidate than to the existing sites adds exactly 0 to every
+            // saving and changes no time: dropping it leaves the plan bit for bit the same.
+            for list in &mut reach {
+                list.retain(|&(h, t)| t < a.nearest[c][h as usize].min(cap));
+            }
             let sets = CoverageSets::from_lists(
                 reach
                     .iter()
