@@ -10,11 +10,14 @@
 //! Points are the extract's homes jittered by up to 60 m (fixed seed) and
 //! snapped, as `benches/make_points.py` writes them for the whole-process runs.
 //!
-//! Figures (2-core shared machine, release, median): `facilities_1m/counts`
-//! about 1 s (one search per facility took 72 s and 8 GB for the reach lists),
-//! `homes_1m/counts` about 0.15 s; targets: 1M facilities within twice the
-//! time of 1M homes for the whole process (see the report in the branch
-//! history for per-stage figures).
+//! Figures (release, median, 2-core machine shared with other jobs, load
+//! 6–9, so upper bounds), thresholds 10 and 15 min: `facilities_1m/counts`
+//! 1.6 s (one search per facility took 72 s and held 8 GB of reach lists),
+//! `facilities_1m/nearest` 72 ms, `homes_1m/counts` 0.23 s,
+//! `homes_1m/nearest` 15 ms, `sides_default/facilities` 2.2 ms against
+//! `sides_default/homes` 0.57 s (why the side is chosen by count). Whole
+//! process, `analyze --facilities` with 1M groceries: compute 1.4–1.6 s,
+//! 307 MB peak, against 1M homes: compute 0.14–0.24 s, 264 MB.
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use lifecircle::coverage::ByEdge;
