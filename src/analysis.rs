@@ -14,11 +14,11 @@ use std::time::Instant;
 use rayon::prelude::*;
 
 use crate::coverage::ByEdge;
-use crate::coverage::count_within::{counts_per_threshold, reach_within};
+use crate::coverage::count_within::{Supply, within_thresholds};
 use crate::coverage::k_nearest::k_nearest_mean_minutes;
 use crate::coverage::nearest::nearest_times;
 use crate::coverage::stats::{median_time, minutes_ceil_2dp, share};
-use crate::coverage::two_step_fca::{TwoStepFca, two_step_fca};
+use crate::coverage::two_step_fca::TwoStepFca;
 use crate::district::DistrictRow;
 use crate::district::assign::DistrictIndex;
 use crate::district::h3::HexGrid;
@@ -288,6 +288,17 @@ pub const MIN_SPEED_KMH: f64 = 0.1;
 /// Most worker threads `--threads` accepts.
 pub const MAX_THREADS: usize = 1024;
 
+/// Fewest threads [`with_threads`] will start when asked for more than the cores.
+pub const MIN_POOL_CAP: usize = 8;
+
+/// The threads a pool asked for `asked` gets: `asked`, but no more than the
+/// machine's cores or [`MIN_POOL_CAP`], whichever is larger (so small
+/// machines can still check results across a few thread counts).
+pub fn pool_threads(asked: usize) -> usize {
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    asked.min(cores.max(MIN_POOL_CAP))
+}
+
 /// Default for [`AnalyzeConfig::min_component_nodes`]: a component of this
 /// many junctions is a real network (a town, an island), not a stray fragment.
 pub const DEFAULT_MIN_COMPONENT_NODES: usize = 500;
@@ -368,9 +379,12 @@ pub struct Isochrones {
     pub categories: Vec<CategoryAreas>,
 }
 
-/// Runs `f` on a rayon pool of `threads` threads (the global pool when `None`).
+/// Runs `f` on a rayon pool of `threads` threads (the global pool when `None`),
+/// started with at most [`pool_threads`] of them: results never depend on the
+/// count, and threads beyond the cores only cost (1000 idle workers made a
+/// 0.2 s run take 7 s, each work-stealing step scanning every worker).
 pub fn with_threads<R: Send>(threads: Option<usize>, f: impl FnOnce() -> R + Send) -> Result<R> {
-    match threads {
+    match threads.map(pool_threads) {
         None => Ok(f()),
         Some(n) => {
             let pool = rayon::ThreadPoolBuilder::new()
@@ -619,11 +633,11 @@ pub fn run(config: &AnalyzeConfig) -> Result<Analysis> {
     let mut capacity = Vec::with_capacity(ncat);
     for c in 0..ncat {
         let limits: Vec<TimeMs> = config.thresholds(c).into_iter().map(|(_, t)| t).collect();
-        let main = *limits.last().expect("at least one threshold");
-        let reach = reach_within(&graph, &pool, &per_cat[c], &home_anchors, &homes_by_edge, main);
-        counts_by_threshold.push(counts_per_threshold(&reach, homes.len(), &limits));
         let caps: Vec<Option<f64>> = facility_index[c].iter().map(|&i| facilities[i].capacity).collect();
-        capacity.push(caps.iter().any(Option::is_some).then(|| two_step_fca(&reach, &caps, &population, main)));
+        let supply = caps.iter().any(Option::is_some).then_some(Supply { capacity: &caps, population: &population });
+        let within = within_thresholds(&graph, &pool, &per_cat[c], &home_anchors, &homes_by_edge, &limits, supply);
+        counts_by_threshold.push(within.counts);
+        capacity.push(within.two_step_fca);
         pb.inc(1);
     }
     pb.finish_and_clear();

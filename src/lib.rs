@@ -15,7 +15,7 @@
 //!  snap::SnapIndex (rstar R-tree of edge segments) ──▶ Snap ──routing::Anchor──▶ exact costs
 //!                               │
 //!  coverage::nearest (multi-source Dijkstra per category)
-//!  coverage::count_within (bounded Dijkstra per facility, rayon, per-thread workspaces)
+//!  coverage::count_within (bounded Dijkstra from the fewer of facilities and homes, rayon)
 //!                               │
 //!  analysis::analyze ──io──▶ coverage.geojson, facilities.geojson, summary.json   [geojson]
 //! ```

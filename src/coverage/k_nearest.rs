@@ -5,7 +5,12 @@
 //! A multi-source Dijkstra with labels: every node settles up to `k` labels,
 //! each from a different facility, in order of time; a home then takes the
 //! `k` best distinct facilities over its edge's two ends and any facility on
-//! its own edge. `O(k (V + E) log(kV))`; `k = 1` gives the nearest times.
+//! its own edge. Of the facilities on a home's own edge only the `k` nearest
+//! along it can count, found by walking outwards from the home over the
+//! edge's facilities sorted by position (stopping once the distance walked
+//! exceeds the `k`-th best), so many facilities on one edge do not cost every
+//! home a scan and sort of them all. `O(k (V + E) log(kV) + F log F + H k log k)`
+//! for typical inputs; `k = 1` gives the nearest times.
 
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
@@ -64,6 +69,18 @@ pub fn k_nearest_mean_minutes(
         }
     }
     let by_edge = ByEdge::new(graph.num_edges(), facilities);
+    // Each edge's facilities sorted by position: (to_u, facility).
+    let along: Vec<Vec<(u32, u32)>> = (0..graph.num_edges())
+        .map(|e| {
+            let mut v: Vec<(u32, u32)> = by_edge
+                .on(crate::ids::EdgeId(e as u32))
+                .iter()
+                .map(|&f| (facilities[f as usize].as_ref().expect("grouped anchors exist").to_u.0, f))
+                .collect();
+            v.sort_unstable();
+            v
+        })
+        .collect();
     homes
         .iter()
         .map(|h| {
@@ -76,10 +93,7 @@ pub fn k_nearest_mean_minutes(
             for &(d, f) in &labels[v.idx()] {
                 cand.push((d.saturating_add(h.to_v.0), f));
             }
-            for &f in by_edge.on(h.edge) {
-                let fa = facilities[f as usize].as_ref().expect("grouped anchors exist");
-                cand.push((TimeMs(fa.to_u.0.abs_diff(h.to_u.0)).saturating_add(fa.access).0, f));
-            }
+            same_edge_k_best(&along[h.edge.idx()], facilities, h, k, &mut cand);
             cand.sort_unstable();
             let mut seen: Vec<u32> = Vec::with_capacity(k);
             let mut sum = 0.0;
@@ -95,4 +109,60 @@ pub fn k_nearest_mean_minutes(
             if seen.len() < k { f64::INFINITY } else { sum / k as f64 }
         })
         .collect()
+}
+
+/// Pushes onto `cand` the `k` best `(time along the edge, facility)` of the
+/// facilities on `h`'s edge (`along`: `(to_u, facility)` ascending), walking
+/// outwards from `h` in both directions; a direction stops once the distance
+/// along the edge alone exceeds the `k`-th best time, since every facility
+/// beyond is at least that far. Others can never be among the `k` nearest
+/// distinct facilities: `k` facilities on the edge already beat them.
+fn same_edge_k_best(
+    along: &[(u32, u32)],
+    facilities: &[Option<Anchor>],
+    h: &Anchor,
+    k: usize,
+    cand: &mut Vec<(u32, u32)>,
+) {
+    if along.is_empty() {
+        return;
+    }
+    let x = h.to_u.0;
+    let time = |&(y, f): &(u32, u32)| {
+        let fa = facilities[f as usize].as_ref().expect("grouped anchors exist");
+        (TimeMs(y.abs_diff(x)).saturating_add(fa.access).0, f)
+    };
+    // Max-heap of the best k so far.
+    let mut best: BinaryHeap<(u32, u32)> = BinaryHeap::with_capacity(k + 1);
+    let offer = |c: (u32, u32), best: &mut BinaryHeap<(u32, u32)>| {
+        if best.len() < k {
+            best.push(c);
+        } else if c < *best.peek().expect("k >= 1") {
+            best.pop();
+            best.push(c);
+        }
+    };
+    let split = along.partition_point(|&(y, _)| y <= x);
+    let open = |dist: u32, best: &BinaryHeap<(u32, u32)>| best.len() < k || dist <= best.peek().expect("full").0;
+    let (mut left, mut right) = (split, split);
+    loop {
+        let l = (left > 0).then(|| along[left - 1]).filter(|&(y, _)| open(x - y, &best));
+        let r = along.get(right).copied().filter(|&(y, _)| open(y - x, &best));
+        match (l, r) {
+            (None, None) => break,
+            (Some(c), _) => {
+                offer(time(&c), &mut best);
+                left -= 1;
+                if let Some(c) = r {
+                    offer(time(&c), &mut best);
+                    right += 1;
+                }
+            }
+            (None, Some(c)) => {
+                offer(time(&c), &mut best);
+                right += 1;
+            }
+        }
+    }
+    cand.extend(best);
 }

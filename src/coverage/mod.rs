@@ -4,6 +4,7 @@
 //! access ([`two_step_fca`]).
 
 pub mod count_within;
+pub mod edge_count;
 pub mod k_nearest;
 pub mod nearest;
 pub mod stats;

@@ -7,7 +7,9 @@
 //! `A_i = Σ R_j` over the facilities within the threshold of `i`, the supply
 //! per person available to it. A facility is over capacity when `D_j > S_j`.
 //! `O(total reach pairs)` given the per-facility reach lists of
-//! [`super::count_within::reach_within`].
+//! [`super::count_within::reach_within`]. This is the plain form;
+//! [`super::count_within::within_thresholds`] computes the same values, bit for
+//! bit, without holding every list at once.
 
 use crate::ids::TimeMs;
 
@@ -48,11 +50,7 @@ pub fn two_step_fca(
 ) -> TwoStepFca {
     let facility_demand: Vec<f64> =
         reach.iter().map(|list| within(list, threshold).map(|h| population[h]).sum()).collect();
-    let facility_ratio: Vec<Option<f64>> = capacity
-        .iter()
-        .zip(&facility_demand)
-        .map(|(cap, &demand)| cap.filter(|_| demand > 0.0).map(|c| c / demand))
-        .collect();
+    let facility_ratio = supply_ratios(capacity, &facility_demand);
     let mut home_access = vec![0.0; population.len()];
     for (list, ratio) in reach.iter().zip(&facility_ratio) {
         if let Some(r) = ratio {
@@ -62,4 +60,9 @@ pub fn two_step_fca(
         }
     }
     TwoStepFca { facility_demand, facility_ratio, home_access }
+}
+
+/// Step 1's ratios `S_j / D_j` (`None` without a capacity or without demand).
+pub fn supply_ratios(capacity: &[Option<f64>], demand: &[f64]) -> Vec<Option<f64>> {
+    capacity.iter().zip(demand).map(|(cap, &d)| cap.filter(|_| d > 0.0).map(|c| c / d)).collect()
 }

@@ -1,11 +1,18 @@
 //! The `site` job: from an analysis, choose `n` new sites for one category
 //! that cover the most people not yet covered, and report before and after.
 //!
-//! Coverage sets come from one bounded search per candidate (the walking
-//! network is undirected, so the search from a candidate is the search
-//! towards it), in parallel with one workspace per thread, stored as
-//! compressed rows (`4` bytes per covered home). `O(C · search)` for `C`
-//! candidates, then the greedy picks ([`super::max_coverage`]).
+//! Coverage sets hold only the homes not yet covered (a covered home adds
+//! nothing to any gain, so the picks are the same), stored as compressed rows
+//! (`4` bytes per home). They come from bounded searches on the cheaper side
+//! ([`coverage_sets_from`]): one per candidate listing the uncovered homes it
+//! reaches, or, when candidates outnumber uncovered homes, one per uncovered
+//! home listing the candidates within reach, transposed (the walking network
+//! is undirected and a time is the same sum from either end). In parallel
+//! with one workspace per thread: `O(min(C, U) · search + S)` for `C`
+//! candidates, `U` uncovered homes and `S` set entries, then the greedy picks
+//! ([`super::max_coverage`]) and one search per pick for before and after.
+//! The mean-time objective needs every home's time, so it keeps one search
+//! per candidate at twice the threshold.
 
 use serde::Serialize;
 
@@ -14,7 +21,8 @@ use super::max_coverage::{CoverageSets, Pick, covered_population, greedy_max_cov
 use super::mean_time::greedy_mean_time;
 use crate::analysis::Analysis;
 use crate::coverage::ByEdge;
-use crate::coverage::count_within::reach_within;
+use crate::coverage::count_within::{SearchSide, reach_within};
+use crate::graph::WalkGraph;
 use crate::ids::{CategoryId, TimeMs};
 use crate::routing::{Anchor, WorkspacePool};
 
@@ -88,37 +96,50 @@ pub fn plan_sites(a: &Analysis, opts: &SiteOptions) -> SitePlan {
         None => default_candidates(&a.graph, &a.home_anchors, &uncovered, opts.candidate_spacing_m),
     };
     // Candidates join the network like facilities do.
-    let index = &a.snap_index;
-    let anchors: Vec<Option<Anchor>> = candidates
-        .iter()
-        .map(|cand| {
-            index
-                .snap(&a.graph, cand.lonlat)
-                .filter(|s| s.access_m <= a.config.max_snap_m)
-                .map(|s| Anchor::from_snap(&a.graph, &s))
-        })
+    let points: Vec<[f64; 2]> = candidates.iter().map(|cand| cand.lonlat).collect();
+    let anchors: Vec<Option<Anchor>> = a
+        .snap_index
+        .snap_all(&a.graph, &points)
+        .into_iter()
+        .map(|s| s.filter(|s| s.access_m <= a.config.max_snap_m).map(|s| Anchor::from_snap(&a.graph, &s)))
         .collect();
     let pool = WorkspacePool::new(a.graph.num_nodes());
     let by_edge = ByEdge::new(a.graph.num_edges(), &a.home_anchors);
-    // The mean-time objective counts times up to twice the threshold.
-    let cap = if opts.objective == Objective::MeanTime { TimeMs(main.0.saturating_mul(2)) } else { main };
-    let reach = reach_within(&a.graph, &pool, &anchors, &a.home_anchors, &by_edge, cap);
-    let sets = CoverageSets::from_lists(
-        reach.iter().map(|l| l.iter().filter(|&&(_, t)| t <= main).map(|&(h, _)| h).collect()).collect(),
-    );
     let population: Vec<f64> = a.homes.iter().map(|h| h.population).collect();
     let covered: Vec<bool> = uncovered.iter().map(|u| !u).collect();
-    let (picks, mean_time) = match opts.objective {
-        Objective::Coverage => (greedy_max_coverage(&sets, &population, &covered, opts.add, opts.capacity), None),
+    let (sets, picks, mean_time) = match opts.objective {
+        Objective::Coverage => {
+            let side = coverage_sets_side(&anchors, &a.home_anchors, &uncovered);
+            let sets = coverage_sets_from(side, &a.graph, &pool, &anchors, &a.home_anchors, &uncovered, main);
+            let picks = greedy_max_coverage(&sets, &population, &covered, opts.add, opts.capacity);
+            (sets, picks, None)
+        }
         Objective::MeanTime => {
+            // Mean time counts every home's time, up to twice the threshold.
+            let cap = TimeMs(main.0.saturating_mul(2));
+            let mut reach = reach_within(&a.graph, &pool, &anchors, &a.home_anchors, &by_edge, cap);
+            // A home no nearer to a candidate than to the existing sites adds exactly 0 to every
+            // saving and changes no time: dropping it leaves the plan bit for bit the same.
+            for list in &mut reach {
+                list.retain(|&(h, t)| t < a.nearest[c][h as usize].min(cap));
+            }
+            let sets = CoverageSets::from_lists(
+                reach
+                    .iter()
+                    .map(|l| l.iter().filter(|&&(h, t)| t <= main && uncovered[h as usize]).map(|&(h, _)| h).collect())
+                    .collect(),
+            );
             let plan = greedy_mean_time(&reach, &population, &a.nearest[c], cap, opts.add);
-            (coverage_of_sequence(&sets, &population, &covered, &plan.chosen), Some(plan))
+            let picks = coverage_of_sequence(&sets, &population, &covered, &plan.chosen);
+            (sets, picks, Some(plan))
         }
     };
-    // Before and after at every threshold, from the picks' reach times.
+    // Before and after at every threshold (none above `main`), from the picks' times.
+    let picked: Vec<Option<Anchor>> = picks.iter().map(|p| anchors[p.candidate]).collect();
+    let picked_reach = reach_within(&a.graph, &pool, &picked, &a.home_anchors, &by_edge, main);
     let mut best_after: Vec<TimeMs> = a.nearest[c].clone();
-    for p in &picks {
-        for &(h, t) in &reach[p.candidate] {
+    for list in &picked_reach {
+        for &(h, t) in list {
             let b = &mut best_after[h as usize];
             *b = (*b).min(t);
         }
@@ -169,4 +190,55 @@ fn coverage_of_sequence(sets: &CoverageSets, population: &[f64], covered: &[bool
             Pick { candidate: c, homes_gained: homes, population_gained: gained, population_covered: total }
         })
         .collect()
+}
+
+/// The cheaper side for [`coverage_sets_from`]: the uncovered homes when more
+/// candidates than uncovered homes are on the network.
+pub fn coverage_sets_side(candidates: &[Option<Anchor>], homes: &[Option<Anchor>], uncovered: &[bool]) -> SearchSide {
+    let open = homes.iter().zip(uncovered).filter(|(h, u)| h.is_some() && **u).count();
+    if candidates.iter().flatten().count() > open { SearchSide::Homes } else { SearchSide::Facilities }
+}
+
+/// For each candidate, the homes with `uncovered[h]` within `limit` of it
+/// (ascending), searched from the candidates ([`SearchSide::Facilities`]) or
+/// from the uncovered homes ([`SearchSide::Homes`]) and transposed; the sets
+/// are the same either way.
+pub fn coverage_sets_from(
+    side: SearchSide,
+    graph: &WalkGraph,
+    pool: &WorkspacePool,
+    candidates: &[Option<Anchor>],
+    homes: &[Option<Anchor>],
+    uncovered: &[bool],
+    limit: TimeMs,
+) -> CoverageSets {
+    let open: Vec<Option<Anchor>> = homes.iter().zip(uncovered).map(|(h, &u)| h.filter(|_| u)).collect();
+    match side {
+        SearchSide::Facilities => {
+            let by_edge = ByEdge::new(graph.num_edges(), &open);
+            let reach = reach_within(graph, pool, candidates, &open, &by_edge, limit);
+            CoverageSets::from_lists(reach.into_iter().map(|l| l.into_iter().map(|(h, _)| h).collect()).collect())
+        }
+        SearchSide::Homes => {
+            let by_edge = ByEdge::new(graph.num_edges(), candidates);
+            // Per uncovered home, the candidates within reach; rows filled in home order stay ascending.
+            let reach = reach_within(graph, pool, &open, candidates, &by_edge, limit);
+            let mut offsets = vec![0u32; candidates.len() + 1];
+            for &(c, _) in reach.iter().flatten() {
+                offsets[c as usize + 1] += 1;
+            }
+            for i in 0..candidates.len() {
+                offsets[i + 1] += offsets[i];
+            }
+            let mut fill = offsets[..candidates.len()].to_vec();
+            let mut rows = vec![0u32; offsets[candidates.len()] as usize];
+            for (h, list) in reach.iter().enumerate() {
+                for &(c, _) in list {
+                    rows[fill[c as usize] as usize] = h as u32;
+                    fill[c as usize] += 1;
+                }
+            }
+            CoverageSets { offsets, homes: rows }
+        }
+    }
 }

@@ -1,12 +1,19 @@
 //! Property tests on random graphs (fixed, named seeds) against slow references:
 //! petgraph's Dijkstra, an expanded graph where every home and facility is a
-//! node, and an independent brute-force snap.
+//! node, the per-facility reach lists (counts and 2SFCA, searched from either
+//! side), and an independent brute-force snap.
 
 use std::collections::BTreeMap;
 
 use lifecircle::coverage::ByEdge;
-use lifecircle::coverage::count_within::{count_within, homes_within};
+use lifecircle::coverage::count_within::{
+    SearchSide, Supply, count_within, counts_per_threshold, homes_within, reach_within, search_side, sort_by_target,
+    within_thresholds, within_thresholds_from,
+};
+use lifecircle::coverage::edge_count::EdgeCounts;
+use lifecircle::coverage::k_nearest::k_nearest_mean_minutes;
 use lifecircle::coverage::nearest::nearest_times;
+use lifecircle::coverage::two_step_fca::{TwoStepFca, two_step_fca};
 use lifecircle::geometry::to_ecef;
 use lifecircle::graph::WalkGraph;
 use lifecircle::ids::{EdgeId, NodeId, TimeMs};
@@ -241,6 +248,250 @@ fn count_within_does_not_depend_on_the_thread_count() {
         assert_eq!(results[0], shared, "seed {seed:#x}: shared workspaces");
         assert!(outside.created() >= 1);
     }
+}
+
+/// Random thresholds (ascending, distinct, 1 to 3) for `times`: exact facility–home times
+/// (boundaries), one less, 0, random.
+fn random_thresholds(rng: &mut SplitMix64, times: &[Vec<Option<u64>>]) -> Vec<TimeMs> {
+    let finite: Vec<u64> = times.iter().flatten().flatten().copied().filter(|&t| t < u32::MAX as u64 - 1).collect();
+    let mut pool = vec![0u32, rng.range(0, 600_000) as u32];
+    for _ in 0..3 {
+        if !finite.is_empty() {
+            let t = *rng.pick(&finite) as u32;
+            pool.extend([t, t.saturating_sub(1)]);
+        }
+    }
+    let mut limits: Vec<u32> = (0..rng.range(1, 4)).map(|_| *rng.pick(&pool)).collect();
+    limits.sort_unstable();
+    limits.dedup();
+    limits.into_iter().map(TimeMs).collect()
+}
+
+/// Adds exact copies of some points (same anchor), as duplicate rows or `--snap vertex` give.
+fn with_copies(rng: &mut SplitMix64, points: &mut Vec<Option<Anchor>>) {
+    if points.is_empty() {
+        return;
+    }
+    for _ in 0..rng.range(0, 1 + points.len() / 3) {
+        let p = *rng.pick(points);
+        let at = rng.below(points.len() + 1);
+        points.insert(at, p);
+    }
+}
+
+/// Bitwise equality of 2SFCA results (so `-0.0` against `0.0` or a different summing order would show).
+fn assert_same_fca(got: &TwoStepFca, want: &TwoStepFca, what: &str) {
+    let bits = |v: &[f64]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+    let obits = |v: &[Option<f64>]| v.iter().map(|x| x.map(f64::to_bits)).collect::<Vec<_>>();
+    assert_eq!(bits(&got.facility_demand), bits(&want.facility_demand), "{what}: demand");
+    assert_eq!(obits(&got.facility_ratio), obits(&want.facility_ratio), "{what}: ratios");
+    assert_eq!(bits(&got.home_access), bits(&want.home_access), "{what}: access");
+}
+
+/// Counts per threshold and 2SFCA, searched from the facilities and from the homes, equal the
+/// expanded graph's counts and, bit for bit, 2SFCA on the per-facility reach lists; with copies
+/// of points, more facilities than homes and the reverse.
+#[test]
+fn within_thresholds_from_either_side_matches_the_references() {
+    let mut sides_seen = [0usize; 2];
+    let mut fca_checked = 0;
+    for (i, &seed) in SEEDS.iter().enumerate() {
+        let (mut rng, net) = net_for(seed, i);
+        let g = &net.graph;
+        let pool = WorkspacePool::new(g.num_nodes());
+        for round in 0..6 {
+            let what = format!("seed {seed:#x} round {round}");
+            let (mut facilities, mut homes) = random_points(&mut rng, g);
+            if round % 2 == 1 {
+                std::mem::swap(&mut facilities, &mut homes);
+            }
+            with_copies(&mut rng, &mut facilities);
+            with_copies(&mut rng, &mut homes);
+            let times = Expanded::new(g, &facilities, &homes).facility_home_times();
+            let limits = random_thresholds(&mut rng, &times);
+            let main = *limits.last().expect("a threshold");
+            let by_edge = ByEdge::new(g.num_edges(), &homes);
+            let reach = reach_within(g, &pool, &facilities, &homes, &by_edge, main);
+            let want_counts = counts_per_threshold(&reach, homes.len(), &limits);
+            for (k, &limit) in limits.iter().enumerate() {
+                let (_, expanded) = reference::coverage(&times, homes.len(), limit);
+                assert_eq!(want_counts[k], expanded, "{what}: reach lists against the expanded graph at {limit:?}");
+            }
+            // Capacities on most facilities; populations with fractions (summing order shows in the bits), some 0.
+            let capacity: Vec<Option<f64>> =
+                facilities.iter().map(|_| rng.chance(0.7).then(|| rng.float(1.0, 300.0))).collect();
+            let population: Vec<f64> =
+                homes.iter().map(|_| if rng.chance(0.15) { 0.0 } else { rng.float(0.1, 9.0) }).collect();
+            let want_fca = two_step_fca(&reach, &capacity, &population, main);
+            let supply = Supply { capacity: &capacity, population: &population };
+            for side in [SearchSide::Facilities, SearchSide::Homes] {
+                let w = within_thresholds_from(side, g, &pool, &facilities, &homes, &by_edge, &limits, None);
+                assert_eq!(w.counts, want_counts, "{what}: counts from {side:?} at {limits:?}");
+                assert_eq!(w.two_step_fca, None);
+                let w = within_thresholds_from(side, g, &pool, &facilities, &homes, &by_edge, &limits, Some(supply));
+                assert_eq!(w.counts, want_counts, "{what}: counts with 2SFCA from {side:?} at {limits:?}");
+                assert_same_fca(w.two_step_fca.as_ref().expect("2SFCA"), &want_fca, &format!("{what} from {side:?}"));
+                fca_checked += 1;
+            }
+            let auto = within_thresholds(g, &pool, &facilities, &homes, &by_edge, &limits, None);
+            let on = |v: &[Option<Anchor>]| v.iter().flatten().count();
+            let expected_side = if on(&facilities) > on(&homes) { SearchSide::Homes } else { SearchSide::Facilities };
+            assert_eq!(auto.side, expected_side, "{what}");
+            assert_eq!(search_side(&facilities, &homes), expected_side);
+            sides_seen[(auto.side == SearchSide::Homes) as usize] += 1;
+        }
+    }
+    assert!(sides_seen[0] > 20 && sides_seen[1] > 20, "both sides chosen: {sides_seen:?}");
+    assert_eq!(fca_checked, 20 * 6 * 2);
+}
+
+/// The radix sort of reach lists against a comparison sort: distinct targets of every magnitude.
+#[test]
+fn sort_by_target_matches_sort_unstable() {
+    let mut rng = SplitMix64::new(0x5027_0000_0000_0001);
+    for (len, bits) in
+        [(0usize, 8u32), (5, 32), (1023, 12), (1024, 10), (5000, 11), (5000, 22), (20_000, 32), (3000, 33)]
+    {
+        let mut seen = std::collections::BTreeSet::new();
+        let mut list: Vec<(u32, TimeMs)> = Vec::new();
+        let cap = if bits >= 32 { u64::from(u32::MAX) + 1 } else { 1u64 << bits };
+        while list.len() < len.min(cap as usize) {
+            let t = (rng.next_u64() % cap) as u32;
+            if seen.insert(t) {
+                list.push((t, TimeMs(rng.below(1_000_000) as u32)));
+            }
+        }
+        if bits == 33 {
+            list.push((u32::MAX, TimeMs(7))); // the largest index
+        }
+        let mut want = list.clone();
+        want.sort_unstable();
+        sort_by_target(&mut list);
+        assert_eq!(list, want, "{len} targets below 2^{bits}");
+    }
+}
+
+/// `EdgeCounts` against counting each point of the edge with the per-point formula.
+#[test]
+fn edge_counts_match_a_loop_over_the_points() {
+    let mut partial_both = 0;
+    for (i, &seed) in SEEDS.iter().enumerate() {
+        let (mut rng, net) = net_for(seed, i);
+        let g = &net.graph;
+        let hot: Vec<u32> = (0..3).map(|_| rng.below(g.num_edges()) as u32).collect();
+        let mut points: Vec<Option<Anchor>> = (0..rng.range(0, 80)).map(|_| random_anchor(&mut rng, g, &hot)).collect();
+        with_copies(&mut rng, &mut points);
+        let counts = EdgeCounts::new(g.num_edges(), &points);
+        let by_edge = ByEdge::new(g.num_edges(), &points);
+        for _ in 0..300 {
+            let e = EdgeId(if rng.chance(0.7) { *rng.pick(&hot) } else { rng.below(g.num_edges()) as u32 });
+            let end_time = |rng: &mut SplitMix64| match rng.below(5) {
+                0 => TimeMs::INF,
+                1 => TimeMs(0),
+                _ => TimeMs(rng.range(0, 400_000) as u32),
+            };
+            let (du, dv) = (end_time(&mut rng), end_time(&mut rng));
+            let limit = TimeMs(if rng.chance(0.1) { u32::MAX - 1 } else { rng.range(0, 500_000) as u32 });
+            let mut from_u = 0;
+            let mut from_v = 0;
+            let want = by_edge
+                .on(e)
+                .iter()
+                .filter(|&&p| {
+                    let a = points[p as usize].expect("grouped anchors exist");
+                    let (tu, tv) = (du.saturating_add(a.to_u), dv.saturating_add(a.to_v));
+                    from_u += (tu.saturating_add(a.access) <= limit) as usize;
+                    from_v += (tv.saturating_add(a.access) <= limit) as usize;
+                    tu.min(tv).saturating_add(a.access) <= limit
+                })
+                .count() as u32;
+            let n = by_edge.on(e).len();
+            partial_both += (from_u > 0 && from_v > 0 && from_u < n && from_v < n) as usize;
+            assert_eq!(counts.len(e), n);
+            assert_eq!(counts.count_within(e, limit, du, dv), want, "seed {seed:#x} {e:?} {limit:?} {du:?} {dv:?}");
+        }
+    }
+    assert!(partial_both > 50, "edges reached partly from both ends: {partial_both}");
+}
+
+/// The same counts and 2SFCA on 1 and 3 threads, from either side.
+#[test]
+fn within_thresholds_does_not_depend_on_the_thread_count() {
+    for (i, &seed) in SEEDS.iter().enumerate().take(6) {
+        let (mut rng, net) = net_for(seed, i);
+        let g = &net.graph;
+        let (facilities, homes) = random_points(&mut rng, g);
+        let by_edge = ByEdge::new(g.num_edges(), &homes);
+        let capacity: Vec<Option<f64>> = facilities.iter().map(|_| Some(rng.float(1.0, 50.0))).collect();
+        let population: Vec<f64> = homes.iter().map(|_| rng.float(0.5, 4.0)).collect();
+        let supply = Supply { capacity: &capacity, population: &population };
+        let limits = [TimeMs(120_000), TimeMs(300_000)];
+        for side in [SearchSide::Facilities, SearchSide::Homes] {
+            let results: Vec<_> = [1, 3]
+                .iter()
+                .map(|&threads| {
+                    let p = rayon::ThreadPoolBuilder::new().num_threads(threads).build().expect("pool");
+                    p.install(|| {
+                        let ws = WorkspacePool::new(g.num_nodes());
+                        within_thresholds_from(side, g, &ws, &facilities, &homes, &by_edge, &limits, Some(supply))
+                    })
+                })
+                .collect();
+            assert_eq!(results[0].counts, results[1].counts, "seed {seed:#x} {side:?}");
+            let (a, b) = (results[0].two_step_fca.as_ref().unwrap(), results[1].two_step_fca.as_ref().unwrap());
+            assert_same_fca(a, b, &format!("seed {seed:#x} {side:?}"));
+        }
+    }
+}
+
+/// Many facilities crowded on a few edges (with copies and ties along the edge): nearest times
+/// and k-nearest means equal the expanded graph's, the means bit for bit (summed in ascending
+/// time, as the library does).
+#[test]
+fn nearest_and_k_nearest_with_crowded_edges_match_the_expanded_graph() {
+    let mut same_edge_wins = 0;
+    for (i, &seed) in SEEDS.iter().enumerate() {
+        let (mut rng, net) = net_for(seed, i);
+        let g = &net.graph;
+        let mut ws = DijkstraWorkspace::new(g.num_nodes());
+        for round in 0..3 {
+            let what = format!("seed {seed:#x} round {round}");
+            let hot: Vec<u32> = (0..rng.range(1, 3)).map(|_| rng.below(g.num_edges()) as u32).collect();
+            let mut facilities: Vec<Option<Anchor>> =
+                (0..rng.range(20, 70)).map(|_| random_anchor(&mut rng, g, &hot)).collect();
+            with_copies(&mut rng, &mut facilities);
+            let homes: Vec<Option<Anchor>> = (0..rng.range(5, 40)).map(|_| random_anchor(&mut rng, g, &hot)).collect();
+            let times = Expanded::new(g, &facilities, &homes).facility_home_times();
+            let nearest = nearest_times(g, &mut ws, &facilities, &homes);
+            for k in [1usize, 2, 3, 5] {
+                let got = k_nearest_mean_minutes(g, &facilities, &homes, k);
+                for h in 0..homes.len() {
+                    let mut t: Vec<u64> = times.iter().filter_map(|row| row[h]).collect();
+                    t.sort_unstable();
+                    if k == 1 {
+                        assert_eq!(opt(nearest[h]), t.first().copied(), "{what}: nearest of home {h}");
+                        let via_ends = homes[h].map(|a| {
+                            let (u, v) = g.edge_endpoints(a.edge);
+                            let d = reference::node_times(
+                                g,
+                                &facilities.iter().flatten().flat_map(|f| f.seeds(g)).collect::<Vec<_>>(),
+                            );
+                            let end = |n: NodeId, to: TimeMs| d[n.idx()].map_or(u64::MAX, |x| x + to.0 as u64);
+                            end(u, a.to_u).min(end(v, a.to_v)).saturating_add(a.access.0 as u64)
+                        });
+                        same_edge_wins += t.first().is_some_and(|&best| via_ends.is_some_and(|v| best < v)) as usize;
+                    }
+                    let want = if t.len() < k {
+                        f64::INFINITY
+                    } else {
+                        t[..k].iter().fold(0.0, |s, &ms| s + ms as f64 / 60_000.0) / k as f64
+                    };
+                    assert_eq!(got[h].to_bits(), want.to_bits(), "{what}: k={k} home {h}: {} vs {want}", got[h]);
+                }
+            }
+        }
+    }
+    assert!(same_edge_wins > 30, "homes whose nearest facility is along their own edge: {same_edge_wins}");
 }
 
 /// Distance from `q` to the nearest point of every segment of `g`, computed
