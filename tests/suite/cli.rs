@@ -320,11 +320,23 @@ fn the_binary_runs_anywhere_without_the_checkout() {
     let dir = tmp();
     let bin = dir.path().join("lifecircle");
     std::fs::copy(env!("CARGO_BIN_EXE_lifecircle"), &bin).expect("copy the binary");
-    let o = std::process::Command::new(&bin)
-        .args(["analyze", "--out", "moved", "--quiet", "--minutes", "5"])
-        .current_dir(dir.path())
-        .output()
-        .expect("run the copy");
+    // A test running at the same time may fork while the copy is still open for
+    // writing; its child holds the file until it execs, and exec then fails with
+    // "text file busy" (ETXTBSY). Try again briefly.
+    let mut tries = 0;
+    let o = loop {
+        match std::process::Command::new(&bin)
+            .args(["analyze", "--out", "moved", "--quiet", "--minutes", "5"])
+            .current_dir(dir.path())
+            .output()
+        {
+            Err(e) if e.kind() == std::io::ErrorKind::ExecutableFileBusy && tries < 50 => {
+                tries += 1;
+                std::thread::sleep(std::time::Duration::from_millis(20));
+            }
+            other => break other.expect("run the copy"),
+        }
+    };
     assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
     let summary = read_json(&dir.path().join("moved/summary.json"));
     assert_eq!(summary["inputs"]["pbf"], "<built-in>/liechtenstein-2024-03.osm.pbf");
