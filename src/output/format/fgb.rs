@@ -12,8 +12,10 @@
 //!   float64 → `Double`, uint32 → `UInt`, uint64 → `Long` (GDAL has no
 //!   unsigned 64-bit field; a value above `i64::MAX` is an error, never
 //!   wrapped), boolean → `Bool`. A null is an absent property.
-//! - An empty multipolygon (no polygon) is written as a multipolygon with no
-//!   part, which it is; its index box is empty, so no box query returns it.
+//! - An empty multipolygon (no polygon) is written as a multipolygon of one
+//!   part without coordinates, which GDAL reads as `MULTIPOLYGON EMPTY` (a
+//!   multipolygon without parts is rejected by GDAL and by the crate's own
+//!   reader); its index box is empty, so no box query returns it.
 //!
 //! `O(rows × columns + coordinates + rows log rows)` (the Hilbert sort); the
 //! crate keeps the encoded features in an anonymous temporary file until the
@@ -53,6 +55,12 @@ impl GeozeroGeometry for Rounded<'_, '_> {
                 p.point_begin(0)?;
                 p.xy(round_coord(*x), round_coord(*y), 0)?;
                 p.point_end(0)
+            }
+            Geom::MultiPolygon(mp) if mp.0.is_empty() => {
+                p.multipolygon_begin(1, 0)?;
+                p.polygon_begin(false, 0, 0)?;
+                p.polygon_end(false, 0)?;
+                p.multipolygon_end(0)
             }
             Geom::MultiPolygon(mp) => {
                 p.multipolygon_begin(mp.0.len(), 0)?;
@@ -124,7 +132,8 @@ pub fn write_flatgeobuf(layer: &dyn Layer, mut file: AtomicFile) -> Result<Finis
         crs: FgbCrs { org: Some("EPSG"), code: 4326, ..Default::default() },
         ..Default::default()
     };
-    let mut fgb = FgbWriter::create_with_options(layer.name(), geometry_type, options).map_err(|e| fgb_err(&file, e))?;
+    let mut fgb =
+        FgbWriter::create_with_options(layer.name(), geometry_type, options).map_err(|e| fgb_err(&file, e))?;
     let schema = layer.schema();
     let names: Vec<&str> = schema.fields().iter().map(|f| f.name().as_str()).collect();
     for f in schema.fields() {

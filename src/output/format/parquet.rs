@@ -43,9 +43,7 @@ const ZSTD_LEVEL: i32 = 3;
 
 /// The PROJJSON of OGC:CRS84 (WGS-84, longitude then latitude), as PROJ 9.5 writes it.
 pub fn crs84_projjson() -> serde_json::Value {
-    let member = |name: &str, code: u32| {
-        serde_json::json!({"name": format!("World Geodetic System 1984 ({name})"), "id": {"authority": "EPSG", "code": code}})
-    };
+    let member = |name: &str, code: u32| serde_json::json!({"name": format!("World Geodetic System 1984 ({name})"), "id": {"authority": "EPSG", "code": code}});
     serde_json::json!({
         "$schema": "https://proj.org/schemas/v0.7/projjson.schema.json",
         "type": "GeographicCRS",
