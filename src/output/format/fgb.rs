@@ -3,7 +3,8 @@
 //!
 //! - Written by the `flatgeobuf` crate's [`FgbWriter`]: the header (name,
 //!   geometry type, CRS EPSG:4326, extent, columns), the packed Hilbert
-//!   R-tree (node size 16), then the features **in Hilbert order of their
+//!   R-tree (node size 16; none for an empty layer, which GDAL would not
+//!   open), then the features **in Hilbert order of their
 //!   boxes**, not in the layer's order (the index requires it; the sort is
 //!   stable, so the order depends only on the layer).
 //! - Coordinates rounded exactly as the GeoJSON writer rounds them
@@ -126,7 +127,8 @@ pub fn write_flatgeobuf(layer: &dyn Layer, mut file: AtomicFile) -> Result<Finis
         GeometryKind::MultiPolygon => GeometryType::MultiPolygon,
     };
     let options = FgbWriterOptions {
-        write_index: true,
+        // GDAL cannot open a file with an index of no feature.
+        write_index: !layer.is_empty(),
         detect_type: false,
         promote_to_multi: false,
         crs: FgbCrs { org: Some("EPSG"), code: 4326, ..Default::default() },
