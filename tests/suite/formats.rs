@@ -461,7 +461,7 @@ impl GeomProcessor for Shape {
 impl Shape {
     fn geojson(mut self) -> Value {
         // An empty multipolygon is stored as one part without coordinates
-        // (GDAL reads `MULTIPOLYGON EMPTY`, see the Python test); this crate's
+        // (GDAL reads `MULTIPOLYGON (EMPTY)`, see the Python test); this crate's
         // reader reports that part as a polygon with one empty ring.
         self.polygons.retain(|p| p.as_array().unwrap().iter().any(|r| !r.as_array().unwrap().is_empty()));
         match self.point {

@@ -14,9 +14,10 @@
 //!   unsigned 64-bit field; a value above `i64::MAX` is an error, never
 //!   wrapped), boolean → `Bool`. A null is an absent property.
 //! - An empty multipolygon (no polygon) is written as a multipolygon of one
-//!   part without coordinates, which GDAL reads as `MULTIPOLYGON EMPTY` (a
-//!   multipolygon without parts is rejected by GDAL and by the crate's own
-//!   reader); its index box is empty, so no box query returns it.
+//!   part without coordinates, which GDAL reads as an empty geometry
+//!   (`MULTIPOLYGON (EMPTY)`; the writer cannot store a multipolygon of no
+//!   part, which GDAL and the crate's own reader would reject); its index box
+//!   is empty, so no box query returns it.
 //!
 //! `O(rows × columns + coordinates + rows log rows)` (the Hilbert sort); the
 //! crate keeps the encoded features in an anonymous temporary file until the
