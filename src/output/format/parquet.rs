@@ -12,8 +12,10 @@
 //!   `geometry`, encoding `WKB`, the layer's one geometry type, the CRS as
 //!   the PROJJSON of OGC:CRS84 (longitude, latitude in WGS-84), the layer's
 //!   bbox and the `bbox` covering.
-//! - One row group per chunk of [`CHUNK_ROWS`], ZSTD level 3, statistics per
-//!   page. The bytes depend only on the layer (`created_by` names the parquet
+//! - One row group per chunk of [`CHUNK_ROWS`], ZSTD level 1, statistics per
+//!   page (none for the WKB column, whose byte ranges say nothing; no
+//!   dictionary for the geometry and box columns, whose values are unique).
+//!   The bytes depend only on the layer (`created_by` names the parquet
 //!   crate's version; no timestamp).
 //!
 //! `O(rows × columns + coordinates)`; one chunk is held in memory at a time.
@@ -27,7 +29,8 @@ use arrow_schema::{DataType, Field, Fields, Schema, SchemaRef};
 use parquet::arrow::ArrowWriter;
 use parquet::basic::{Compression, ZstdLevel};
 use parquet::file::metadata::KeyValue;
-use parquet::file::properties::WriterProperties;
+use parquet::file::properties::{EnabledStatistics, WriterProperties};
+use parquet::schema::types::ColumnPath;
 
 use crate::error::{Error, Result};
 use crate::io::atomic::{AtomicFile, FinishedFile};
@@ -38,8 +41,10 @@ use crate::output::layer::{CHUNK_ROWS, Geom, GeometryKind, Layer, chunks};
 pub const GEOMETRY_COLUMN: &str = "geometry";
 /// The bbox covering column's name.
 pub const BBOX_COLUMN: &str = "bbox";
-/// The ZSTD level: 3 is zstd's own default, a good size for little time.
-const ZSTD_LEVEL: i32 = 3;
+/// The ZSTD level. On the 283k-home coverage layer level 1 writes 8.6× less
+/// than GeoJSON in 0.13 s of CPU (GeoJSON: 0.19 s); level 3 saves 5 % more
+/// bytes for 25 % more time.
+const ZSTD_LEVEL: i32 = 1;
 
 /// The PROJJSON of OGC:CRS84 (WGS-84, longitude then latitude), as PROJ 9.5 writes it.
 pub fn crs84_projjson() -> serde_json::Value {
@@ -193,6 +198,13 @@ pub fn write_geoparquet(layer: &dyn Layer, mut file: AtomicFile) -> Result<Finis
     let props = WriterProperties::builder()
         .set_compression(Compression::ZSTD(ZstdLevel::try_new(ZSTD_LEVEL).expect("a valid zstd level")))
         .set_max_row_group_row_count(Some(CHUNK_ROWS))
+        .set_column_dictionary_enabled(ColumnPath::from(GEOMETRY_COLUMN), false)
+        .set_column_statistics_enabled(ColumnPath::from(GEOMETRY_COLUMN), EnabledStatistics::None);
+    let props = ["xmin", "ymin", "xmax", "ymax"]
+        .iter()
+        .fold(props, |p, k| {
+            p.set_column_dictionary_enabled(ColumnPath::new(vec![BBOX_COLUMN.into(), k.to_string()]), false)
+        })
         .build();
     let mut total = Bounds::EMPTY;
     let result = (|| {
