@@ -249,3 +249,60 @@ pub fn write_geoparquet(layer: &dyn Layer, mut file: AtomicFile) -> Result<Finis
     result.map_err(|e| parquet_err(&file, e))?;
     file.finish()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::borrow::Cow;
+
+    use geo::{LineString, MultiPolygon, Polygon};
+
+    fn hex(bytes: &[u8]) -> String {
+        bytes.iter().map(|b| format!("{b:02X}")).collect()
+    }
+
+    /// The expected bytes are shapely's (GEOS) `to_wkb(..., byte_order=1)` of the same geometries.
+    #[test]
+    fn wkb_matches_geos() {
+        let mut buf = Vec::new();
+        let b = append_wkb(&mut buf, &Geom::Point([116.35123456789, 39.9612345678]));
+        assert_eq!(hex(&buf), "0101000000500EB0A07A165D404E6441BC09FB4340", "rounded to 7 decimals");
+        assert_eq!(b, Some([116.3512346, 39.9612346, 116.3512346, 39.9612346]));
+
+        let ring = |c: &[(f64, f64)]| LineString::from(c.to_vec());
+        let mp = MultiPolygon::new(vec![
+            Polygon::new(
+                ring(&[(0., 0.), (4., 0.), (4., 4.), (0., 4.), (0., 0.)]),
+                vec![ring(&[(1., 1.), (1., 2.), (2., 2.), (2., 1.), (1., 1.)])],
+            ),
+            Polygon::new(ring(&[(10., 10.), (11., 10.), (11., 11.), (10., 10.)]), vec![]),
+        ]);
+        buf.clear();
+        let b = append_wkb(&mut buf, &Geom::MultiPolygon(Cow::Owned(mp)));
+        assert_eq!(
+            hex(&buf),
+            "01060000000200000001030000000200000005000000000000000000000000000000000000000000000000001040\
+             000000000000000000000000000010400000000000001040000000000000000000000000000010400000000000000000\
+             000000000000000005000000000000000000F03F000000000000F03F000000000000F03F000000000000004000000000\
+             0000004000000000000000400000000000000040000000000000F03F000000000000F03F000000000000F03F01030000\
+             000100000004000000000000000000244000000000000024400000000000002640000000000000244000000000000026\
+             40000000000000264000000000000024400000000000002440"
+        );
+        assert_eq!(b, Some([0.0, 0.0, 11.0, 11.0]));
+
+        buf.clear();
+        assert_eq!(append_wkb(&mut buf, &Geom::MultiPolygon(Cow::Owned(MultiPolygon::new(vec![])))), None);
+        assert_eq!(hex(&buf), "010600000000000000");
+    }
+
+    #[test]
+    fn geo_metadata_names_the_covering_and_omits_an_empty_bbox() {
+        let m = geo_metadata(GeometryKind::MultiPolygon, None);
+        assert_eq!(m["version"], "1.1.0");
+        assert_eq!(m["columns"]["geometry"]["geometry_types"], serde_json::json!(["MultiPolygon"]));
+        assert!(m["columns"]["geometry"].get("bbox").is_none());
+        assert_eq!(m["columns"]["geometry"]["covering"]["bbox"]["ymax"], serde_json::json!(["bbox", "ymax"]));
+        let m = geo_metadata(GeometryKind::Point, Some([1.0, 2.0, 3.0, 4.0]));
+        assert_eq!(m["columns"]["geometry"]["bbox"], serde_json::json!([1.0, 2.0, 3.0, 4.0]));
+    }
+}
