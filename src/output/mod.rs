@@ -23,20 +23,31 @@ use layer::Layer;
 pub enum Format {
     /// GeoJSON (RFC 7946), `.geojson`.
     GeoJson,
+    /// GeoParquet 1.1 (WKB geometry, bbox covering, ZSTD), `.parquet`.
+    Parquet,
+    /// FlatGeobuf with its packed Hilbert R-tree, `.fgb`.
+    Fgb,
 }
 
 impl Format {
     /// Every format, in the order files are written.
-    pub const ALL: [Format; 1] = [Format::GeoJson];
+    pub const ALL: [Format; 3] = [Format::GeoJson, Format::Parquet, Format::Fgb];
+
+    /// The names `--format` takes, for messages.
+    pub const NAMES: &'static str = "geojson, parquet, fgb";
 
     /// The file extension, without the dot.
     pub fn extension(self) -> &'static str {
         match self {
             Format::GeoJson => "geojson",
+            Format::Parquet => "parquet",
+            Format::Fgb => "fgb",
         }
     }
 
-    /// Parses `geojson,parquet` (any order, repeats ignored) into formats in [`Format::ALL`] order.
+    /// Parses `geojson,parquet` (any subset of [`Format::NAMES`], any order,
+    /// repeats ignored, aliases `json`, `geoparquet`, `flatgeobuf`) into
+    /// formats in [`Format::ALL`] order.
     pub fn parse_list(text: &str) -> Result<Vec<Format>> {
         let mut formats = Vec::new();
         for part in text.split(',').map(str::trim).filter(|p| !p.is_empty()) {
@@ -46,7 +57,7 @@ impl Format {
             }
         }
         if formats.is_empty() {
-            return Err(Error::parameter("--format", "give at least one of geojson"));
+            return Err(Error::parameter("--format", format!("give at least one of {}", Format::NAMES)));
         }
         formats.sort();
         Ok(formats)
@@ -64,7 +75,9 @@ impl FromStr for Format {
     fn from_str(s: &str) -> Result<Format> {
         match s.to_ascii_lowercase().as_str() {
             "geojson" | "json" => Ok(Format::GeoJson),
-            other => Err(Error::parameter("--format", format!("unknown format {other:?} (known: geojson)"))),
+            "parquet" | "geoparquet" => Ok(Format::Parquet),
+            "fgb" | "flatgeobuf" => Ok(Format::Fgb),
+            _ => Err(Error::parameter("--format", format!("unknown format {s:?} (known: {})", Format::NAMES))),
         }
     }
 }
@@ -77,6 +90,8 @@ pub fn write_layer(layer: &dyn Layer, out: &OutputDir, formats: &[Format]) -> Re
             let file = out.create(&format!("{}.{}", layer.name(), f.extension()))?;
             match f {
                 Format::GeoJson => format::geojson::write_geojson(layer, file),
+                Format::Parquet => format::parquet::write_geoparquet(layer, file),
+                Format::Fgb => format::fgb::write_flatgeobuf(layer, file),
             }
         })
         .collect()
