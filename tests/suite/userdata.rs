@@ -822,7 +822,8 @@ fn capacity_end_to_end_through_the_cli() {
         vec![
             ("P", Some(100.0), 180.0, Some(555_555_556), Some(true)),
             ("Q", Some(170.0), 170.0, Some(1_000_000_000), Some(false)),
-            ("R", None, 210.0, None, None),
+            // No capacity given: not over it (a boolean, never null, so GIS readers type it as one).
+            ("R", None, 210.0, None, Some(false)),
         ]
     );
     assert!(fac.iter().all(|f| f.props["over_capacity"] != Value::Bool(true) || f.str("id") == "P"));

@@ -3,8 +3,10 @@
 //!
 //! Columns: `id` (`node/123`, `way/45` or the user's id), `category`, `name`,
 //! `source` (`osm` or `user`), `reachable`; when any category has capacities,
-//! `capacity`, `population_within`, `supply_ratio` (2SFCA) and
-//! `over_capacity`, null for facilities of other categories.
+//! `capacity`, `population_within`, `supply_ratio` (2SFCA), null for
+//! facilities of other categories, and `over_capacity`, a boolean never null
+//! (so GIS readers type it as one): true when more people are within reach
+//! than the facility's capacity, false otherwise, also when no capacity is known.
 //! `O(facilities)`.
 
 use std::ops::Range;
@@ -45,7 +47,7 @@ impl<'a> FacilitiesLayer<'a> {
             cols.push(ColumnSpec::nullable("capacity", ColumnType::Float));
             cols.push(ColumnSpec::nullable("population_within", ColumnType::Float));
             cols.push(ColumnSpec::nullable("supply_ratio", ColumnType::Float));
-            cols.push(ColumnSpec::nullable("over_capacity", ColumnType::Bool));
+            cols.push(ColumnSpec::required("over_capacity", ColumnType::Bool));
         }
         FacilitiesLayer { analysis, rank, with_capacity, schema: schema_of(&cols) }
     }
@@ -89,13 +91,13 @@ impl Layer for FacilitiesLayer<'_> {
                         w.float(facility.capacity);
                         w.float(Some(round_to(fca.facility_demand[k], 3)));
                         w.float(fca.facility_ratio[k].map(|r| round_to(r, 9)));
-                        w.boolean(facility.capacity.map(|cap| fca.facility_demand[k] > cap));
+                        w.boolean(Some(facility.capacity.is_some_and(|cap| fca.facility_demand[k] > cap)));
                     }
                     None => {
                         w.float(None);
                         w.float(None);
                         w.float(None);
-                        w.boolean(None);
+                        w.boolean(Some(false));
                     }
                 }
             }
