@@ -92,7 +92,7 @@ pub struct AnalyzeConfig {
     /// District statistics (`--districts` / `--admin-level`), if any.
     pub districts: Option<DistrictOptions>,
     /// Also write the self-contained HTML report (`report.html`), gathered with these options.
-    pub report: Option<crate::report::MapOptions>,
+    pub report: Option<crate::options::MapOptions>,
     /// Worker threads (`None`: one per core).
     pub threads: Option<usize>,
     /// Show progress on stderr.
@@ -100,7 +100,7 @@ pub struct AnalyzeConfig {
     /// The command that asked for the run (written to `run.json`).
     pub invocation: Invocation,
     /// The formats layers are written in (GeoJSON by default).
-    pub formats: Vec<crate::output::Format>,
+    pub formats: Vec<crate::options::Format>,
     /// Also aggregate homes to H3 hexagons of this resolution (0–15): the `hexagons` layer.
     pub h3: Option<u8>,
 }
@@ -170,7 +170,7 @@ impl AnalyzeConfig {
             threads: None,
             progress: false,
             invocation: Invocation::default(),
-            formats: vec![crate::output::Format::GeoJson],
+            formats: vec![crate::options::Format::GeoJson],
             h3: None,
         }
     }

@@ -44,6 +44,7 @@ pub mod ids;
 pub mod inputs;
 pub mod io;
 pub mod isochrone;
+pub mod options;
 pub mod osm;
 pub mod output;
 pub mod progress;

@@ -17,33 +17,7 @@ use crate::report::palette::{self, Rgb};
 use crate::siting::SitePlan;
 use crate::summary::{Summary, Timings};
 
-/// How a map is gathered.
-#[derive(Debug, Clone, PartialEq)]
-pub struct MapOptions {
-    /// Above this many homes, homes are aggregated to H3 hexagons.
-    pub hex_above: usize,
-    /// The H3 resolution of the hexagons (9: about 0.1 km² each).
-    pub hex_resolution: u8,
-    /// Coarser hexagons are used while there would be more than this many.
-    pub max_hexagons: usize,
-    /// Network polylines are simplified to this tolerance, metres (0: as mapped).
-    pub network_simplify_m: f64,
-    /// Single facilities' service areas are left out when their outlines
-    /// together have more points than this (category areas are always kept).
-    pub max_facility_area_points: usize,
-}
-
-impl Default for MapOptions {
-    fn default() -> MapOptions {
-        MapOptions {
-            hex_above: 50_000,
-            hex_resolution: 9,
-            max_hexagons: 50_000,
-            network_simplify_m: 1.0,
-            max_facility_area_points: 400_000,
-        }
-    }
-}
+pub use crate::options::MapOptions;
 
 /// A category as the map shows it.
 #[derive(Debug, Clone, PartialEq)]
