@@ -52,11 +52,12 @@ pub mod report;
 pub mod routing;
 pub mod siting;
 pub mod snap;
-pub mod summary;
 pub mod taxonomy;
 pub mod whatif;
 
-pub use analysis::{Analysis, AnalyzeConfig, analyze, run};
+pub use analysis::summary;
+pub use analysis::summary::Summary;
+pub use analysis::{Analysis, AnalyzeConfig, Network, run};
 pub use error::{Error, ErrorKind, Result};
-pub use summary::Summary;
+pub use output::run::analyze;
 pub use taxonomy::{Profile, Profiles, Taxonomy};

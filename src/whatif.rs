@@ -28,10 +28,11 @@
 
 use std::path::Path;
 
-use crate::analysis::{AnalyzeConfig, run, with_threads, write_run};
+use crate::analysis::{AnalyzeConfig, run, with_threads};
 use crate::district::compare::{Comparison, compare, summary_run};
 use crate::error::Result;
 use crate::io::OutputDir;
+use crate::output::run::write_run;
 use crate::summary::Summary;
 
 /// The Markdown comparison's file name.

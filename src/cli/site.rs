@@ -103,7 +103,7 @@ pub fn run(mut args: SiteArgs) -> Result<()> {
         let map = MapData::from_analysis(&analysis, Some((&plan, category.idx())), map_opts);
         files.push(write_report(&map, &Labels::builtin(), &config.title(), &out, SITES_REPORT_FILE)?);
     }
-    let mut manifest = lifecircle::analysis::manifest(&config)?;
+    let mut manifest = lifecircle::output::run::manifest(&config)?;
     if let Some(path) = &args.candidates {
         manifest.add_input("candidates", path)?;
     }

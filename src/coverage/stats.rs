@@ -41,3 +41,10 @@ pub fn minutes_ceil_2dp(t: TimeMs) -> f64 {
     let hundredths = t.0.div_ceil(600);
     hundredths as f64 / 100.0
 }
+
+/// Rounds to `decimals` decimals (the precision outputs carry).
+#[inline]
+pub fn round_to(v: f64, decimals: i32) -> f64 {
+    let f = 10f64.powi(decimals);
+    (v * f).round() / f
+}

@@ -213,6 +213,22 @@ pub fn districts_from_admin(data: &OsmData, admin_level: u8) -> Result<DistrictS
     Ok(set)
 }
 
+/// The `admin_level`s the extract has administrative boundaries at, ascending.
+pub fn admin_levels(data: &OsmData) -> Vec<u8> {
+    let mut levels: Vec<u8> = data.relations.iter().filter_map(|r| r.admin_level).collect();
+    levels.sort_unstable();
+    levels.dedup();
+    levels
+}
+
+/// The districts of every `admin_level` the extract has (see [`districts_from_admin`]).
+pub fn admin_district_sets(data: &OsmData) -> std::collections::BTreeMap<u8, DistrictSet> {
+    admin_levels(data)
+        .into_iter()
+        .filter_map(|level| districts_from_admin(data, level).ok().map(|set| (level, set)))
+        .collect()
+}
+
 /// Makes keys unique by suffixing repeats with ` (2)`, ` (3)`, ... and reports them.
 fn dedupe_keys(set: &mut DistrictSet) {
     let mut seen = std::collections::BTreeMap::<String, usize>::new();

@@ -9,6 +9,7 @@ pub mod format;
 pub mod layer;
 pub mod layers;
 pub mod qml;
+pub mod run;
 
 use crate::error::Result;
 use crate::io::OutputDir;
@@ -40,9 +41,4 @@ pub fn write_style(name: &str, taxonomy: &crate::taxonomy::Taxonomy, out: &Outpu
     Ok(Some(file.finish()?))
 }
 
-/// Rounds to `decimals` decimals.
-#[inline]
-pub fn round_to(v: f64, decimals: i32) -> f64 {
-    let f = 10f64.powi(decimals);
-    (v * f).round() / f
-}
+pub use crate::coverage::stats::round_to;

@@ -36,27 +36,7 @@ pub struct MapCategory {
     pub threshold: String,
 }
 
-/// A home on the map.
-#[derive(Debug, Clone, PartialEq)]
-pub struct MapHome {
-    /// Longitude, latitude.
-    pub lonlat: [f64; 2],
-    /// People living there.
-    pub population: f64,
-    /// Bit `c` set when category `c` is reached within its main threshold.
-    pub reached_mask: u64,
-    /// Whether the home is on the network at all.
-    pub reachable: bool,
-    /// Minutes to the nearest facility of each category (`None`: none reachable).
-    pub minutes: Vec<Option<f32>>,
-}
-
-impl MapHome {
-    /// How many categories the home reaches.
-    pub fn reached(&self) -> usize {
-        self.reached_mask.count_ones() as usize
-    }
-}
+pub use crate::report::hexbin::MapHome;
 
 /// How homes are drawn.
 #[derive(Debug, Clone, PartialEq)]

@@ -42,7 +42,7 @@ pub struct Parameters {
     /// Components of at least this many nodes are kept besides the largest (0: the largest only).
     pub min_component_nodes: usize,
     /// How points join the network.
-    pub snap_mode: crate::analysis::SnapMode,
+    pub snap_mode: super::config::SnapMode,
     /// Worker threads.
     pub threads: usize,
 }

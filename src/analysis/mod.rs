@@ -1,0 +1,456 @@
+//! The analysis, in memory: every stage in order from a PBF to the results,
+//! with no knowledge of files written (that is [`crate::output`]'s floor).
+//!
+//! - [`config`]: what a run is asked to do, validated once ([`AnalyzeConfig`]);
+//! - [`network`]: what is read from the PBF and built once ([`Network`]: the
+//!   graph, its snapping indexes, OSM's homes and facilities, boundaries);
+//! - this module: [`Network::analyze`] merges the user's facilities and homes,
+//!   snaps them, computes the nearest facility and the counts within every
+//!   threshold per category, then the optional stages (service areas,
+//!   districts, H3 hexagons), each also callable on a finished [`Analysis`]
+//!   ([`service_areas`], [`district_table`], [`hexagons`]);
+//! - [`summary`] and `summarize`: the run's summary.
+//!
+//! [`run`] is `Network::build` then `Network::analyze`.
+//!
+//! Complexity: linear in the PBF for parsing, `O(E α(N))` to build the graph,
+//! `O(P log E)` to snap `P` points, one full search per category plus bounded
+//! searches from the cheaper side for the counts (see [`crate::coverage`]),
+//! and `O(H · C)` to summarize `H` homes and `C` categories.
+
+pub mod config;
+pub mod network;
+mod summarize;
+pub mod summary;
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use rayon::prelude::*;
+
+pub use config::{
+    AnalyzeConfig, BUILTIN_PBF, BUILTIN_PBF_NAME, DEFAULT_MIN_COMPONENT_NODES, DistrictOptions, DistrictSource,
+    IsochroneOptions, MAX_THREADS, MIN_POOL_CAP, MIN_SPEED_KMH, PbfSource, SnapMode, default_pbf, minutes_label,
+    pool_threads,
+};
+pub use network::Network;
+
+use crate::coverage::ByEdge;
+use crate::coverage::count_within::{Supply, within_thresholds};
+use crate::coverage::k_nearest::k_nearest_mean_minutes;
+use crate::coverage::nearest::nearest_times;
+use crate::coverage::two_step_fca::TwoStepFca;
+use crate::district::DistrictRow;
+use crate::district::assign::DistrictIndex;
+use crate::district::h3::HexGrid;
+use crate::district::sources::{DistrictSet, districts_from_geojson};
+use crate::district::table::district_rows;
+use crate::district::targets::{RuleResult, evaluate};
+use crate::error::{Error, Result};
+use crate::graph::WalkGraph;
+use crate::ids::{CategoryId, TimeMs};
+use crate::inputs::{MergeMode, merge_facilities, merge_homes};
+use crate::isochrone::batch::{CategoryAreas, FacilityAreas, HomeIndex, category_areas, facility_areas};
+use crate::osm::{Facility, Home, HomeRule};
+use crate::progress::Progress;
+use crate::routing::{Anchor, DijkstraWorkspace, WorkspacePool};
+use crate::snap::{Snap, SnapIndex};
+use summarize::{SummaryParts, far_points_note, summarize};
+use summary::{Summary, Timings};
+
+/// The computed results, in memory.
+pub struct Analysis {
+    /// The configuration used.
+    pub config: AnalyzeConfig,
+    /// The walking graph (shared with the [`Network`] it was computed on).
+    pub graph: Arc<WalkGraph>,
+    /// The snapping index of the graph (kept for later stages, e.g. candidate sites).
+    pub snap_index: Arc<SnapIndex>,
+    /// Homes: from OSM sorted by reference, then the user's in file order.
+    pub homes: Vec<Home>,
+    /// Each home's snap (`None` only for an empty graph).
+    pub home_snaps: Vec<Option<Snap>>,
+    /// Each home on the network (`None` when farther than `max_snap_m`).
+    pub home_anchors: Vec<Option<Anchor>>,
+    /// Facilities, sorted by category, then OSM reference, then the user's in file order.
+    pub facilities: Vec<Facility>,
+    /// Each facility on the network.
+    pub facility_anchors: Vec<Option<Anchor>>,
+    /// `nearest[c][h]`: time from home `h` to the nearest facility of category `c`.
+    pub nearest: Vec<Vec<TimeMs>>,
+    /// `counts[c][h]`: facilities of category `c` within the main threshold of home `h`.
+    pub counts: Vec<Vec<u32>>,
+    /// `counts_by_threshold[c][k][h]`: the same for each threshold `k` of [`AnalyzeConfig::thresholds`].
+    pub counts_by_threshold: Vec<Vec<Vec<u32>>>,
+    /// Per category, 2SFCA results when any of its facilities has a capacity.
+    pub capacity: Vec<Option<TwoStepFca>>,
+    /// `facility_index[c]`: indices into `facilities` of category `c`, in order.
+    pub facility_index: Vec<Vec<usize>>,
+    /// Service areas, when asked for.
+    pub isochrones: Option<Isochrones>,
+    /// District rows and target checks, when asked for.
+    pub districts: Option<Districts>,
+    /// Rows per H3 hexagon holding homes (`--h3`), when asked for.
+    pub hexagons: Option<Districts>,
+    /// The summary (write time not yet filled in).
+    pub summary: Summary,
+}
+
+impl Analysis {
+    /// Calls `f` with the view of this run that district statistics read
+    /// ([`crate::district::table::CoverageView`]).
+    pub fn with_coverage_view<R>(&self, f: impl FnOnce(&crate::district::table::CoverageView<'_>) -> R) -> R {
+        let keys: Vec<String> = self.config.taxonomy.categories.iter().map(|c| c.key.clone()).collect();
+        let thresholds: Vec<Vec<(String, TimeMs)>> = (0..keys.len()).map(|c| self.config.thresholds(c)).collect();
+        let population: Vec<f64> = self.homes.iter().map(|h| h.population).collect();
+        f(&crate::district::table::CoverageView {
+            keys: &keys,
+            thresholds: &thresholds,
+            main_minutes: self.config.threshold().minutes(),
+            population: &population,
+            nearest: &self.nearest,
+            facility_index: &self.facility_index,
+        })
+    }
+
+    /// Each home's position.
+    pub fn home_points(&self) -> Vec<[f64; 2]> {
+        self.homes.iter().map(|h| h.lonlat).collect()
+    }
+
+    /// Each facility's position.
+    pub fn facility_points(&self) -> Vec<[f64; 2]> {
+        self.facilities.iter().map(|f| f.lonlat).collect()
+    }
+}
+
+/// Districts, their rows and the target checks.
+#[derive(Debug, Clone)]
+pub struct Districts {
+    /// The districts and their problems.
+    pub set: DistrictSet,
+    /// One row per district (and `(outside)`).
+    pub rows: Vec<DistrictRow>,
+    /// Target checks, rule by rule, district by district.
+    pub results: Vec<RuleResult>,
+}
+
+/// Service areas per facility and coverage areas per category.
+#[derive(Debug, Clone)]
+pub struct Isochrones {
+    /// Per facility (in facility order), an area per threshold.
+    pub facilities: Vec<FacilityAreas>,
+    /// Per category (in taxonomy order), the union's area per threshold.
+    pub categories: Vec<CategoryAreas>,
+}
+
+/// Runs `f` on a rayon pool of `threads` threads (the global pool when `None`),
+/// started with at most [`pool_threads`] of them: results never depend on the
+/// count, and threads beyond the cores only cost (1000 idle workers made a
+/// 0.2 s run take 7 s, each work-stealing step scanning every worker).
+pub fn with_threads<R: Send>(threads: Option<usize>, f: impl FnOnce() -> R + Send) -> Result<R> {
+    match threads.map(pool_threads) {
+        None => Ok(f()),
+        Some(n) => {
+            let pool = rayon::ThreadPoolBuilder::new()
+                .num_threads(n)
+                .build()
+                .map_err(|e| Error::parameter("--threads", format!("cannot start {n} threads: {e}")))?;
+            Ok(pool.install(f))
+        }
+    }
+}
+
+/// Computes everything in memory (on the current rayon pool): [`Network::build`]
+/// then [`Network::analyze`].
+pub fn run(config: &AnalyzeConfig) -> Result<Analysis> {
+    Network::build(config)?.analyze(config)
+}
+
+impl Network {
+    /// The analysis of `config` on this network: the user's facilities and
+    /// homes merged with OSM's, snapped, the nearest facility and the counts
+    /// within the thresholds per category, then the optional stages.
+    ///
+    /// # Errors
+    ///
+    /// `config` asks for another network than this one ([`Network::check`]),
+    /// or a user file or parameter is bad.
+    pub fn analyze(&self, config: &AnalyzeConfig) -> Result<Analysis> {
+        config.validate()?;
+        self.check(config)?;
+        let progress = Progress::new(config.progress);
+        let mut timings = Timings { parse_s: self.parse_s, build_s: self.build_s, ..Timings::default() };
+
+        // The user's files, merged with OSM's homes and facilities.
+        let t = Instant::now();
+        let pb = progress.stage("reading your files");
+        let mut facilities = self.facilities.clone();
+        let mut feature_report = self.feature_report.clone();
+        let facilities_report = match &config.facilities_input {
+            Some(input) => Some(merge_facilities(&mut facilities, input, &config.taxonomy, config.skip_bad_rows)?),
+            None => None,
+        };
+        if let Some(plan) = &config.plan {
+            plan.apply(&mut facilities, &config.taxonomy, config.skip_bad_rows)?;
+        }
+        let mut user_homes = None;
+        let homes_report = match &config.homes_input {
+            Some(input) => {
+                let mut homes = self.homes.clone();
+                let report = merge_homes(&mut homes, input, config.skip_bad_rows)?;
+                if input.mode == MergeMode::Replace {
+                    feature_report.home_rule = HomeRule::UserFile;
+                    feature_report.homes_from_buildings = 0;
+                    feature_report.homes_from_residential_areas = 0;
+                    feature_report.homes_from_file = homes.len();
+                } else {
+                    feature_report.homes_from_file = homes.len() - self.homes.len();
+                }
+                user_homes = Some(homes);
+                Some(report)
+            }
+            None => None,
+        };
+        let district_set = match config.districts.as_ref().map(|d| &d.source) {
+            None => None,
+            Some(DistrictSource::AdminLevel(level)) => Some(self.admin_districts(*level)?),
+            Some(DistrictSource::GeoJson { path, key }) => Some(districts_from_geojson(path, key)?),
+        };
+        pb.finish_and_clear();
+        timings.parse_s += t.elapsed().as_secs_f64();
+
+        // Snap.
+        let t = Instant::now();
+        let pb = progress.stage("snapping homes and facilities");
+        let (homes, home_snaps, home_anchors) = match user_homes {
+            None => {
+                let (snaps, anchors) = self.osm_home_snaps().clone();
+                (self.homes.clone(), snaps, anchors)
+            }
+            Some(homes) => {
+                let points: Vec<[f64; 2]> = homes.iter().map(|h| h.lonlat).collect();
+                let (snaps, anchors) = self.snap(&points, config.max_snap_m);
+                (homes, snaps, anchors)
+            }
+        };
+        let home_points: Vec<[f64; 2]> = homes.iter().map(|h| h.lonlat).collect();
+        let fac_points: Vec<[f64; 2]> = facilities.iter().map(|f| f.lonlat).collect();
+        let (facility_snaps, facility_anchors) = self.snap(&fac_points, config.max_snap_m);
+        let graph = &self.graph;
+        let mut far_notes = Vec::new();
+        if let Some(input) = &config.homes_input {
+            let from_file: Vec<usize> = (0..homes.len()).filter(|&i| homes[i].user_id.is_some()).collect();
+            far_notes.extend(far_points_note(
+                graph,
+                config,
+                &input.path,
+                "homes",
+                &from_file,
+                &home_points,
+                &home_snaps,
+            ));
+        }
+        if let Some(path) = config
+            .facilities_input
+            .as_ref()
+            .map(|i| &i.path)
+            .or_else(|| config.plan.as_ref().and_then(|p| p.add.as_ref()).map(|i| &i.path))
+        {
+            let from_file: Vec<usize> = (0..facilities.len()).filter(|&i| facilities[i].user_id.is_some()).collect();
+            far_notes.extend(far_points_note(
+                graph,
+                config,
+                path,
+                "facilities",
+                &from_file,
+                &fac_points,
+                &facility_snaps,
+            ));
+        }
+        let nearest_island = homes_nearest_to_an_island(&self.islands, &home_points, &home_snaps);
+        pb.finish_and_clear();
+        timings.snap_s = t.elapsed().as_secs_f64();
+
+        // Compute.
+        let t = Instant::now();
+        let ncat = config.taxonomy.len();
+        let facility_index: Vec<Vec<usize>> =
+            (0..ncat).map(|c| (0..facilities.len()).filter(|&i| facilities[i].category.idx() == c).collect()).collect();
+        let per_cat: Vec<Vec<Option<Anchor>>> =
+            facility_index.iter().map(|idx| idx.iter().map(|&i| facility_anchors[i]).collect()).collect();
+        let pool = WorkspacePool::new(graph.num_nodes());
+        let pb = progress.bar("nearest facility per category", ncat as u64);
+        let nearest: Vec<Vec<TimeMs>> = per_cat
+            .par_iter()
+            .map(|fac| {
+                let r = pool.with(|ws: &mut DijkstraWorkspace| nearest_times(graph, ws, fac, &home_anchors));
+                pb.inc(1);
+                r
+            })
+            .collect();
+        pb.finish_and_clear();
+        let homes_by_edge = ByEdge::new(graph.num_edges(), &home_anchors);
+        let population: Vec<f64> = homes.iter().map(|h| h.population).collect();
+        let pb = progress.bar("facilities within the thresholds", ncat as u64);
+        let mut counts_by_threshold = Vec::with_capacity(ncat);
+        let mut capacity = Vec::with_capacity(ncat);
+        for c in 0..ncat {
+            let limits: Vec<TimeMs> = config.thresholds(c).into_iter().map(|(_, t)| t).collect();
+            let caps: Vec<Option<f64>> = facility_index[c].iter().map(|&i| facilities[i].capacity).collect();
+            let supply =
+                caps.iter().any(Option::is_some).then_some(Supply { capacity: &caps, population: &population });
+            let within = within_thresholds(graph, &pool, &per_cat[c], &home_anchors, &homes_by_edge, &limits, supply);
+            counts_by_threshold.push(within.counts);
+            capacity.push(within.two_step_fca);
+            pb.inc(1);
+        }
+        pb.finish_and_clear();
+        let counts: Vec<Vec<u32>> =
+            counts_by_threshold.iter().map(|k| k.last().expect("a threshold").clone()).collect();
+        timings.compute_s = t.elapsed().as_secs_f64();
+
+        let mut analysis = Analysis {
+            config: config.clone(),
+            graph: Arc::clone(&self.graph),
+            snap_index: Arc::clone(&self.snap_index),
+            homes,
+            home_snaps,
+            home_anchors,
+            facilities,
+            facility_anchors,
+            nearest,
+            counts,
+            counts_by_threshold,
+            capacity,
+            facility_index,
+            isochrones: None,
+            districts: None,
+            hexagons: None,
+            summary: Summary::default(),
+        };
+        if let Some(iso) = &config.isochrones {
+            let t = Instant::now();
+            analysis.isochrones = Some(service_areas(&analysis, iso));
+            timings.isochrones_s = Some(t.elapsed().as_secs_f64());
+        }
+        if let (Some(set), Some(opts)) = (district_set, &config.districts) {
+            let t = Instant::now();
+            analysis.districts = Some(district_table(&analysis, set, opts));
+            timings.districts_s = Some(t.elapsed().as_secs_f64());
+        }
+        if let Some(resolution) = config.h3 {
+            analysis.hexagons = Some(hexagons(&analysis, resolution));
+        }
+        analysis.summary = summarize(
+            &analysis,
+            SummaryParts {
+                pbf_bytes: self.pbf_bytes,
+                timings,
+                graph_report: self.graph_report.clone(),
+                feature_report,
+                nearest_island,
+                facilities_report,
+                homes_report,
+                far_notes,
+            },
+        );
+        Ok(analysis)
+    }
+}
+
+/// How many homes are nearer to a component left out of the graph than to the graph.
+fn homes_nearest_to_an_island(islands: &WalkGraph, points: &[[f64; 2]], snaps: &[Option<Snap>]) -> usize {
+    if islands.num_edges() == 0 {
+        return 0;
+    }
+    let island_index = SnapIndex::new(islands);
+    island_index
+        .snap_all(islands, points)
+        .iter()
+        .zip(snaps)
+        .filter(|(i, m)| match (i, m) {
+            (Some(i), Some(m)) => i.access_m < m.access_m,
+            (Some(_), None) => true,
+            _ => false,
+        })
+        .count()
+}
+
+/// Every facility's service area per threshold and each category's union
+/// (only `opts.category`'s when given), on a finished analysis.
+pub fn service_areas(a: &Analysis, opts: &IsochroneOptions) -> Isochrones {
+    let config = &a.config;
+    let ncat = config.taxonomy.len();
+    let progress = Progress::new(config.progress);
+    let pb = progress.bar("service areas per category", ncat as u64);
+    let population: Vec<f64> = a.homes.iter().map(|h| h.population).collect();
+    let home_index = HomeIndex::new(&a.home_points(), &population);
+    let pool = WorkspacePool::new(a.graph.num_nodes());
+    let mut out = Isochrones { facilities: Vec::new(), categories: Vec::new() };
+    for (c, cat_facilities) in a.facility_index.iter().enumerate() {
+        if opts.category.as_deref().is_some_and(|k| k != config.taxonomy.categories[c].key) {
+            pb.inc(1);
+            continue;
+        }
+        let limits: Vec<TimeMs> = config.thresholds(c).into_iter().map(|(_, t)| t).collect();
+        let todo: Vec<(usize, Anchor, [f64; 2])> = cat_facilities
+            .iter()
+            .filter_map(|&i| a.facility_anchors[i].map(|an| (i, an, a.facilities[i].lonlat)))
+            .collect();
+        let done = facility_areas(&a.graph, &pool, &todo, &limits, &opts.params, &home_index);
+        let intervals: Vec<&Vec<Vec<_>>> = done.iter().map(|(_, iv)| iv).collect();
+        let areas: Vec<&FacilityAreas> = done.iter().map(|(f, _)| f).collect();
+        out.categories.push(category_areas(
+            &a.graph,
+            CategoryId(c as u8),
+            &intervals,
+            &areas,
+            limits.len(),
+            &opts.params,
+            &home_index,
+        ));
+        out.facilities.extend(done.into_iter().map(|(f, _)| f));
+        pb.inc(1);
+    }
+    out.facilities.sort_by_key(|f| f.facility);
+    pb.finish_and_clear();
+    out
+}
+
+/// A row of statistics per district of `set` and the targets checked in each, on a finished analysis.
+pub fn district_table(a: &Analysis, set: DistrictSet, opts: &DistrictOptions) -> Districts {
+    let index = DistrictIndex::new(&set.districts);
+    let home_district = index.locate_all(&a.home_points());
+    let facility_district = index.locate_all(&a.facility_points());
+    let k_mean: Vec<Vec<f64>> = (0..a.nearest.len())
+        .map(|c| {
+            if opts.k_nearest == 1 {
+                minutes_or_infinity(&a.nearest[c])
+            } else {
+                let fac: Vec<Option<Anchor>> = a.facility_index[c].iter().map(|&i| a.facility_anchors[i]).collect();
+                k_nearest_mean_minutes(&a.graph, &fac, &a.home_anchors, opts.k_nearest)
+            }
+        })
+        .collect();
+    let rows = a.with_coverage_view(|v| district_rows(v, &set, &home_district, &facility_district, &k_mean));
+    let results = opts.targets.as_ref().map(|t| evaluate(t, &rows)).unwrap_or_default();
+    Districts { set, rows, results }
+}
+
+/// The homes grouped by the H3 cell of `resolution` they fall in, a row of
+/// district statistics per cell, on a finished analysis.
+pub fn hexagons(a: &Analysis, resolution: u8) -> Districts {
+    let points = a.home_points();
+    let grid = HexGrid::new(&points, resolution);
+    let home_cell = grid.locate_all(&points);
+    let facility_cell = grid.locate_all(&a.facility_points());
+    let k_mean: Vec<Vec<f64>> = a.nearest.iter().map(|n| minutes_or_infinity(n)).collect();
+    let rows = a.with_coverage_view(|v| district_rows(v, &grid.set, &home_cell, &facility_cell, &k_mean));
+    Districts { set: grid.set, rows, results: Vec::new() }
+}
+
+/// Times in minutes, unreachable as infinity.
+fn minutes_or_infinity(times: &[TimeMs]) -> Vec<f64> {
+    times.iter().map(|t| if *t == TimeMs::INF { f64::INFINITY } else { t.minutes() }).collect()
+}

@@ -1,0 +1,232 @@
+//! The network of an extract: everything read from the PBF, built once and
+//! reused for any number of facility sets (the Python package's
+//! `lifecircle.Network`): the walking graph and its snapping indexes, the
+//! homes and facilities OSM has, and the administrative boundaries of every
+//! level, so districts can be asked for later.
+//!
+//! Complexity: reading is linear in the PBF, the graph build `O(E α(N))`, the
+//! snapping index `O(E log E)`; OSM homes are snapped once, on first use
+//! (`O(H log E)`).
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, OnceLock};
+use std::time::Instant;
+
+use rayon::prelude::*;
+
+use super::config::DistrictSource;
+use super::config::{AnalyzeConfig, SnapMode};
+use crate::district::sources::{DistrictSet, admin_district_sets, admin_levels};
+use crate::error::{Error, Result};
+use crate::graph::{BuiltGraph, GraphReport, WalkGraph, build_graph};
+use crate::ids::TimeMs;
+use crate::osm::{Facility, FeatureReport, Home, extract_features};
+use crate::progress::Progress;
+use crate::routing::Anchor;
+use crate::snap::{Snap, SnapIndex, VertexSnapIndex};
+
+/// What was read from an extract and built from it, independent of the
+/// facilities and homes analysed on it.
+pub struct Network {
+    /// The walking graph.
+    pub graph: Arc<WalkGraph>,
+    /// The components left out of the graph (to report homes nearest to them).
+    pub islands: Arc<WalkGraph>,
+    /// The snapping index of the graph (edges; built on first use in vertex mode).
+    pub snap_index: Arc<SnapIndex>,
+    /// The vertex index, in vertex snapping mode.
+    pub vertex_index: Option<Arc<VertexSnapIndex>>,
+    /// OSM's homes, sorted by reference.
+    pub homes: Vec<Home>,
+    /// OSM homes' snaps and anchors, computed on first use and kept.
+    home_snaps: OnceLock<Snapped>,
+    /// OSM's facilities, sorted by category then reference.
+    pub facilities: Vec<Facility>,
+    /// How homes and facilities were found.
+    pub feature_report: FeatureReport,
+    /// The graph's size, components and skipped segments.
+    pub graph_report: GraphReport,
+    /// Administrative boundaries by `admin_level`, for districts (assembled
+    /// when the build was asked for them, see [`Network::build_with`]).
+    pub admin_districts: BTreeMap<u8, DistrictSet>,
+    /// The `admin_level`s the extract has boundaries at.
+    pub admin_levels: Vec<u8>,
+    /// The PBF's size in bytes.
+    pub pbf_bytes: u64,
+    /// Seconds spent reading the PBF.
+    pub parse_s: f64,
+    /// Seconds spent building the graph and the indexes.
+    pub build_s: f64,
+    /// What the network depends on, to refuse a config it was not built for.
+    key: NetworkKey,
+}
+
+/// Points' snaps and their anchors on the network.
+pub type Snapped = (Vec<Option<Snap>>, Vec<Option<Anchor>>);
+
+/// The parts of a configuration a network depends on.
+#[derive(Debug, Clone, PartialEq)]
+struct NetworkKey {
+    pbf: String,
+    taxonomy: String,
+    profile: String,
+    speed_kmh: f64,
+    min_component_nodes: usize,
+    max_snap_m: f64,
+    snap_mode: SnapMode,
+}
+
+impl NetworkKey {
+    fn of(config: &AnalyzeConfig) -> NetworkKey {
+        NetworkKey {
+            pbf: config.pbf.path().display().to_string(),
+            taxonomy: config.taxonomy_source.clone(),
+            profile: config.profile_name.clone(),
+            speed_kmh: config.speed_kmh,
+            min_component_nodes: config.min_component_nodes,
+            max_snap_m: config.max_snap_m,
+            snap_mode: config.snap_mode,
+        }
+    }
+}
+
+impl Network {
+    /// Reads `config.pbf` and builds the network for `config`'s taxonomy,
+    /// profile, speed, components and snapping rule; administrative
+    /// boundaries are assembled when `config` asks for them as districts.
+    pub fn build(config: &AnalyzeConfig) -> Result<Network> {
+        let boundaries = matches!(config.districts.as_ref().map(|d| &d.source), Some(DistrictSource::AdminLevel(_)));
+        Network::build_with(config, boundaries)
+    }
+
+    /// [`Network::build`], assembling the administrative boundaries of every
+    /// level when `boundaries` (for a network reused with any districts).
+    pub fn build_with(config: &AnalyzeConfig, boundaries: bool) -> Result<Network> {
+        config.validate()?;
+        let progress = Progress::new(config.progress);
+        let t0 = Instant::now();
+        let pbf_path = config.pbf.path();
+        let pb = progress.stage(&format!("reading {}", pbf_path.display()));
+        let pbf_bytes = config.pbf.len_bytes()?;
+        let data = config.pbf.read(&config.taxonomy, &config.profile)?;
+        let (homes, facilities, feature_report) = extract_features(&data, &config.taxonomy);
+        pb.finish_and_clear();
+        let parse_s = t0.elapsed().as_secs_f64();
+
+        let t = Instant::now();
+        let pb = progress.stage("building the walking graph");
+        let BuiltGraph { graph, islands, report: graph_report } =
+            build_graph(&data, config.speed_kmh / 3.6, config.min_component_nodes, &pbf_path)?;
+        let admin_levels = admin_levels(&data);
+        let admin_districts = if boundaries { admin_district_sets(&data) } else { BTreeMap::new() };
+        drop(data);
+        // Vertex snapping needs the edge index only if something asks later (siting).
+        let snap_index = match config.snap_mode {
+            SnapMode::Edge => SnapIndex::new(&graph),
+            SnapMode::Vertex => SnapIndex::deferred(),
+        };
+        let vertex_index = (config.snap_mode == SnapMode::Vertex).then(|| Arc::new(VertexSnapIndex::new(&graph)));
+        pb.finish_and_clear();
+        let build_s = t.elapsed().as_secs_f64();
+        Ok(Network {
+            graph: Arc::new(graph),
+            islands: Arc::new(islands),
+            snap_index: Arc::new(snap_index),
+            vertex_index,
+            homes,
+            home_snaps: OnceLock::new(),
+            facilities,
+            feature_report,
+            graph_report,
+            admin_districts,
+            admin_levels,
+            pbf_bytes,
+            parse_s,
+            build_s,
+            key: NetworkKey::of(config),
+        })
+    }
+
+    /// OSM homes' snaps and anchors (snapped on first use, then kept).
+    pub fn osm_home_snaps(&self) -> &Snapped {
+        self.home_snaps.get_or_init(|| {
+            let points: Vec<[f64; 2]> = self.homes.iter().map(|h| h.lonlat).collect();
+            self.snap(&points, self.key.max_snap_m)
+        })
+    }
+
+    /// The districts of `admin_level`, or an error naming the levels the extract has.
+    pub fn admin_districts(&self, admin_level: u8) -> Result<DistrictSet> {
+        if let Some(set) = self.admin_districts.get(&admin_level) {
+            return Ok(set.clone());
+        }
+        let present = if self.admin_levels.is_empty() {
+            "it has no administrative boundaries; give --districts FILE".to_string()
+        } else if self.admin_levels.contains(&admin_level) {
+            return Err(Error::parameter(
+                "--admin-level",
+                "the network was built without its administrative boundaries; build it with them",
+            ));
+        } else {
+            format!("levels present: {}", self.admin_levels.iter().map(u8::to_string).collect::<Vec<_>>().join(", "))
+        };
+        Err(Error::parameter(
+            "--admin-level",
+            format!("the extract has no administrative boundary at admin_level {admin_level} ({present})"),
+        ))
+    }
+
+    /// Checks that `config` asks for what this network was built for.
+    pub fn check(&self, config: &AnalyzeConfig) -> Result<()> {
+        let want = NetworkKey::of(config);
+        if want == self.key {
+            return Ok(());
+        }
+        let k = &self.key;
+        let differs = [
+            ("the extract", k.pbf != want.pbf),
+            ("the taxonomy", k.taxonomy != want.taxonomy),
+            ("the profile", k.profile != want.profile),
+            ("the speed", k.speed_kmh != want.speed_kmh),
+            ("the components kept", k.min_component_nodes != want.min_component_nodes),
+            ("the snapping limit", k.max_snap_m != want.max_snap_m),
+            ("the snapping rule", k.snap_mode != want.snap_mode),
+        ];
+        let what: Vec<&str> = differs.iter().filter(|(_, d)| *d).map(|(w, _)| *w).collect();
+        Err(Error::parameter(
+            "network",
+            format!("it was built for other settings ({}); build a network for these", what.join(", ")),
+        ))
+    }
+
+    /// Snaps `points` to the network: their snaps and, within `max_snap_m`, their anchors.
+    pub fn snap(&self, points: &[[f64; 2]], max_snap_m: f64) -> Snapped {
+        snap_points(&self.graph, &self.snap_index, self.vertex_index.as_deref(), points, max_snap_m)
+    }
+}
+
+/// Snaps points to `graph` (the nearest point of the nearest edge, or the
+/// nearest vertex without walking to it); anchors within `max_snap_m`.
+pub(super) fn snap_points(
+    graph: &WalkGraph,
+    index: &SnapIndex,
+    vertex_index: Option<&VertexSnapIndex>,
+    points: &[[f64; 2]],
+    max_snap_m: f64,
+) -> (Vec<Option<Snap>>, Vec<Option<Anchor>>) {
+    let snaps = match vertex_index {
+        None => index.snap_all(graph, points),
+        Some(v) => points.par_iter().map(|&p| v.snap(graph, p)).collect(),
+    };
+    let anchors = snaps
+        .par_iter()
+        .map(|s| {
+            s.filter(|s| s.access_m <= max_snap_m).map(|s| {
+                let a = Anchor::from_snap(graph, &s);
+                // Node-based snapping does not walk the access distance.
+                if vertex_index.is_some() { Anchor { access: TimeMs(0), ..a } } else { a }
+            })
+        })
+        .collect();
+    (snaps, anchors)
+}

@@ -1,0 +1,124 @@
+//! Writing a run: every layer in every format asked for, the tables, the
+//! report, QGIS styles, `summary.json` last, all committed at once with the
+//! run's manifest ([`crate::io::OutputDir::commit`]). `O(output size)`.
+
+use std::time::Instant;
+
+use crate::analysis::summary::Summary;
+use crate::analysis::{Analysis, AnalyzeConfig, BUILTIN_PBF, DistrictSource, Districts, PbfSource, run, with_threads};
+use crate::error::Result;
+use crate::io::OutputDir;
+use crate::io::atomic::{FinishedFile, write_all};
+use crate::io::manifest::RunManifest;
+use crate::output::layers::{AreaLayer, AreaLayerKind, CoverageLayer, DistrictsLayer, FacilitiesLayer};
+use crate::output::{Format, write_layer, write_style};
+use crate::progress::Progress;
+use crate::report::html::write_report;
+use crate::report::{Labels, MapData};
+
+/// Runs the analysis and writes the outputs; returns the summary.
+pub fn analyze(config: &AnalyzeConfig) -> Result<Summary> {
+    config.validate()?;
+    let started = Instant::now();
+    let out = OutputDir::prepare(&config.out_dir)?;
+    with_threads(config.threads, || {
+        let mut analysis = run(config)?;
+        write_run(&mut analysis, &out, started, Vec::new())?;
+        Ok(analysis.summary)
+    })?
+}
+
+/// Writes a computed run into `out` with `extra` files (e.g. a what-if
+/// comparison), fills in the write time and total (from `started`), writes
+/// the summary and commits it all with its `run.json` (see [`OutputDir::commit`]).
+pub fn write_run(analysis: &mut Analysis, out: &OutputDir, started: Instant, extra: Vec<FinishedFile>) -> Result<()> {
+    let config = &analysis.config;
+    let manifest = manifest(config)?;
+    let t = Instant::now();
+    let progress = Progress::new(config.progress);
+    let pb = progress.stage("writing outputs");
+    let mut files = write_layer(&CoverageLayer::new(analysis), out, &config.formats)?;
+    files.extend(write_layer(&FacilitiesLayer::new(analysis), out, &config.formats)?);
+    if let Some(iso) = &analysis.isochrones {
+        for kind in [AreaLayerKind::Facilities, AreaLayerKind::Categories] {
+            files.extend(write_layer(&AreaLayer::new(analysis, iso, kind), out, &config.formats)?);
+        }
+    }
+    if let Some(d) = &analysis.districts {
+        files.extend(write_districts(d, out, &config.formats)?);
+    }
+    if let Some(h) = &analysis.hexagons {
+        files.extend(write_layer(&DistrictsLayer::hexagons(h), out, &config.formats)?);
+    }
+    if let Some(opts) = &config.report {
+        let map = MapData::from_analysis(analysis, None, opts);
+        files.push(write_report(&map, &Labels::builtin(), &config.title(), out, crate::report::html::REPORT_FILE)?);
+    }
+    // QGIS styles beside the map layers, for every format written.
+    let mut styled = vec!["coverage", "facilities"];
+    if analysis.isochrones.is_some() {
+        styled.extend(["isochrones", "coverage_areas"]);
+    }
+    styled.extend(analysis.districts.is_some().then_some("districts"));
+    styled.extend(analysis.hexagons.is_some().then_some("hexagons"));
+    for name in styled {
+        files.extend(write_style(name, &config.taxonomy, out)?);
+    }
+    files.extend(extra);
+    analysis.summary.timings.write_s = t.elapsed().as_secs_f64();
+    analysis.summary.timings.total_s = started.elapsed().as_secs_f64();
+    files.push(write_summary(&analysis.summary, out)?);
+    out.commit(files, manifest)?;
+    pb.finish_and_clear();
+    Ok(())
+}
+
+/// The run's manifest before its outputs: the invocation and every input file with its checksum.
+pub fn manifest(config: &AnalyzeConfig) -> Result<RunManifest> {
+    let mut m = RunManifest::new(&config.invocation);
+    match &config.pbf {
+        PbfSource::File(p) => m.add_input("pbf", p)?,
+        PbfSource::BuiltIn => m.add_input_bytes("pbf", &config.pbf.path(), BUILTIN_PBF),
+    }
+    if let Some(path) = &config.taxonomy_path {
+        m.add_input("taxonomy", path)?;
+    }
+    if let Some(input) = &config.facilities_input {
+        m.add_input("facilities", &input.path)?;
+    }
+    if let Some(input) = &config.homes_input {
+        m.add_input("homes", &input.path)?;
+    }
+    if let Some(add) = config.plan.as_ref().and_then(|p| p.add.as_ref()) {
+        m.add_input("add_facilities", &add.path)?;
+    }
+    if let Some(d) = &config.districts {
+        if let DistrictSource::GeoJson { path, .. } = &d.source {
+            m.add_input("districts", path)?;
+        }
+        if let Some(path) = &d.targets_path {
+            m.add_input("targets", path)?;
+        }
+    }
+    Ok(m)
+}
+
+/// Writes `districts.csv`, `districts.geojson` and `districts.md`.
+fn write_districts(d: &Districts, out: &OutputDir, formats: &[Format]) -> Result<Vec<FinishedFile>> {
+    let table = DistrictsLayer::new(d, true);
+    let mut files =
+        crate::output::format::csv::write_csv(&table, out.create("districts.csv")?, out.create("districts.csvt")?)?;
+    let mut md = out.create("districts.md")?;
+    write_all(&mut md, crate::district::table::to_markdown(&d.rows, &d.results).as_bytes())?;
+    files.push(md.finish()?);
+    files.extend(write_layer(&DistrictsLayer::new(d, false), out, formats)?);
+    Ok(files)
+}
+
+fn write_summary(summary: &Summary, out: &OutputDir) -> Result<FinishedFile> {
+    let mut file = out.create("summary.json")?;
+    let mut text = serde_json::to_vec_pretty(summary).map_err(|e| file.err(e.into()))?;
+    text.push(b'\n');
+    write_all(&mut file, &text)?;
+    file.finish()
+}
