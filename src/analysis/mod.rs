@@ -38,7 +38,7 @@ pub use network::Network;
 use crate::coverage::ByEdge;
 use crate::coverage::count_within::{Supply, within_thresholds};
 use crate::coverage::k_nearest::k_nearest_mean_minutes;
-use crate::coverage::nearest::nearest_times;
+use crate::coverage::nearest_facility::nearest_facilities;
 use crate::coverage::two_step_fca::TwoStepFca;
 use crate::district::DistrictRow;
 use crate::district::assign::DistrictIndex;
@@ -53,7 +53,7 @@ use crate::inputs::{MergeMode, merge_facilities, merge_homes};
 use crate::isochrone::batch::{CategoryAreas, FacilityAreas, HomeIndex, category_areas, facility_areas};
 use crate::osm::{Facility, Home, HomeRule};
 use crate::progress::Progress;
-use crate::routing::{Anchor, DijkstraWorkspace, WorkspacePool};
+use crate::routing::{Anchor, WorkspacePool};
 use crate::snap::{Snap, SnapIndex};
 use summarize::{SummaryParts, far_points_note, summarize};
 use summary::{Summary, Timings};
@@ -78,6 +78,9 @@ pub struct Analysis {
     pub facility_anchors: Vec<Option<Anchor>>,
     /// `nearest[c][h]`: time from home `h` to the nearest facility of category `c`.
     pub nearest: Vec<Vec<TimeMs>>,
+    /// `nearest_facility[c][h]`: which facility that is, as an index into
+    /// `facility_index[c]` (the first listed of several at the same time).
+    pub nearest_facility: Vec<Vec<Option<u32>>>,
     /// `counts[c][h]`: facilities of category `c` within the main threshold of home `h`.
     pub counts: Vec<Vec<u32>>,
     /// `counts_by_threshold[c][k][h]`: the same for each threshold `k` of [`AnalyzeConfig::thresholds`].
@@ -281,14 +284,14 @@ impl Network {
             facility_index.iter().map(|idx| idx.iter().map(|&i| facility_anchors[i]).collect()).collect();
         let pool = WorkspacePool::new(graph.num_nodes());
         let pb = progress.bar("nearest facility per category", ncat as u64);
-        let nearest: Vec<Vec<TimeMs>> = per_cat
+        let (nearest, nearest_facility): (Vec<Vec<TimeMs>>, Vec<Vec<Option<u32>>>) = per_cat
             .par_iter()
             .map(|fac| {
-                let r = pool.with(|ws: &mut DijkstraWorkspace| nearest_times(graph, ws, fac, &home_anchors));
+                let r = nearest_facilities(graph, fac, &home_anchors).into_iter().unzip();
                 pb.inc(1);
                 r
             })
-            .collect();
+            .unzip();
         pb.finish_and_clear();
         let homes_by_edge = ByEdge::new(graph.num_edges(), &home_anchors);
         let population: Vec<f64> = homes.iter().map(|h| h.population).collect();
@@ -320,6 +323,7 @@ impl Network {
             facilities,
             facility_anchors,
             nearest,
+            nearest_facility,
             counts,
             counts_by_threshold,
             capacity,

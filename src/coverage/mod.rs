@@ -7,6 +7,7 @@ pub mod count_within;
 pub mod edge_count;
 pub mod k_nearest;
 pub mod nearest;
+pub mod nearest_facility;
 pub mod stats;
 pub mod two_step_fca;
 

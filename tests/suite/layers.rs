@@ -171,3 +171,48 @@ fn qgis_styles_match_their_layers_and_the_report_colours() {
         }
     }
 }
+
+/// Per home, the id of its nearest facility per category names a facility of
+/// that category in the facilities layer, null exactly when no time is; a
+/// search from that facility alone reaches the home in exactly that time.
+#[test]
+fn nearest_facility_ids_match_the_facilities_layer_and_their_times() {
+    use arrow_array::Array;
+    use lifecircle::coverage::ByEdge;
+    use lifecircle::coverage::count_within::homes_within_timed;
+    use lifecircle::ids::TimeMs;
+    use lifecircle::routing::DijkstraWorkspace;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let config = crate::common::config(&liechtenstein(), &dir.path().join("out"));
+    let a = lifecircle::run(&config).expect("analysis");
+    let layer = lifecircle::output::layers::CoverageLayer::new(&a);
+    let chunk = lifecircle::output::layer::Layer::chunk(&layer, 0..a.homes.len());
+    let batch = chunk.attributes;
+    let by_edge = ByEdge::new(a.graph.num_edges(), &a.home_anchors);
+    let mut ws = DijkstraWorkspace::new(a.graph.num_nodes());
+    let mut checked = 0;
+    for (c, cat) in a.config.taxonomy.categories.iter().enumerate() {
+        let col = batch.column_by_name(&format!("{}_nearest", cat.key)).expect("a nearest column");
+        let ids = col.as_any().downcast_ref::<arrow_array::StringArray>().expect("text");
+        // The facility (by id, within the category) each home names, and its reach.
+        let mut reach = std::collections::HashMap::new();
+        for h in 0..a.homes.len() {
+            let t = a.nearest[c][h];
+            assert_eq!(ids.is_null(h), t == TimeMs::INF, "{}: home {h}", cat.key);
+            if ids.is_null(h) {
+                continue;
+            }
+            let id = ids.value(h);
+            let f =
+                *a.facility_index[c].iter().find(|&&f| a.facilities[f].id() == id).expect("a facility of the category");
+            let times = reach.entry(f).or_insert_with(|| {
+                let anchor = a.facility_anchors[f].expect("a reachable facility");
+                homes_within_timed(&a.graph, &mut ws, &anchor, &a.home_anchors, &by_edge, TimeMs(u32::MAX - 1))
+            });
+            let got = times.iter().find(|(hh, _)| *hh as usize == h).map(|(_, t)| *t);
+            assert_eq!(got, Some(t), "{}: home {h} from {id}", cat.key);
+            checked += 1;
+        }
+    }
+    assert!(checked > 20_000, "{checked}");
+}

@@ -13,6 +13,7 @@ use lifecircle::coverage::count_within::{
 use lifecircle::coverage::edge_count::EdgeCounts;
 use lifecircle::coverage::k_nearest::k_nearest_mean_minutes;
 use lifecircle::coverage::nearest::nearest_times;
+use lifecircle::coverage::nearest_facility::nearest_facilities;
 use lifecircle::coverage::two_step_fca::{TwoStepFca, two_step_fca};
 use lifecircle::geometry::to_ecef;
 use lifecircle::graph::WalkGraph;
@@ -492,6 +493,39 @@ fn nearest_and_k_nearest_with_crowded_edges_match_the_expanded_graph() {
         }
     }
     assert!(same_edge_wins > 30, "homes whose nearest facility is along their own edge: {same_edge_wins}");
+}
+
+/// The nearest facility of every home, with copies and crowded edges making
+/// exact ties: its time is the expanded graph's least, its facility the first
+/// listed among those at that time, and the time equals `nearest_times`.
+#[test]
+fn nearest_facility_is_the_first_listed_of_the_nearest() {
+    let mut ties = 0;
+    for (i, &seed) in SEEDS.iter().enumerate() {
+        let (mut rng, net) = net_for(seed, i);
+        let g = &net.graph;
+        let mut ws = DijkstraWorkspace::new(g.num_nodes());
+        for round in 0..3 {
+            let what = format!("seed {seed:#x} round {round}");
+            let hot: Vec<u32> = (0..rng.range(1, 3)).map(|_| rng.below(g.num_edges()) as u32).collect();
+            let mut facilities: Vec<Option<Anchor>> =
+                (0..rng.range(5, 60)).map(|_| random_anchor(&mut rng, g, &hot)).collect();
+            with_copies(&mut rng, &mut facilities);
+            let homes: Vec<Option<Anchor>> = (0..rng.range(5, 40)).map(|_| random_anchor(&mut rng, g, &hot)).collect();
+            let times = Expanded::new(g, &facilities, &homes).facility_home_times();
+            let got = nearest_facilities(g, &facilities, &homes);
+            let plain = nearest_times(g, &mut ws, &facilities, &homes);
+            for h in 0..homes.len() {
+                let best = times.iter().filter_map(|row| row[h]).min();
+                let first = best.and_then(|b| times.iter().position(|row| row[h] == Some(b)));
+                ties += best.is_some_and(|b| times.iter().filter(|row| row[h] == Some(b)).count() > 1) as usize;
+                assert_eq!(opt(got[h].0), best, "{what}: home {h} time");
+                assert_eq!(got[h].1.map(|f| f as usize), first, "{what}: home {h} facility");
+                assert_eq!(got[h].0, plain[h], "{what}: home {h} against nearest_times");
+            }
+        }
+    }
+    assert!(ties > 20, "homes with several facilities at the least time: {ties}");
 }
 
 /// Distance from `q` to the nearest point of every segment of `g`, computed

@@ -3,7 +3,9 @@
 //!
 //! Columns, in order: `id`, `population`, `snap_m`, `reachable`; per category
 //! `<cat>_min` (minutes to the nearest, rounded up to 0.01; null when none is
-//! reachable), `<cat>_count` and `<cat>_ok` at the main threshold, with
+//! reachable), `<cat>_nearest` (that facility's `id` in the facilities layer,
+//! as pandana's `nearest_pois` gives; the first listed of several at the same
+//! time), `<cat>_count` and `<cat>_ok` at the main threshold, with
 //! several thresholds `<cat>_count_<label>` / `<cat>_ok_<label>` for each,
 //! and with capacities `<cat>_access` (2SFCA); then `categories_ok` and
 //! `complete`. `O(homes × categories)`.
@@ -41,6 +43,7 @@ impl<'a> CoverageLayer<'a> {
         for (c, cat) in cats.iter().enumerate() {
             let k = &cat.key;
             cols.push(ColumnSpec::nullable(format!("{k}_min"), ColumnType::Float));
+            cols.push(ColumnSpec::nullable(format!("{k}_nearest"), ColumnType::Text));
             cols.push(ColumnSpec::required(format!("{k}_count"), ColumnType::Count));
             cols.push(ColumnSpec::required(format!("{k}_ok"), ColumnType::Bool));
             if several {
@@ -98,6 +101,8 @@ impl Layer for CoverageLayer<'_> {
                 let ok = t <= main;
                 ok_count += u32::from(ok);
                 w.float((t != TimeMs::INF).then(|| minutes_ceil_2dp(t)));
+                let nearest = a.nearest_facility[c][h].map(|k| a.facilities[a.facility_index[c][k as usize]].id());
+                w.text(nearest.as_deref());
                 w.count(Some(a.counts[c][h]));
                 w.boolean(Some(ok));
                 if self.several {
