@@ -98,7 +98,7 @@ pub fn run(mut args: SiteArgs) -> Result<()> {
         let plan = plan_sites(&a, &opts);
         Ok((a, plan))
     })??;
-    let mut files = write_site_plan(&analysis, &plan, &key, &out)?;
+    let mut files = write_site_plan(&analysis, &plan, &key, &out, &config.formats)?;
     if let Some(map_opts) = &config.report {
         let map = MapData::from_analysis(&analysis, Some((&plan, category.idx())), map_opts);
         files.push(write_report(&map, &Labels::builtin(), &config.title(), &out, SITES_REPORT_FILE)?);

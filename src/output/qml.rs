@@ -5,13 +5,14 @@
 //! - `coverage`: homes categorized by `categories_ok` (0 to all), red to green;
 //! - `facilities`: categorized by `category`, the category colours;
 //! - `isochrones`, `coverage_areas`: categorized by `category`, translucent fills;
-//! - `hexagons`, `districts`: graduated by `complete_share` in five classes, red to green.
+//! - `hexagons`, `districts`: graduated by `complete_share` in five classes, red to green;
+//! - `sites`: the proposed sites in the report's purple.
 //!
 //! `O(categories)` text.
 
 use std::fmt::Write as _;
 
-use crate::report::palette::{Rgb, category, reach_classes};
+use crate::report::palette::{self, Rgb, category, reach_classes};
 use crate::taxonomy::Taxonomy;
 
 /// The style of layer `name`, or `None` for a layer without one.
@@ -30,6 +31,11 @@ pub fn style(name: &str, taxonomy: &Taxonomy) -> Option<String> {
         "facilities" => categorized("category", &category_classes(&keys), &Symbol::Marker),
         "isochrones" | "coverage_areas" => categorized("category", &category_classes(&keys), &Symbol::Fill),
         "hexagons" | "districts" => graduated_complete_share(),
+        "sites" => {
+            let classes: Vec<(String, String, Rgb)> =
+                keys.iter().map(|k| (k.to_string(), format!("new {k} site"), palette::SITE)).collect();
+            categorized("category", &classes, &Symbol::Marker)
+        }
         _ => return None,
     };
     Some(format!(

@@ -22,12 +22,12 @@
 use geo::MultiPolygon;
 use serde::Serialize;
 
+use crate::coverage::stats::round_to;
 use crate::district::DistrictRow;
 use crate::district::targets::RuleResult;
 use crate::error::Result;
 use crate::io::OutputDir;
 use crate::io::atomic::FinishedFile;
-use crate::io::geojson_out::round_to;
 use crate::report::hexbin::{HexCell, coarsen};
 use crate::report::labels::{Labels, Lang, category_label, shared_threshold, threshold_text};
 use crate::report::map_data::{HomesLayer, MapData, points_of};

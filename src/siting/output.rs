@@ -1,20 +1,18 @@
-//! Writing a site plan: `sites.geojson` (the picks in order, with their gains),
+//! Writing a site plan: the sites layer (the picks in order, with their
+//! gains, in every format asked for, see [`crate::output::layers::SitesLayer`]),
 //! `sites.md` (before and after per threshold, and the picks) and
 //! `sites-facilities.csv` (the picks as a facilities file that
-//! `analyze --facilities` reads back). `O(picks + thresholds)`.
-
-use geojson::JsonObject;
-use serde_json::json;
+//! `analyze --facilities` reads back, with its `.csvt`). `O(picks + thresholds)`.
 
 use super::plan::SitePlan;
 use crate::analysis::Analysis;
 use crate::error::Result;
 use crate::io::OutputDir;
 use crate::io::atomic::{FinishedFile, write_all};
-use crate::io::geojson_out::{PointCollectionWriter, num, round_coord, round_to};
-
-/// The files a site plan writes.
-pub const SITE_FILES: [&str; 3] = ["sites.geojson", "sites.md", "sites-facilities.csv"];
+use crate::output::format::csv::csv_field;
+use crate::output::format::geojson::round_coord;
+use crate::output::layers::SitesLayer;
+use crate::output::{Format, write_layer, write_style};
 
 /// `sites.md` as text.
 pub fn site_markdown(a: &Analysis, plan: &SitePlan, category: &str) -> String {
@@ -68,21 +66,19 @@ pub fn site_markdown(a: &Analysis, plan: &SitePlan, category: &str) -> String {
     s
 }
 
-/// Writes the three files into `out` under temporary names; the caller commits them
-/// (with any other file of the run, such as the report).
-pub fn write_site_plan(a: &Analysis, plan: &SitePlan, category: &str, out: &OutputDir) -> Result<Vec<FinishedFile>> {
-    let mut geo = PointCollectionWriter::new(out.create("sites.geojson")?)?;
-    for (k, p) in plan.picks.iter().enumerate() {
-        let c = &plan.candidates[p.candidate];
-        let mut props = JsonObject::new();
-        props.insert("rank".into(), json!(k + 1));
-        props.insert("id".into(), json!(c.id));
-        props.insert("category".into(), json!(category));
-        props.insert("homes_gained".into(), json!(p.homes_gained));
-        props.insert("population_gained".into(), num(round_to(p.population_gained, 3)));
-        props.insert("population_covered".into(), num(round_to(p.population_covered, 3)));
-        geo.point(c.lonlat, props)?;
-    }
+/// Writes the site plan into `out` under temporary names: `sites.<format>` for
+/// every format of `formats`, `sites.md`, `sites-facilities.csv` with its
+/// `.csvt`; the caller commits them (with any other file of the run, such as
+/// the report).
+pub fn write_site_plan(
+    a: &Analysis,
+    plan: &SitePlan,
+    category: &str,
+    out: &OutputDir,
+    formats: &[Format],
+) -> Result<Vec<FinishedFile>> {
+    let mut files = write_layer(&SitesLayer::new(plan, category), out, formats)?;
+    files.extend(write_style("sites", &a.config.taxonomy, out)?);
     let mut md = out.create("sites.md")?;
     write_all(&mut md, site_markdown(a, plan, category).as_bytes())?;
     let mut csv = out.create("sites-facilities.csv")?;
@@ -90,14 +86,16 @@ pub fn write_site_plan(a: &Analysis, plan: &SitePlan, category: &str, out: &Outp
     for (k, p) in plan.picks.iter().enumerate() {
         let c = &plan.candidates[p.candidate];
         text.push_str(&format!(
-            "new-{category}-{},new site {} ({}),{category},{},{}\n",
+            "new-{category}-{},{},{category},{},{}\n",
             k + 1,
-            k + 1,
-            c.id.replace(',', " "),
+            csv_field(&format!("new site {} ({})", k + 1, c.id)),
             round_coord(c.lonlat[0]),
             round_coord(c.lonlat[1])
         ));
     }
     write_all(&mut csv, text.as_bytes())?;
-    Ok(vec![geo.finish()?, md.finish()?, csv.finish()?])
+    let mut csvt = out.create("sites-facilities.csvt")?;
+    write_all(&mut csvt, b"\"String\",\"String\",\"String\",\"Real\",\"Real\"\n")?;
+    files.extend([md.finish()?, csv.finish()?, csvt.finish()?]);
+    Ok(files)
 }

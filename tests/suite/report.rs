@@ -348,7 +348,18 @@ fn site_report_draws_the_proposed_sites() {
     let dir = tempfile::tempdir().expect("temp dir");
     let out = dir.path().join("sites");
     run_ok("site", &liechtenstein(), &out, &["--category", "childcare", "--add", "3", "--report", "--threads", "2"]);
-    assert_eq!(dir_entries(&out), vec!["run.json", "sites-facilities.csv", "sites.geojson", "sites.html", "sites.md"]);
+    assert_eq!(
+        dir_entries(&out),
+        vec![
+            "run.json",
+            "sites-facilities.csv",
+            "sites-facilities.csvt",
+            "sites.geojson",
+            "sites.html",
+            "sites.md",
+            "sites.qml"
+        ]
+    );
     let html = std::fs::read_to_string(out.join("sites.html")).expect("sites.html");
     assert_self_contained(&html);
     let data = page_data(&html);
@@ -377,13 +388,30 @@ fn site_without_report_removes_an_earlier_page() {
     let out = dir.path().join("sites");
     let pbf = beijing();
     run_ok("site", &pbf, &out, &["--category", "childcare", "--add", "2", "--report"]);
-    assert_eq!(dir_entries(&out), vec!["run.json", "sites-facilities.csv", "sites.geojson", "sites.html", "sites.md"]);
+    assert_eq!(
+        dir_entries(&out),
+        vec![
+            "run.json",
+            "sites-facilities.csv",
+            "sites-facilities.csvt",
+            "sites.geojson",
+            "sites.html",
+            "sites.md",
+            "sites.qml"
+        ]
+    );
     run_ok("site", &pbf, &out, &["--category", "childcare", "--add", "1"]);
-    assert_eq!(dir_entries(&out), vec!["run.json", "sites-facilities.csv", "sites.geojson", "sites.md"]);
+    assert_eq!(
+        dir_entries(&out),
+        vec!["run.json", "sites-facilities.csv", "sites-facilities.csvt", "sites.geojson", "sites.md", "sites.qml"]
+    );
     run_ok("analyze", &pbf, &out, &["--report"]);
     assert!(out.join("report.html").is_file() && !out.join("sites.md").exists(), "{:?}", dir_entries(&out));
     run_ok("site", &pbf, &out, &["--category", "childcare", "--add", "1"]);
-    assert_eq!(dir_entries(&out), vec!["run.json", "sites-facilities.csv", "sites.geojson", "sites.md"]);
+    assert_eq!(
+        dir_entries(&out),
+        vec!["run.json", "sites-facilities.csv", "sites-facilities.csvt", "sites.geojson", "sites.md", "sites.qml"]
+    );
 }
 
 /// Over the page's data budget, single facilities' service areas are left out (and counted);

@@ -37,7 +37,10 @@ fn picks_cover_what_an_independent_run_finds() {
         &["--pbf", s(&pbf), "--out", s(&sites), "--quiet", "--category", "childcare", "--add", "3", "--threads", "2"],
     );
     assert_eq!(r.code, Some(0), "{}", r.stderr);
-    assert_eq!(dir_entries(&sites), vec!["run.json", "sites-facilities.csv", "sites.geojson", "sites.md"]);
+    assert_eq!(
+        dir_entries(&sites),
+        vec!["run.json", "sites-facilities.csv", "sites-facilities.csvt", "sites.geojson", "sites.md", "sites.qml"]
+    );
     let picks = read_json(&sites.join("sites.geojson"));
     let feats = picks["features"].as_array().expect("features");
     assert_eq!(feats.len(), 3);
