@@ -4,6 +4,7 @@
 
 use std::path::{Path, PathBuf};
 
+use crate::district::UnitTier;
 use crate::error::{Error, Result};
 use crate::ids::TimeMs;
 use crate::inputs::PointsInput;
@@ -71,8 +72,14 @@ pub struct AnalyzeConfig {
 /// Where districts come from and what to check in them.
 #[derive(Debug, Clone)]
 pub struct DistrictOptions {
-    /// The districts.
+    /// The districts (the finest level when there are several).
     pub source: DistrictSource,
+    /// Coarser levels, coarse to fine (e.g. 区 and 街道 above 社区's `source`): each gets its own
+    /// table and layer, and unit-share rules on a finer level are also read per unit of these.
+    pub coarser: Vec<DistrictSource>,
+    /// The tier of every level, coarse to fine (`coarser` then `source`); empty: counted from
+    /// the finest ([`UnitTier::defaults`]: community, then subdistrict, then district).
+    pub tiers: Vec<UnitTier>,
     /// Mean time to the `k` nearest facilities per category (1: the nearest).
     pub k_nearest: usize,
     /// Policy targets to check per district.
@@ -81,8 +88,36 @@ pub struct DistrictOptions {
     pub targets_path: Option<PathBuf>,
 }
 
+impl DistrictOptions {
+    /// Options for one level of districts, the default `k` (1) and no targets.
+    pub fn new(source: DistrictSource) -> DistrictOptions {
+        DistrictOptions {
+            source,
+            coarser: Vec::new(),
+            tiers: Vec::new(),
+            k_nearest: 1,
+            targets: None,
+            targets_path: None,
+        }
+    }
+
+    /// Every level's source, coarse to fine.
+    pub fn sources(&self) -> Vec<&DistrictSource> {
+        self.coarser.iter().chain(std::iter::once(&self.source)).collect()
+    }
+
+    /// Every level's tier, coarse to fine: the given ones, or the defaults.
+    pub fn level_tiers(&self) -> Vec<UnitTier> {
+        let n = self.coarser.len() + 1;
+        if self.tiers.len() == n { self.tiers.clone() } else { UnitTier::defaults(n).unwrap_or_default() }
+    }
+}
+
+/// Most district levels a run takes at once (区, 街道, 社区).
+pub const MAX_DISTRICT_LEVELS: usize = 3;
+
 /// Where districts come from.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum DistrictSource {
     /// A GeoJSON file of polygons and the property naming each.
     GeoJson {
@@ -199,6 +234,37 @@ impl AnalyzeConfig {
         }
         if let Some(d) = self.districts.as_ref().filter(|d| !(1..=100).contains(&d.k_nearest)) {
             return Err(Error::parameter("--k-nearest", format!("{} is not in 1..=100", d.k_nearest)));
+        }
+        if let Some(d) = &self.districts {
+            let n = d.coarser.len() + 1;
+            if n > MAX_DISTRICT_LEVELS {
+                return Err(Error::parameter(
+                    "--admin-level",
+                    format!("{n} district levels given; at most {MAX_DISTRICT_LEVELS} (区, 街道, 社区)"),
+                ));
+            }
+            if !d.tiers.is_empty() {
+                if d.tiers.len() != n {
+                    return Err(Error::parameter(
+                        "--unit-tiers",
+                        format!("{} tiers for {n} district levels; give one per level, coarse to fine", d.tiers.len()),
+                    ));
+                }
+                if !d.tiers.windows(2).all(|w| w[0] < w[1]) {
+                    return Err(Error::parameter(
+                        "--unit-tiers",
+                        "tiers go coarse to fine without repeats (district, subdistrict, community)",
+                    ));
+                }
+            }
+            let sources = d.sources();
+            if let Some(s) = sources.iter().enumerate().find_map(|(i, s)| sources[..i].contains(s).then_some(s)) {
+                let what = match s {
+                    DistrictSource::AdminLevel(l) => format!("admin_level {l}"),
+                    DistrictSource::GeoJson { path, .. } => path.display().to_string(),
+                };
+                return Err(Error::parameter("--admin-level", format!("{what} is given twice as a district level")));
+            }
         }
         if let Some(r) = self.h3.filter(|r| *r > 15) {
             return Err(Error::parameter("--h3", format!("{r} is not an H3 resolution (0 to 15)")));

@@ -40,12 +40,13 @@ use crate::coverage::count_within::{Supply, within_thresholds};
 use crate::coverage::k_nearest::k_nearest_mean_minutes;
 use crate::coverage::nearest_facility::nearest_facilities;
 use crate::coverage::two_step_fca::TwoStepFca;
-use crate::district::DistrictRow;
 use crate::district::assign::DistrictIndex;
 use crate::district::h3::HexGrid;
 use crate::district::sources::{DistrictSet, districts_from_geojson};
 use crate::district::table::district_rows;
-use crate::district::targets::{RuleResult, evaluate};
+use crate::district::targets::{LevelRows, RuleResult, evaluate_levels};
+use crate::district::units::{UnitShares, parents, unit_shares};
+use crate::district::{DistrictRow, UnitTier};
 use crate::error::{Error, Result};
 use crate::graph::WalkGraph;
 use crate::ids::{CategoryId, TimeMs};
@@ -91,8 +92,11 @@ pub struct Analysis {
     pub facility_index: Vec<Vec<usize>>,
     /// Service areas, when asked for.
     pub isochrones: Option<Isochrones>,
-    /// District rows and target checks, when asked for.
+    /// District rows and target checks, when asked for (the finest level when there are several).
     pub districts: Option<Districts>,
+    /// The coarser district levels, coarse to fine, when several were asked for (区 and 街道 above
+    /// 社区); empty otherwise.
+    pub district_levels: Vec<Districts>,
     /// Rows per H3 hexagon holding homes (`--h3`), when asked for.
     pub hexagons: Option<Districts>,
     /// The summary (write time not yet filled in).
@@ -134,8 +138,13 @@ pub struct Districts {
     pub set: DistrictSet,
     /// One row per district (and `(outside)`).
     pub rows: Vec<DistrictRow>,
-    /// Target checks, rule by rule, district by district.
+    /// Target checks, rule by rule, district by district (unit-share rules also over all the
+    /// level's units, [`crate::district::targets::ALL_UNITS`]).
     pub results: Vec<RuleResult>,
+    /// The level's tier (区, 街道, 社区); `None` for H3 hexagons.
+    pub tier: Option<UnitTier>,
+    /// Per category and `complete`, the share of the level's units served (empty for hexagons).
+    pub units: Vec<UnitShares>,
 }
 
 /// Service areas per facility and coverage areas per category.
@@ -215,10 +224,17 @@ impl Network {
             }
             None => None,
         };
-        let district_set = match config.districts.as_ref().map(|d| &d.source) {
+        let district_sets = match &config.districts {
             None => None,
-            Some(DistrictSource::AdminLevel(level)) => Some(self.admin_districts(*level)?),
-            Some(DistrictSource::GeoJson { path, key }) => Some(districts_from_geojson(path, key)?),
+            Some(opts) => Some(
+                opts.sources()
+                    .into_iter()
+                    .map(|source| match source {
+                        DistrictSource::AdminLevel(level) => self.admin_districts(*level),
+                        DistrictSource::GeoJson { path, key } => districts_from_geojson(path, key),
+                    })
+                    .collect::<Result<Vec<DistrictSet>>>()?,
+            ),
         };
         pb.finish_and_clear();
         timings.parse_s += t.elapsed().as_secs_f64();
@@ -330,6 +346,7 @@ impl Network {
             facility_index,
             isochrones: None,
             districts: None,
+            district_levels: Vec::new(),
             hexagons: None,
             summary: Summary::default(),
         };
@@ -338,9 +355,11 @@ impl Network {
             analysis.isochrones = Some(service_areas(&analysis, iso));
             timings.isochrones_s = Some(t.elapsed().as_secs_f64());
         }
-        if let (Some(set), Some(opts)) = (district_set, &config.districts) {
+        if let (Some(sets), Some(opts)) = (district_sets, &config.districts) {
             let t = Instant::now();
-            analysis.districts = Some(district_table(&analysis, set, opts));
+            let mut levels = district_levels(&analysis, sets, opts);
+            analysis.districts = levels.pop();
+            analysis.district_levels = levels;
             timings.districts_s = Some(t.elapsed().as_secs_f64());
         }
         if let Some(resolution) = config.h3 {
@@ -422,11 +441,21 @@ pub fn service_areas(a: &Analysis, opts: &IsochroneOptions) -> Isochrones {
     out
 }
 
-/// A row of statistics per district of `set` and the targets checked in each, on a finished analysis.
+/// A row of statistics per district of `set` and the targets checked in each, on a finished
+/// analysis: one level, whose tier is the finest of `opts`'s.
 pub fn district_table(a: &Analysis, set: DistrictSet, opts: &DistrictOptions) -> Districts {
-    let index = DistrictIndex::new(&set.districts);
-    let home_district = index.locate_all(&a.home_points());
-    let facility_district = index.locate_all(&a.facility_points());
+    let tier = opts.level_tiers().last().copied().unwrap_or(UnitTier::Community);
+    let one = DistrictOptions { coarser: Vec::new(), tiers: vec![tier], ..opts.clone() };
+    district_levels(a, vec![set], &one).pop().expect("one level")
+}
+
+/// The rows of every district level (`sets` coarse to fine, tiers from `opts`), their per-unit
+/// shares and the targets checked on each (see [`evaluate_levels`]), on a finished analysis.
+pub fn district_levels(a: &Analysis, sets: Vec<DistrictSet>, opts: &DistrictOptions) -> Vec<Districts> {
+    let tiers = match opts.level_tiers() {
+        t if t.len() == sets.len() => t,
+        _ => UnitTier::defaults(sets.len()).unwrap_or_default(),
+    };
     let k_mean: Vec<Vec<f64>> = (0..a.nearest.len())
         .map(|c| {
             if opts.k_nearest == 1 {
@@ -437,9 +466,53 @@ pub fn district_table(a: &Analysis, set: DistrictSet, opts: &DistrictOptions) ->
             }
         })
         .collect();
-    let rows = a.with_coverage_view(|v| district_rows(v, &set, &home_district, &facility_district, &k_mean));
-    let results = opts.targets.as_ref().map(|t| evaluate(t, &rows)).unwrap_or_default();
-    Districts { set, rows, results }
+    let home_points = a.home_points();
+    let facility_points = a.facility_points();
+    let rows: Vec<Vec<DistrictRow>> = sets
+        .iter()
+        .map(|set| {
+            let index = DistrictIndex::new(&set.districts);
+            let home_district = index.locate_all(&home_points);
+            let facility_district = index.locate_all(&facility_points);
+            a.with_coverage_view(|v| district_rows(v, set, &home_district, &facility_district, &k_mean))
+        })
+        .collect();
+    // parents[c][f][r]: the row of coarser level c holding row r of level f (rows of districts come
+    // first, in district order, so a district's index is its row's).
+    let n = sets.len();
+    let parents_of: Vec<Vec<Vec<Option<usize>>>> = (0..n)
+        .map(|c| {
+            (0..n)
+                .map(|f| {
+                    if c >= f {
+                        return Vec::new();
+                    }
+                    let mut p = parents(&sets[f].districts, &sets[c].districts);
+                    p.resize(rows[f].len(), None);
+                    p
+                })
+                .collect()
+        })
+        .collect();
+    let levels: Vec<LevelRows<'_>> =
+        rows.iter().zip(&tiers).map(|(rows, tier)| LevelRows { tier: Some(*tier), rows }).collect();
+    let mut results = match &opts.targets {
+        Some(t) => evaluate_levels(t, &levels, &parents_of),
+        None => vec![Vec::new(); n],
+    };
+    let units: Vec<Vec<UnitShares>> = rows.iter().map(|r| unit_shares(r)).collect();
+    sets.into_iter()
+        .zip(rows)
+        .zip(units)
+        .enumerate()
+        .map(|(l, ((set, rows), units))| Districts {
+            set,
+            rows,
+            results: std::mem::take(&mut results[l]),
+            tier: Some(tiers[l]),
+            units,
+        })
+        .collect()
 }
 
 /// The homes grouped by the H3 cell of `resolution` they fall in, a row of
@@ -451,7 +524,7 @@ pub fn hexagons(a: &Analysis, resolution: u8) -> Districts {
     let facility_cell = grid.locate_all(&a.facility_points());
     let k_mean: Vec<Vec<f64>> = a.nearest.iter().map(|n| minutes_or_infinity(n)).collect();
     let rows = a.with_coverage_view(|v| district_rows(v, &grid.set, &home_cell, &facility_cell, &k_mean));
-    Districts { set: grid.set, rows, results: Vec::new() }
+    Districts { set: grid.set, rows, results: Vec::new(), tier: None, units: Vec::new() }
 }
 
 /// Times in minutes, unreachable as infinity.

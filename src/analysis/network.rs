@@ -95,7 +95,10 @@ impl Network {
     /// profile, speed, components and snapping rule; administrative
     /// boundaries are assembled when `config` asks for them as districts.
     pub fn build(config: &AnalyzeConfig) -> Result<Network> {
-        let boundaries = matches!(config.districts.as_ref().map(|d| &d.source), Some(DistrictSource::AdminLevel(_)));
+        let boundaries = config
+            .districts
+            .as_ref()
+            .is_some_and(|d| d.sources().iter().any(|s| matches!(s, DistrictSource::AdminLevel(_))));
         Network::build_with(config, boundaries)
     }
 

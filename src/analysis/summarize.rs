@@ -180,10 +180,14 @@ pub(super) fn summarize(a: &Analysis, parts: SummaryParts) -> Summary {
     if n_homes == 0 {
         notes.push("no homes found: check the taxonomy's home rules for this extract, or give --homes".into());
     }
-    let districts = a.districts.as_ref().map(|d| {
-        let misses = crate::district::targets::misses_summary(&d.results);
+    let district_summary = |d: &super::Districts, notes: &mut Vec<String>| {
+        let misses = crate::district::targets::failures_by_rule(&d.results);
+        let level = match d.tier {
+            Some(t) if !a.district_levels.is_empty() => format!(" ({t} level)"),
+            _ => String::new(),
+        };
         for (rule, list) in &misses {
-            notes.push(format!("target {rule}: missed in {} districts", list.len()));
+            notes.push(format!("target {rule}: missed in {} districts{level}", list.len()));
         }
         DistrictsSummary {
             districts: d.set.districts.len(),
@@ -196,11 +200,32 @@ pub(super) fn summarize(a: &Analysis, parts: SummaryParts) -> Summary {
                     rule,
                     districts: list
                         .into_iter()
-                        .map(|(district, homes_short, people_short)| TargetMiss { district, homes_short, people_short })
+                        .map(|r| TargetMiss {
+                            district: r.district.clone(),
+                            homes_short: r.homes_short,
+                            people_short: r.people_short,
+                            units_short: r.units_short,
+                            facilities_short: r.facilities_short,
+                        })
                         .collect(),
                 })
                 .collect(),
+            tier: if a.district_levels.is_empty() { None } else { d.tier },
+            units: d.units.clone(),
+            levels: Vec::new(),
         }
+    };
+    let districts = a.districts.as_ref().map(|d| {
+        let mut levels = Vec::with_capacity(a.district_levels.len());
+        for coarser in &a.district_levels {
+            levels.push(district_summary(coarser, &mut notes));
+        }
+        let mut finest = district_summary(d, &mut notes);
+        finest.levels = levels;
+        if let Some(t) = config.districts.as_ref().and_then(|o| o.targets.as_ref()) {
+            notes.extend(t.unchecked(&config.taxonomy));
+        }
+        finest
     });
     if let Some(iso) = &a.isochrones {
         let asked = config.isochrones.as_ref().map_or(0.0, |o| o.params.cell_m);

@@ -216,6 +216,17 @@ pub struct DistrictsSummary {
     pub problems: Vec<String>,
     /// Per target rule, the districts that miss it.
     pub targets_missed: Vec<TargetMisses>,
+    /// The level's tier (`district`, `subdistrict`, `community`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tier: Option<crate::district::UnitTier>,
+    /// Per category and `complete`, the share of the level's units with a facility inside and
+    /// with their homes' median walk within the threshold, next to the homes' share.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub units: Vec<crate::district::units::UnitShares>,
+    /// The coarser levels, coarse to fine, when several were asked for (each as this one, without
+    /// `levels`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub levels: Vec<DistrictsSummary>,
 }
 
 /// The districts that miss one target.
@@ -236,6 +247,16 @@ pub struct TargetMiss {
     pub homes_short: usize,
     /// People who would need to be covered to pass (population rules).
     pub people_short: f64,
+    /// Units that would need to be served to pass (unit-share rules).
+    #[serde(skip_serializing_if = "is_zero")]
+    pub units_short: usize,
+    /// Facilities that would need to be added to pass (`facilities` rules).
+    #[serde(skip_serializing_if = "is_zero")]
+    pub facilities_short: usize,
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
 }
 
 impl Summary {

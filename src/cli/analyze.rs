@@ -126,24 +126,31 @@ pub struct AnalyzeArgs {
     /// Service areas: only this category's facilities (for `site`: the category to add)
     #[arg(long, value_name = "KEY")]
     category: Option<String>,
-    /// District statistics over the polygons of this GeoJSON file (districts.csv/.geojson/.md)
-    #[arg(long, value_name = "FILE", conflicts_with = "admin_level")]
-    districts: Option<PathBuf>,
-    /// The property that names a district in --districts
-    #[arg(long, value_name = "PROPERTY", default_value = "name")]
-    district_key: String,
-    /// District statistics over the extract's administrative boundaries at this admin_level (e.g. 8)
-    #[arg(long, value_name = "N")]
-    admin_level: Option<u8>,
+    /// District statistics over the polygons of this GeoJSON file (districts.csv/.geojson/.md);
+    /// repeat for several levels, coarse to fine (区, 街道, 社区): a table and layer per level
+    #[arg(long, value_name = "FILE", conflicts_with = "admin_level", action = clap::ArgAction::Append)]
+    districts: Vec<PathBuf>,
+    /// The property that names a district in --districts (one for all files, or one per file)
+    #[arg(long, value_name = "PROPERTY", action = clap::ArgAction::Append)]
+    district_key: Vec<String>,
+    /// District statistics over the extract's administrative boundaries at this admin_level (e.g. 8);
+    /// several, comma-separated, for several levels at once (`6,8,10`: 区, 街道, 社区)
+    #[arg(long, visible_alias = "levels", value_name = "N,...", value_delimiter = ',')]
+    admin_level: Vec<u8>,
+    /// Districts: the tier of each level, coarse to fine (district, subdistrict, community or 区,
+    /// 街道, 社区) [default: counted from the finest: community, then subdistrict, then district]
+    #[arg(long, value_name = "TIER,...", value_delimiter = ',')]
+    unit_tiers: Vec<String>,
     /// Districts: mean time to the k nearest facilities of each category (1: the nearest)
     #[arg(long, value_name = "K", default_value_t = 1)]
     k_nearest: usize,
     /// Districts: policy targets TOML [default: data/targets/tianjin-2025.toml, built in]
     #[arg(long, value_name = "FILE")]
     targets: Option<PathBuf>,
-    /// Taxonomy TOML replacing the built-in data/taxonomy.toml
-    #[arg(long, value_name = "FILE")]
-    taxonomy: Option<PathBuf>,
+    /// Service categories: a bundled list by name (default, mofcom-2021, mohurd-2020,
+    /// elderly-three-tier, peers) or a taxonomy TOML file
+    #[arg(long, value_name = "NAME|FILE")]
+    taxonomy: Option<String>,
     /// What-if: a plan's new facilities (read as --facilities); coverage is computed with and without
     /// them and the difference written to whatif.md / whatif.csv and shown
     #[arg(long, value_name = "FILE")]
@@ -201,16 +208,19 @@ impl AnalyzeArgs {
     pub(crate) fn into_config(self) -> Result<AnalyzeConfig> {
         let report = self.report.then(|| self.map_options());
         let pbf = self.pbf.map_or(PbfSource::BuiltIn, PbfSource::File);
-        let (taxonomy, taxonomy_source) = match &self.taxonomy {
-            Some(path) => (Taxonomy::from_file(path)?, path.display().to_string()),
-            None => (Taxonomy::builtin(), "built-in".to_string()),
+        let (taxonomy, taxonomy_source, taxonomy_path) = match &self.taxonomy {
+            Some(value) => {
+                let chosen = Taxonomy::from_name_or_file(value)?;
+                (chosen.taxonomy, chosen.source, chosen.path)
+            }
+            None => (Taxonomy::builtin(), "built-in".to_string(), None),
         };
         let profile = Profiles::builtin().get(&self.profile)?.clone();
         let mut config = AnalyzeConfig::new(pbf, self.out.unwrap_or_else(|| PathBuf::from("out")));
         config.speed_kmh = self.speed_kmh.unwrap_or(profile.speed_kmh);
         config.taxonomy = taxonomy;
         config.taxonomy_source = taxonomy_source;
-        config.taxonomy_path = self.taxonomy.clone();
+        config.taxonomy_path = taxonomy_path;
         config.invocation = super::invocation();
         config.formats = lifecircle::output::Format::parse_list(&self.format)?;
         config.h3 = self.h3;
@@ -247,23 +257,53 @@ impl AnalyzeArgs {
         } else if self.category.is_some() && !self.site_command {
             anyhow::bail!("--category: applies to service areas; give --isochrones or use `lifecircle isochrones`");
         }
-        let source = match (self.districts, self.admin_level) {
-            (Some(path), _) => Some(DistrictSource::GeoJson { path, key: self.district_key }),
-            (None, Some(level)) => Some(DistrictSource::AdminLevel(level)),
-            (None, None) => None,
+        let mut sources: Vec<DistrictSource> = if !self.districts.is_empty() {
+            let keys = match self.district_key.len() {
+                0 => vec!["name".to_string(); self.districts.len()],
+                1 => vec![self.district_key[0].clone(); self.districts.len()],
+                n if n == self.districts.len() => self.district_key.clone(),
+                n => anyhow::bail!(
+                    "--district-key: {n} keys for {} --districts files; give one for all or one per file",
+                    self.districts.len()
+                ),
+            };
+            self.districts.into_iter().zip(keys).map(|(path, key)| DistrictSource::GeoJson { path, key }).collect()
+        } else {
+            if !self.district_key.is_empty() && !self.admin_level.is_empty() {
+                anyhow::bail!("--district-key: names districts of --districts files, not of --admin-level boundaries");
+            }
+            let mut levels = self.admin_level.clone();
+            // Lower admin_level numbers are coarser.
+            levels.sort_unstable();
+            levels.into_iter().map(DistrictSource::AdminLevel).collect()
         };
-        match source {
+        let tiers = self
+            .unit_tiers
+            .iter()
+            .map(|t| {
+                lifecircle::district::UnitTier::parse(t).ok_or_else(|| {
+                    anyhow::anyhow!(
+                        "--unit-tiers: {t:?} is not a tier (district, subdistrict, community; 区, 街道, 社区)"
+                    )
+                })
+            })
+            .collect::<Result<Vec<_>>>()?;
+        if !tiers.is_empty() && sources.is_empty() {
+            anyhow::bail!("--unit-tiers: applies to districts; give --districts FILE or --admin-level N");
+        }
+        match sources.pop() {
             Some(source) => {
                 let targets = match &self.targets {
                     Some(path) => Targets::from_file(path, &config.taxonomy)?,
                     None => Targets::builtin(),
                 };
-                config.districts = Some(DistrictOptions {
-                    source,
-                    k_nearest: self.k_nearest,
-                    targets: Some(targets),
-                    targets_path: self.targets.clone(),
-                });
+                let mut opts = DistrictOptions::new(source);
+                opts.coarser = sources;
+                opts.tiers = tiers;
+                opts.k_nearest = self.k_nearest;
+                opts.targets = Some(targets);
+                opts.targets_path = self.targets.clone();
+                config.districts = Some(opts);
             }
             None if self.district_command => {
                 anyhow::bail!("--districts or --admin-level: `lifecircle districts` needs one of them")

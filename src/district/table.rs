@@ -61,6 +61,7 @@ fn category_stats(a: &CoverageView<'_>, c: usize, members: &[usize], facilities:
         share_population: pshare(covered_pop),
         shares_by_threshold,
         median_min: median_time(&times).map(minutes_ceil_2dp),
+        median_within: median_time(&times).is_some_and(|m| m <= main),
         mean_min: (!finite.is_empty()).then(|| finite.iter().sum::<f64>() / finite.len() as f64),
         p90_min: p90,
         gini: super::gini::gini(&finite),
@@ -213,8 +214,49 @@ pub fn to_csv(rows: &[DistrictRow]) -> String {
 
 /// `districts.md`: the districts sorted by completeness (then name), and the target checks.
 pub fn to_markdown(rows: &[DistrictRow], results: &[super::targets::RuleResult]) -> String {
-    use std::fmt::Write;
     let mut s = String::from("# Districts\n\n");
+    level_markdown(&mut s, rows, results, &[], "##");
+    s
+}
+
+/// One level of districts for [`to_markdown_levels`].
+#[derive(Debug, Clone, Copy)]
+pub struct MarkdownLevel<'a> {
+    /// The level's heading (`community level (社区(村))`); unused when it is the only level.
+    pub title: &'a str,
+    /// Its rows.
+    pub rows: &'a [DistrictRow],
+    /// Its target checks.
+    pub results: &'a [super::targets::RuleResult],
+    /// Its per-unit shares.
+    pub units: &'a [super::units::UnitShares],
+}
+
+/// `districts.md` for one or more levels (coarse to fine): per level the
+/// districts sorted by completeness, the share of units served per category,
+/// the target checks, and the units that fail each rule, by name.
+pub fn to_markdown_levels(levels: &[MarkdownLevel<'_>]) -> String {
+    let mut s = String::from("# Districts\n\n");
+    if let [one] = levels {
+        level_markdown(&mut s, one.rows, one.results, one.units, "##");
+        return s;
+    }
+    for (i, l) in levels.iter().enumerate() {
+        use std::fmt::Write;
+        let _ = writeln!(s, "{}## {}\n", if i == 0 { "" } else { "\n" }, l.title);
+        level_markdown(&mut s, l.rows, l.results, l.units, "###");
+    }
+    s
+}
+
+fn level_markdown(
+    s: &mut String,
+    rows: &[DistrictRow],
+    results: &[super::targets::RuleResult],
+    units: &[super::units::UnitShares],
+    h: &str,
+) {
+    use std::fmt::Write;
     let mut order: Vec<&DistrictRow> = rows.iter().collect();
     order.sort_by(|a, b| b.complete_share.total_cmp(&a.complete_share).then(a.key.cmp(&b.key)));
     let cats: Vec<&str> =
@@ -234,14 +276,39 @@ pub fn to_markdown(rows: &[DistrictRow], results: &[super::targets::RuleResult])
         }
         let _ = writeln!(s, " {} | {} |", pct(r.complete_share), pct(r.f15_share_population));
     }
+    if !units.is_empty() {
+        let _ = writeln!(s, "\n{h} Units served\n");
+        let _ = writeln!(
+            s,
+            "| category | units | with a facility | % | with homes | median walk within | % | homes within % |"
+        );
+        let _ = writeln!(s, "|---|---:|---:|---:|---:|---:|---:|---:|");
+        for u in units {
+            let _ = writeln!(
+                s,
+                "| {} | {} | {} | {} | {} | {} | {} | {} |",
+                u.key,
+                u.units,
+                u.units_with_facility,
+                pct(u.share_units_with_facility),
+                u.units_with_homes,
+                u.units_median_within,
+                pct(u.share_units_median_within),
+                pct(u.share_homes)
+            );
+        }
+    }
     if !results.is_empty() {
-        let _ = writeln!(s, "\n## Policy targets\n");
-        let _ = writeln!(s, "| rule | district | actual | target | pass | margin | homes short | people short |");
-        let _ = writeln!(s, "|---|---|---:|---:|---|---:|---:|---:|");
+        let _ = writeln!(s, "\n{h} Policy targets\n");
+        let _ = writeln!(
+            s,
+            "| rule | district | actual | target | pass | margin | homes short | people short | units short | facilities short |"
+        );
+        let _ = writeln!(s, "|---|---|---:|---:|---|---:|---:|---:|---:|---:|");
         for r in results {
             let _ = writeln!(
                 s,
-                "| {} | {} | {:.3} | {:.3} | {} | {:+.3} | {} | {:.0} |",
+                "| {} | {} | {:.3} | {:.3} | {} | {:+.3} | {} | {:.0} | {} | {} |",
                 r.rule_id,
                 r.district.replace('|', "\\|"),
                 r.actual,
@@ -249,9 +316,19 @@ pub fn to_markdown(rows: &[DistrictRow], results: &[super::targets::RuleResult])
                 if r.pass { "yes" } else { "**no**" },
                 r.margin,
                 r.homes_short,
-                r.people_short
+                r.people_short,
+                r.units_short,
+                r.facilities_short
             );
         }
+        let failures = super::targets::failures_by_rule(results);
+        if !failures.is_empty() {
+            let _ = writeln!(s, "\n{h} Districts that fail\n");
+            for (rule, list) in failures {
+                let checked = results.iter().filter(|r| r.rule_id == rule).count();
+                let names: Vec<String> = list.iter().map(|r| r.district.replace('|', "\\|")).collect();
+                let _ = writeln!(s, "- **{rule}**: {} of {checked} fail: {}", list.len(), names.join(", "));
+            }
+        }
     }
-    s
 }

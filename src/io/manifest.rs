@@ -19,8 +19,18 @@ pub const MANIFEST_FILE: &str = "run.json";
 
 /// The layers a lifecircle command may write, each as `<layer>.<extension>`
 /// for every extension of [`LAYER_EXTENSIONS`].
-pub const KNOWN_LAYERS: &[&str] =
-    &["coverage", "facilities", "isochrones", "coverage_areas", "districts", "sites", "hexagons"];
+pub const KNOWN_LAYERS: &[&str] = &[
+    "coverage",
+    "facilities",
+    "isochrones",
+    "coverage_areas",
+    "districts",
+    "districts-district",
+    "districts-subdistrict",
+    "districts-community",
+    "sites",
+    "hexagons",
+];
 
 /// The extensions of layer files: the formats, and the QGIS style beside them.
 pub const LAYER_EXTENSIONS: &[&str] = &["geojson", "parquet", "fgb", "qml"];
@@ -31,6 +41,12 @@ pub const KNOWN_FILES: &[&str] = &[
     "districts.csv",
     "districts.csvt",
     "districts.md",
+    "districts-district.csv",
+    "districts-district.csvt",
+    "districts-subdistrict.csv",
+    "districts-subdistrict.csvt",
+    "districts-community.csv",
+    "districts-community.csvt",
     "whatif.md",
     "whatif.csv",
     "whatif.csvt",

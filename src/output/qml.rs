@@ -5,7 +5,7 @@
 //! - `coverage`: homes categorized by `categories_ok` (0 to all), red to green;
 //! - `facilities`: categorized by `category`, the category colours;
 //! - `isochrones`, `coverage_areas`: categorized by `category`, translucent fills;
-//! - `hexagons`, `districts`: graduated by `complete_share` in five classes, red to green;
+//! - `hexagons`, `districts` (and `districts-<tier>` per level): graduated by `complete_share` in five classes, red to green;
 //! - `sites`: the proposed sites in the report's purple.
 //!
 //! `O(categories)` text.
@@ -30,7 +30,9 @@ pub fn style(name: &str, taxonomy: &Taxonomy) -> Option<String> {
         }
         "facilities" => categorized("category", &category_classes(&keys), &Symbol::Marker),
         "isochrones" | "coverage_areas" => categorized("category", &category_classes(&keys), &Symbol::Fill),
-        "hexagons" | "districts" => graduated_complete_share(),
+        "hexagons" | "districts" | "districts-district" | "districts-subdistrict" | "districts-community" => {
+            graduated_complete_share()
+        }
         "sites" => {
             let classes: Vec<(String, String, Rgb)> =
                 keys.iter().map(|k| (k.to_string(), format!("new {k} site"), palette::SITE)).collect();

@@ -6,10 +6,13 @@ use std::time::Instant;
 
 use crate::analysis::summary::Summary;
 use crate::analysis::{Analysis, AnalyzeConfig, BUILTIN_PBF, DistrictSource, Districts, PbfSource, run, with_threads};
+use crate::district::UnitTier;
+use crate::district::table::{MarkdownLevel, to_markdown_levels};
 use crate::error::Result;
 use crate::io::OutputDir;
 use crate::io::atomic::{FinishedFile, write_all};
 use crate::io::manifest::RunManifest;
+use crate::output::layers::districts::level_layer_name;
 use crate::output::layers::{AreaLayer, AreaLayerKind, CoverageLayer, DistrictsLayer, FacilitiesLayer};
 use crate::output::{Format, write_layer, write_style};
 use crate::progress::Progress;
@@ -45,7 +48,7 @@ pub fn write_run(analysis: &mut Analysis, out: &OutputDir, started: Instant, ext
         }
     }
     if let Some(d) = &analysis.districts {
-        files.extend(write_districts(d, out, &config.formats)?);
+        files.extend(write_districts(d, &analysis.district_levels, out, &config.formats)?);
     }
     if let Some(h) = &analysis.hexagons {
         files.extend(write_layer(&DistrictsLayer::hexagons(h), out, &config.formats)?);
@@ -59,7 +62,20 @@ pub fn write_run(analysis: &mut Analysis, out: &OutputDir, started: Instant, ext
     if analysis.isochrones.is_some() {
         styled.extend(["isochrones", "coverage_areas"]);
     }
-    styled.extend(analysis.districts.is_some().then_some("districts"));
+    let level_names: Vec<String> = if analysis.district_levels.is_empty() {
+        Vec::new()
+    } else {
+        analysis
+            .district_levels
+            .iter()
+            .chain(&analysis.districts)
+            .filter_map(|d| d.tier.map(level_layer_name))
+            .collect()
+    };
+    if level_names.is_empty() {
+        styled.extend(analysis.districts.is_some().then_some("districts"));
+    }
+    styled.extend(level_names.iter().map(String::as_str));
     styled.extend(analysis.hexagons.is_some().then_some("hexagons"));
     for name in styled {
         files.extend(write_style(name, &config.taxonomy, out)?);
@@ -93,8 +109,10 @@ pub fn manifest(config: &AnalyzeConfig) -> Result<RunManifest> {
         m.add_input("add_facilities", &add.path)?;
     }
     if let Some(d) = &config.districts {
-        if let DistrictSource::GeoJson { path, .. } = &d.source {
-            m.add_input("districts", path)?;
+        for source in d.sources() {
+            if let DistrictSource::GeoJson { path, .. } = source {
+                m.add_input("districts", path)?;
+            }
         }
         if let Some(path) = &d.targets_path {
             m.add_input("targets", path)?;
@@ -103,15 +121,47 @@ pub fn manifest(config: &AnalyzeConfig) -> Result<RunManifest> {
     Ok(m)
 }
 
-/// Writes `districts.csv`, `districts.geojson` and `districts.md`.
-fn write_districts(d: &Districts, out: &OutputDir, formats: &[Format]) -> Result<Vec<FinishedFile>> {
-    let table = DistrictsLayer::new(d, true);
-    let mut files =
-        crate::output::format::csv::write_csv(&table, out.create("districts.csv")?, out.create("districts.csvt")?)?;
+/// Writes `districts.csv`, `districts.geojson` and `districts.md`; with coarser levels, one
+/// table and layer per level (`districts-<tier>.csv`, `districts-<tier>.geojson`, ...) and one
+/// `districts.md` for all.
+fn write_districts(
+    d: &Districts,
+    coarser: &[Districts],
+    out: &OutputDir,
+    formats: &[Format],
+) -> Result<Vec<FinishedFile>> {
+    let levels: Vec<&Districts> = coarser.iter().chain(std::iter::once(d)).collect();
+    let names: Vec<String> = if coarser.is_empty() {
+        vec!["districts".to_string()]
+    } else {
+        levels.iter().map(|l| level_layer_name(l.tier.unwrap_or(UnitTier::Community))).collect()
+    };
+    let mut files = Vec::new();
+    for (level, name) in levels.iter().zip(&names) {
+        let table = DistrictsLayer::new(level, true).named(name.as_str());
+        files.extend(crate::output::format::csv::write_csv(
+            &table,
+            out.create(&format!("{name}.csv"))?,
+            out.create(&format!("{name}.csvt"))?,
+        )?);
+        files.extend(write_layer(&DistrictsLayer::new(level, false).named(name.as_str()), out, formats)?);
+    }
+    let titles: Vec<String> = levels
+        .iter()
+        .zip(&names)
+        .map(|(l, name)| match l.tier {
+            Some(t) => format!("{} level ({}): {name}", t.key(), t.label_zh()),
+            None => name.clone(),
+        })
+        .collect();
+    let md_levels: Vec<MarkdownLevel<'_>> = levels
+        .iter()
+        .zip(&titles)
+        .map(|(l, title)| MarkdownLevel { title, rows: &l.rows, results: &l.results, units: &l.units })
+        .collect();
     let mut md = out.create("districts.md")?;
-    write_all(&mut md, crate::district::table::to_markdown(&d.rows, &d.results).as_bytes())?;
+    write_all(&mut md, to_markdown_levels(&md_levels).as_bytes())?;
     files.push(md.finish()?);
-    files.extend(write_layer(&DistrictsLayer::new(d, false), out, formats)?);
     Ok(files)
 }
 

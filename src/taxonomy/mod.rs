@@ -1,7 +1,9 @@
 //! Service categories and OSM tag rules, as data.
 //!
 //! The default table is `data/taxonomy.toml`, compiled in; users override it
-//! with their own file. Matching a feature is `O(rules × tags per rule)`.
+//! with their own file, or pick a bundled list by name ([`BUNDLED`]: the
+//! national category lists of `data/taxonomies/`, each rule citing its source
+//! clause). Matching a feature is `O(rules × tags per rule)`.
 
 mod profile;
 mod tiers;
@@ -19,6 +21,33 @@ use crate::ids::CategoryId;
 
 /// The compiled-in default taxonomy (`data/taxonomy.toml`).
 pub const DEFAULT_TAXONOMY_TOML: &str = include_str!("../../data/taxonomy.toml");
+
+/// The bundled taxonomies, selectable by name (`--taxonomy NAME`): `(name, TOML text)`.
+///
+/// - `default`: `data/taxonomy.toml`, the four engine categories;
+/// - `mofcom-2021`: the basic services (基本保障类业态) of MOFCOM's 《城市一刻钟便民生活圈建设指南》 (2021);
+/// - `mohurd-2020`: the basic facilities of MOHURD's 《完整居住社区建设标准(试行)》 (2020);
+/// - `elderly-three-tier`: elderly-care facilities by tier (区 centre, 街道 base, 社区 place), for
+///   Tianjin's 「一区一中心、一街道(乡镇)一阵地、一社区(村)一场所」;
+/// - `peers`: `data/taxonomy-peers.toml`, the peer harness's definitions.
+pub const BUNDLED: [(&str, &str); 5] = [
+    ("default", DEFAULT_TAXONOMY_TOML),
+    ("mofcom-2021", include_str!("../../data/taxonomies/mofcom-2021.toml")),
+    ("mohurd-2020", include_str!("../../data/taxonomies/mohurd-2020.toml")),
+    ("elderly-three-tier", include_str!("../../data/taxonomies/elderly-three-tier.toml")),
+    ("peers", include_str!("../../data/taxonomy-peers.toml")),
+];
+
+/// A taxonomy chosen by [`Taxonomy::from_name_or_file`], with where it came from.
+#[derive(Debug, Clone)]
+pub struct ChosenTaxonomy {
+    /// The taxonomy.
+    pub taxonomy: Taxonomy,
+    /// `built-in:<name>` for a bundled one, else the file's path as given.
+    pub source: String,
+    /// The file, when not bundled (for the run's manifest).
+    pub path: Option<std::path::PathBuf>,
+}
 
 /// Read-only access to an element's tags, so the rules do not depend on the PBF reader.
 pub trait TagLookup {
@@ -49,6 +78,8 @@ pub struct TagRule {
     tags: Vec<(String, Vec<String>)>,
     /// Substrings, one of which a name tag must contain (empty: no name condition).
     name_contains: Vec<String>,
+    /// Substrings none of the name tags may contain (empty: no exclusion).
+    name_excludes: Vec<String>,
 }
 
 impl TagRule {
@@ -62,13 +93,14 @@ impl TagRule {
         if !tags_ok {
             return false;
         }
+        let names = || NAME_KEYS.iter().filter_map(|k| tags.tag(k));
+        if names().any(|name| self.name_excludes.iter().any(|s| name.contains(s.as_str()))) {
+            return false;
+        }
         if self.name_contains.is_empty() {
             return true;
         }
-        NAME_KEYS
-            .iter()
-            .filter_map(|k| tags.tag(k))
-            .any(|name| self.name_contains.iter().any(|s| name.contains(s.as_str())))
+        names().any(|name| self.name_contains.iter().any(|s| name.contains(s.as_str())))
     }
 }
 
@@ -85,6 +117,10 @@ pub struct Category {
     pub aliases: Vec<String>,
     /// The category matches when any rule does.
     pub rules: Vec<TagRule>,
+    /// The clause of the policy or standard the category encodes (bundled lists cite one each).
+    pub source: Option<String>,
+    /// Interpretation, caveats, what could not be verified.
+    pub note: Option<String>,
 }
 
 /// What counts as a home.
@@ -116,6 +152,12 @@ pub enum BuildingClass {
 /// The whole taxonomy: categories and home rules.
 #[derive(Debug, Clone)]
 pub struct Taxonomy {
+    /// Its name (`mofcom-2021`), if the file gives one.
+    pub name: Option<String>,
+    /// What it encodes, if the file says.
+    pub description: Option<String>,
+    /// The document it follows, if any.
+    pub source: Option<String>,
     /// Categories, in table order; [`CategoryId`] indexes this.
     pub categories: Vec<Category>,
     /// Home rules.
@@ -126,6 +168,12 @@ pub struct Taxonomy {
 #[serde(deny_unknown_fields)]
 struct RawTaxonomy {
     version: u32,
+    #[serde(default)]
+    name: Option<String>,
+    #[serde(default)]
+    description: Option<String>,
+    #[serde(default)]
+    source: Option<String>,
     #[serde(rename = "category")]
     categories: Vec<RawCategory>,
     homes: RawHomes,
@@ -141,6 +189,10 @@ struct RawCategory {
     aliases: Vec<String>,
     #[serde(rename = "match", default)]
     rules: Vec<RawRule>,
+    #[serde(default)]
+    source: Option<String>,
+    #[serde(default)]
+    note: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -150,6 +202,8 @@ struct RawRule {
     tags: BTreeMap<String, Vec<String>>,
     #[serde(default)]
     name_contains: Vec<String>,
+    #[serde(default)]
+    name_excludes: Vec<String>,
 }
 
 #[derive(Deserialize)]
@@ -194,6 +248,46 @@ impl Taxonomy {
             .expect("the built-in taxonomy is valid (checked by a test)")
     }
 
+    /// The bundled taxonomy `name` (see [`BUNDLED`]), or `None`.
+    pub fn bundled(name: &str) -> Option<Taxonomy> {
+        BUNDLED.iter().find(|(n, _)| *n == name).map(|(n, text)| {
+            Taxonomy::from_toml(text, Path::new(&format!("<built-in taxonomy {n}>")))
+                .expect("the bundled taxonomies are valid (checked by a test)")
+        })
+    }
+
+    /// The names of the bundled taxonomies, in [`BUNDLED`] order.
+    pub fn bundled_names() -> Vec<&'static str> {
+        BUNDLED.iter().map(|(n, _)| *n).collect()
+    }
+
+    /// `--taxonomy VALUE`: a bundled taxonomy when `value` is one of their
+    /// names, else a file.
+    ///
+    /// ```
+    /// let chosen = lifecircle::Taxonomy::from_name_or_file("mofcom-2021").unwrap();
+    /// assert_eq!(chosen.source, "built-in:mofcom-2021");
+    /// assert!(chosen.taxonomy.category_id("pharmacy").is_some());
+    /// ```
+    pub fn from_name_or_file(value: &str) -> Result<ChosenTaxonomy> {
+        if let Some(taxonomy) = Taxonomy::bundled(value) {
+            let source = if value == "default" { "built-in".to_string() } else { format!("built-in:{value}") };
+            return Ok(ChosenTaxonomy { taxonomy, source, path: None });
+        }
+        let path = std::path::PathBuf::from(value);
+        let looks_like_a_name = !value.contains(['/', '\\', '.']) && !path.exists();
+        if looks_like_a_name {
+            return Err(Error::parameter(
+                "--taxonomy",
+                format!(
+                    "{value:?} is neither a bundled taxonomy ({}) nor a file",
+                    Taxonomy::bundled_names().join(", ")
+                ),
+            ));
+        }
+        Ok(ChosenTaxonomy { taxonomy: Taxonomy::from_file(&path)?, source: value.to_string(), path: Some(path) })
+    }
+
     /// Reads a taxonomy file.
     pub fn from_file(path: &Path) -> Result<Taxonomy> {
         let text = crate::io::limits::read_text_bounded(path, crate::io::limits::MAX_TABLE_FILE_BYTES, "taxonomy")?;
@@ -229,6 +323,15 @@ impl Taxonomy {
             let mut rules = Vec::with_capacity(c.rules.len());
             for r in c.rules {
                 if r.tags.is_empty() && r.name_contains.is_empty() {
+                    if !r.name_excludes.is_empty() {
+                        return Err(Error::table(
+                            path,
+                            format!(
+                                "category {:?}: a match rule with name_excludes also needs tags or name_contains",
+                                c.key
+                            ),
+                        ));
+                    }
                     return Err(Error::table(
                         path,
                         format!("category {:?}: a match rule needs tags or name_contains", c.key),
@@ -252,7 +355,7 @@ impl Taxonomy {
                         (k, vals)
                     })
                     .collect();
-                rules.push(TagRule { tags, name_contains: r.name_contains });
+                rules.push(TagRule { tags, name_contains: r.name_contains, name_excludes: r.name_excludes });
             }
             categories.push(Category {
                 key: c.key,
@@ -260,6 +363,8 @@ impl Taxonomy {
                 label_zh: c.label_zh,
                 aliases: c.aliases,
                 rules,
+                source: c.source,
+                note: c.note,
             });
         }
         let homes = HomeRules {
@@ -269,7 +374,7 @@ impl Taxonomy {
             landuse_fallback_below: raw.homes.landuse_fallback_below,
             empty_residential_areas_are_homes: raw.homes.empty_residential_areas_are_homes,
         };
-        Ok(Taxonomy { categories, homes })
+        Ok(Taxonomy { name: raw.name, description: raw.description, source: raw.source, categories, homes })
     }
 
     /// Number of categories.

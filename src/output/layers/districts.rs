@@ -6,7 +6,11 @@
 //! (`relation/<id>` for an OSM boundary, the file's key otherwise), the
 //! statistics of [`crate::district::table::columns`] typed (counts as
 //! integers, shares and minutes as floats, null where undefined), then
-//! `pass_<rule>` per target rule (null where the rule was not evaluated).
+//! `pass_<rule>` per target rule with a verdict on some row (null where the
+//! rule was not evaluated; a unit-share rule has a column only on the
+//! coarser levels, where it is read per unit over the units inside).
+//! With several levels each is its own layer, `districts-<tier>`
+//! ([`level_layer_name`]).
 //! Polygons are written outer rings counter-clockwise and holes clockwise
 //! (RFC 7946). The map layer leaves out the `(outside)` row, which has no
 //! area; the CSV keeps it. `O(districts × columns + vertices)`.
@@ -27,7 +31,7 @@ use crate::output::layer::{Chunk, ColumnSpec, ColumnType, Geom, GeometryKind, La
 /// The districts of a run as a layer (or its H3 hexagons, see [`DistrictsLayer::hexagons`]).
 pub struct DistrictsLayer<'a> {
     districts: &'a Districts,
-    name: &'static str,
+    name: String,
     /// The id column after the key (`district_id`), or none (hexagons: the key is the id).
     id_column: bool,
     /// Rows of `districts.rows` in the layer, with their district (`None`: outside).
@@ -36,6 +40,12 @@ pub struct DistrictsLayer<'a> {
     pass: Vec<Vec<Option<bool>>>,
     kinds: Vec<ColumnType>,
     schema: SchemaRef,
+}
+
+/// The layer (and table) name of one district level when a run has several:
+/// `districts-district`, `districts-subdistrict`, `districts-community`.
+pub fn level_layer_name(tier: crate::district::UnitTier) -> String {
+    format!("districts-{}", tier.key())
 }
 
 /// `pass_T10_homes` for rule `T10-homes`.
@@ -49,7 +59,7 @@ impl<'a> DistrictsLayer<'a> {
     /// by its index (column `h3`), with every district statistic.
     pub fn hexagons(hexagons: &'a Districts) -> DistrictsLayer<'a> {
         let mut layer = DistrictsLayer::new(hexagons, false);
-        layer.name = "hexagons";
+        layer.name = "hexagons".into();
         layer.id_column = false;
         let mut cols: Vec<ColumnSpec> = layer
             .schema
@@ -83,7 +93,9 @@ impl<'a> DistrictsLayer<'a> {
             .filter(|(r, d)| d.is_some() || (outside && districts.rows[*r].key == OUTSIDE))
             .collect();
         let mut rules: Vec<&str> = Vec::new();
-        for res in &districts.results {
+        for res in
+            districts.results.iter().filter(|r| by_key.contains_key(r.district.as_str()) || r.district == OUTSIDE)
+        {
             if !rules.contains(&res.rule_id.as_str()) {
                 rules.push(&res.rule_id);
             }
@@ -118,13 +130,27 @@ impl<'a> DistrictsLayer<'a> {
             }
         }
         cols.extend(rules.iter().map(|r| ColumnSpec::nullable(pass_column(r), ColumnType::Bool)));
-        DistrictsLayer { districts, name: "districts", id_column: true, rows, pass, kinds, schema: schema_of(&cols) }
+        DistrictsLayer {
+            districts,
+            name: "districts".into(),
+            id_column: true,
+            rows,
+            pass,
+            kinds,
+            schema: schema_of(&cols),
+        }
+    }
+
+    /// The same layer under another name (`districts-community` for one of several levels).
+    pub fn named(mut self, name: impl Into<String>) -> DistrictsLayer<'a> {
+        self.name = name.into();
+        self
     }
 }
 
 impl Layer for DistrictsLayer<'_> {
     fn name(&self) -> &str {
-        self.name
+        &self.name
     }
 
     fn geometry_kind(&self) -> GeometryKind {
