@@ -46,6 +46,8 @@ pub struct AnalyzeConfig {
     pub facilities_input: Option<PointsInput>,
     /// The user's homes (`--homes`).
     pub homes_input: Option<PointsInput>,
+    /// Homes from a population grid (`--population`): one per populated cell.
+    pub population: Option<PopulationInput>,
     /// A planned change to the facilities (`--add-facilities` / `--remove-facilities`), applied
     /// right after the user's facilities are merged; see [`crate::inputs::plan`].
     pub plan: Option<crate::inputs::plan::Plan>,
@@ -67,6 +69,17 @@ pub struct AnalyzeConfig {
     pub formats: Vec<crate::options::Format>,
     /// Also aggregate homes to H3 hexagons of this resolution (0–15): the `hexagons` layer.
     pub h3: Option<u8>,
+}
+
+/// A population grid as homes (`--population FILE.tif`).
+#[derive(Debug, Clone)]
+pub struct PopulationInput {
+    /// The GeoTIFF.
+    pub path: PathBuf,
+    /// Its coordinate system, when the file's GeoKeys should not decide (`--population-crs`).
+    pub crs: Option<crate::io::raster::RasterCrs>,
+    /// Replace OSM's homes (the default) or add to them.
+    pub mode: crate::inputs::MergeMode,
 }
 
 /// Where districts come from and what to check in them.
@@ -160,6 +173,7 @@ impl AnalyzeConfig {
             snap_mode: SnapMode::Edge,
             facilities_input: None,
             homes_input: None,
+            population: None,
             plan: None,
             skip_bad_rows: false,
             isochrones: None,
@@ -265,6 +279,12 @@ impl AnalyzeConfig {
                 };
                 return Err(Error::parameter("--admin-level", format!("{what} is given twice as a district level")));
             }
+        }
+        if self.population.is_some() && self.homes_input.is_some() {
+            return Err(Error::parameter(
+                "--population",
+                "homes come from --homes or from --population, not both; give one",
+            ));
         }
         if let Some(r) = self.h3.filter(|r| *r > 15) {
             return Err(Error::parameter("--h3", format!("{r} is not an H3 resolution (0 to 15)")));

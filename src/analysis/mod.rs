@@ -30,8 +30,8 @@ use rayon::prelude::*;
 
 pub use config::{
     AnalyzeConfig, BUILTIN_PBF, BUILTIN_PBF_NAME, DEFAULT_MIN_COMPONENT_NODES, DistrictOptions, DistrictSource,
-    IsochroneOptions, MAX_THREADS, MIN_POOL_CAP, MIN_SPEED_KMH, PbfSource, SnapMode, default_pbf, minutes_label,
-    pool_threads,
+    IsochroneOptions, MAX_DISTRICT_LEVELS, MAX_THREADS, MIN_POOL_CAP, MIN_SPEED_KMH, PbfSource, PopulationInput,
+    SnapMode, default_pbf, minutes_label, pool_threads,
 };
 pub use network::Network;
 
@@ -224,6 +224,45 @@ impl Network {
             }
             None => None,
         };
+        let mut population_report = None;
+        if let Some(input) = &config.population {
+            let margin_m = config.max_snap_m;
+            let nodes = (0..self.graph.num_nodes()).map(|n| self.graph.node_lonlat(crate::ids::NodeId(n as u32)));
+            let area = crate::io::raster::LonLatBox::around(nodes, margin_m).ok_or_else(|| {
+                Error::bad_input(&input.path, "", "the extract has no walkable network to place the grid's homes on")
+            })?;
+            let (cells, report) = crate::io::raster::read_population(&input.path, input.crs, area)?;
+            if cells.is_empty() {
+                return Err(Error::bad_input(
+                    &input.path,
+                    "",
+                    format!(
+                        "no populated cell lies within the extract's area (lon {:.4}..{:.4}, lat {:.4}..{:.4}; {} cells there, {} nodata): \
+                         is the grid for this place?",
+                        area.west, area.east, area.south, area.north, report.cells_in_area, report.cells_nodata
+                    ),
+                ));
+            }
+            let mut homes = if input.mode == MergeMode::Replace { Vec::new() } else { self.homes.clone() };
+            let width = u64::from(report.width);
+            homes.extend(cells.iter().map(|c| Home {
+                osm: crate::ids::OsmRef {
+                    kind: crate::ids::OsmType::Other,
+                    id: (u64::from(c.row) * width + u64::from(c.col)) as i64,
+                },
+                user_id: Some(format!("cell/{}/{}", c.row, c.col)),
+                population: c.population,
+                lonlat: c.lonlat,
+            }));
+            if input.mode == MergeMode::Replace {
+                feature_report.home_rule = HomeRule::UserFile;
+                feature_report.homes_from_buildings = 0;
+                feature_report.homes_from_residential_areas = 0;
+            }
+            feature_report.homes_from_file = cells.len();
+            user_homes = Some(homes);
+            population_report = Some(report);
+        }
         let district_sets = match &config.districts {
             None => None,
             Some(opts) => Some(
@@ -376,6 +415,7 @@ impl Network {
                 facilities_report,
                 homes_report,
                 far_notes,
+                population_report,
             },
         );
         Ok(analysis)

@@ -80,6 +80,8 @@ pub(super) struct SummaryParts {
     pub(super) homes_report: Option<InputReport>,
     /// Notes on user files whose points mostly miss the network.
     pub(super) far_notes: Vec<String>,
+    /// What reading the population grid saw (`--population`).
+    pub(super) population_report: Option<crate::io::raster::RasterReport>,
 }
 
 /// `(homes, population)` for which `pred(home)` holds.
@@ -243,6 +245,12 @@ pub(super) fn summarize(a: &Analysis, parts: SummaryParts) -> Summary {
         }
     }
     notes.extend(parts.far_notes.iter().cloned());
+    if let Some(r) = &parts.population_report {
+        notes.push(format!(
+            "{}: {} populated cells of {} within the extract's area are homes, {:.0} people ({} cells with nobody, {} nodata)",
+            r.path, r.cells_populated, r.cells_in_area, r.population, r.cells_empty, r.cells_nodata
+        ));
+    }
     for r in parts.facilities_report.iter().chain(&parts.homes_report) {
         if r.outside_china_unconverted > 0 {
             notes.push(format!(
@@ -278,6 +286,7 @@ pub(super) fn summarize(a: &Analysis, parts: SummaryParts) -> Summary {
             profile: config.profile_name.clone(),
             facilities: parts.facilities_report,
             homes: parts.homes_report,
+            population: parts.population_report,
         },
         parameters: Parameters {
             // With tiers, each category has its own threshold (in `categories[i].tier`).

@@ -22,6 +22,9 @@ pub struct Inputs {
     /// The user's homes file, if any.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub homes: Option<crate::inputs::InputReport>,
+    /// The population grid whose cells are homes (`--population`), if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub population: Option<crate::io::raster::RasterReport>,
 }
 
 /// Parameters used.
@@ -294,10 +297,12 @@ impl Summary {
                 "{} residential buildings + {} residential areas without mapped homes",
                 f.homes_from_buildings, f.homes_from_residential_areas
             ),
+            HomeRule::UserFile if self.inputs.population.is_some() => "populated cells of --population".to_string(),
             HomeRule::UserFile => "from --homes".to_string(),
         };
+        let from = if self.inputs.population.is_some() { "--population" } else { "--homes" };
         let origin = if f.homes_from_file > 0 && f.home_rule != HomeRule::UserFile {
-            format!("{origin} + {} from --homes", f.homes_from_file)
+            format!("{origin} + {} from {from}", f.homes_from_file)
         } else {
             origin
         };

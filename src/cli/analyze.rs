@@ -7,7 +7,7 @@ use anyhow::{Context, Result};
 use clap::Args;
 
 use lifecircle::analysis::{DEFAULT_MIN_COMPONENT_NODES, PbfSource, SnapMode};
-use lifecircle::analysis::{DistrictOptions, DistrictSource, IsochroneOptions};
+use lifecircle::analysis::{DistrictOptions, DistrictSource, IsochroneOptions, PopulationInput};
 use lifecircle::district::targets::Targets;
 use lifecircle::inputs::{MergeMode, PointsInput};
 use lifecircle::io::crs::Crs;
@@ -94,6 +94,16 @@ pub struct AnalyzeArgs {
     /// replace: your homes replace OSM's; add: both
     #[arg(long, value_enum, default_value_t = ModeArg::Replace)]
     homes_mode: ModeArg,
+    /// Homes from a population grid (GeoTIFF: WorldPop in EPSG:4326, GHSL in ESRI:54009 Mollweide):
+    /// one home per populated cell at its centre, weighted by its people, clipped to the extract
+    #[arg(long, value_name = "FILE.tif", conflicts_with = "homes")]
+    population: Option<PathBuf>,
+    /// Coordinate system of --population when its GeoTIFF keys do not say: epsg:4326 or esri:54009
+    #[arg(long, value_name = "CRS", requires = "population")]
+    population_crs: Option<String>,
+    /// replace: the grid's homes replace OSM's; add: both
+    #[arg(long, value_enum, default_value_t = ModeArg::Replace, requires = "population")]
+    population_mode: ModeArg,
     /// Skip bad rows of --facilities / --homes (counted in the summary) instead of failing
     #[arg(long)]
     skip_bad_rows: bool,
@@ -239,6 +249,13 @@ impl AnalyzeArgs {
             self.facilities.map(|path| PointsInput { path, crs: facilities_crs, mode: self.facilities_mode.into() });
         config.homes_input = self.homes.map(|path| PointsInput { path, crs: homes_crs, mode: self.homes_mode.into() });
         config.skip_bad_rows = self.skip_bad_rows;
+        if let Some(path) = self.population {
+            let crs = match &self.population_crs {
+                Some(c) => Some(c.parse().map_err(|e| anyhow::anyhow!("--population-crs: {e}"))?),
+                None => None,
+            };
+            config.population = Some(PopulationInput { path, crs, mode: self.population_mode.into() });
+        }
         if self.add_facilities.is_some() || !self.remove_facilities.is_empty() {
             let crs = parse_crs("--add-facilities-crs", self.add_facilities_crs.as_deref().unwrap_or("wgs84"))?;
             let mut remove: Vec<String> = Vec::with_capacity(self.remove_facilities.len());

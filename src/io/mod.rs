@@ -9,5 +9,6 @@ pub mod geojson_in;
 pub mod limits;
 pub mod manifest;
 pub mod points;
+pub mod raster;
 
 pub use atomic::{AtomicFile, OutputDir};

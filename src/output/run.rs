@@ -105,6 +105,9 @@ pub fn manifest(config: &AnalyzeConfig) -> Result<RunManifest> {
     if let Some(input) = &config.homes_input {
         m.add_input("homes", &input.path)?;
     }
+    if let Some(input) = &config.population {
+        m.add_input("population", &input.path)?;
+    }
     if let Some(add) = config.plan.as_ref().and_then(|p| p.add.as_ref()) {
         m.add_input("add_facilities", &add.path)?;
     }
