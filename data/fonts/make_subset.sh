@@ -6,7 +6,8 @@
 # fonttools (pip install fonttools==4.68.0). Run from anywhere:
 #   bash data/fonts/make_subset.sh
 # Rerun it whenever a label in data/report/labels.json or a category label in
-# data/taxonomy*.toml gains a character (a test fails until then).
+# data/taxonomy*.toml or data/taxonomies/*.toml gains a character (a test
+# fails until then).
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
@@ -37,8 +38,9 @@ labels = json.load(open(f"{root}/data/report/labels.json", encoding="utf-8"))
 for table in labels.values():
     for value in table.values():
         text.update(value)
-for name in ("taxonomy.toml", "taxonomy-peers.toml"):
-    with open(f"{root}/data/{name}", "rb") as f:
+import glob
+for path in [f"{root}/data/taxonomy.toml", f"{root}/data/taxonomy-peers.toml"] + sorted(glob.glob(f"{root}/data/taxonomies/*.toml")):
+    with open(path, "rb") as f:
         tax = tomllib.load(f)
     def walk(v):
         if isinstance(v, dict):
