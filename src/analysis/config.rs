@@ -251,7 +251,7 @@ pub const MIN_SPEED_KMH: f64 = 0.1;
 /// Most worker threads `--threads` accepts.
 pub const MAX_THREADS: usize = 1024;
 
-/// Fewest threads [`with_threads`] will start when asked for more than the cores.
+/// Fewest threads [`super::with_threads`] will start when asked for more than the cores.
 pub const MIN_POOL_CAP: usize = 8;
 
 /// The threads a pool asked for `asked` gets: `asked`, but no more than the
