@@ -12,6 +12,7 @@
 //! | `ingest` | synthetic PBFs for the OSM rules: splitting, missing nodes, walkability, homes, facilities |
 //! | `realdata` | the bundled extracts against independent re-computations and slow references |
 //! | `determinism` | thread count does not change any output byte |
+//! | `fuzz_regressions` | fuzzing finds (`fuzz/`, `scripts/fuzz.sh`): each reproducer under `tests/fixtures/fuzz/` read back to `Ok` with the right answer or a clean error; open finds `#[ignore]`d with the reason |
 //! | `golden` | `summary.json` of the Beijing fixture against `tests/golden/` (`LIFECIRCLE_BLESS=1` rewrites) |
 //! | `cli` | every bad input and parameter: exit 2, one line, no output, no panic |
 //! | `regression` | one test per reported bug |
@@ -41,6 +42,8 @@ mod determinism;
 mod district_table;
 #[path = "suite/districts.rs"]
 mod districts;
+#[path = "suite/fuzz_regressions.rs"]
+mod fuzz_regressions;
 #[path = "suite/golden.rs"]
 mod golden;
 #[path = "suite/handbuilt.rs"]
