@@ -71,6 +71,10 @@ fn assert_report(report: &ReadReport, points: usize, strict: bool) {
 
 /// Homes and facilities (CSV or GeoJSON, by content), each read strictly and leniently.
 pub fn points(data: &[u8]) {
+    guarded(|| points_unguarded(data));
+}
+
+fn points_unguarded(data: &[u8]) {
     let path = Path::new(INPUT_NAME);
 
     let strict = read_homes_bytes(path, data.to_vec(), false);
@@ -129,6 +133,10 @@ pub fn points(data: &[u8]) {
 
 /// Districts from GeoJSON (key `name`), then located with the R-tree and the brute force.
 pub fn districts(data: &[u8]) {
+    guarded(|| districts_unguarded(data));
+}
+
+fn districts_unguarded(data: &[u8]) {
     let path = Path::new(INPUT_NAME);
     let set = match districts_from_geojson_bytes(path, data, "name") {
         Ok(set) => set,
@@ -180,6 +188,10 @@ fn text(data: &[u8]) -> std::borrow::Cow<'_, str> {
 /// A taxonomy file; when it parses, the built-in tiers and targets are checked against it
 /// and a few tag sets and labels are classified.
 pub fn taxonomy_toml(data: &[u8]) {
+    guarded(|| taxonomy_toml_unguarded(data));
+}
+
+fn taxonomy_toml_unguarded(data: &[u8]) {
     let path = Path::new(INPUT_NAME);
     let taxonomy = match Taxonomy::from_toml(&text(data), path) {
         Ok(t) => t,
@@ -221,6 +233,10 @@ impl lifecircle::taxonomy::TagLookup for Tags<'_> {
 
 /// A targets file, checked against the built-in taxonomy.
 pub fn targets_toml(data: &[u8]) {
+    guarded(|| targets_toml_unguarded(data));
+}
+
+fn targets_toml_unguarded(data: &[u8]) {
     let path = Path::new(INPUT_NAME);
     match Targets::from_toml(&text(data), path, &TAXONOMY) {
         Ok(t) => {
@@ -235,6 +251,10 @@ pub fn targets_toml(data: &[u8]) {
 
 /// A profiles file; every profile it holds is asked about a few ways and nodes.
 pub fn profiles_toml(data: &[u8]) {
+    guarded(|| profiles_toml_unguarded(data));
+}
+
+fn profiles_toml_unguarded(data: &[u8]) {
     let path = Path::new(INPUT_NAME);
     let profiles = match Profiles::from_toml(&text(data), path) {
         Ok(p) => p,
@@ -262,6 +282,10 @@ pub fn profiles_toml(data: &[u8]) {
 
 /// A tiers file: the table `gb50180` against the built-in taxonomy.
 pub fn tiers_toml(data: &[u8]) {
+    guarded(|| tiers_toml_unguarded(data));
+}
+
+fn tiers_toml_unguarded(data: &[u8]) {
     let path = Path::new(INPUT_NAME);
     if let Err(e) = Tiers::from_toml(&text(data), path, "gb50180", &TAXONOMY) {
         assert_names_input(&e);
@@ -291,12 +315,14 @@ pub fn strict() -> bool {
 /// The last panic message, kept by [`quiet_panic_hook`].
 static LAST_PANIC: std::sync::Mutex<String> = std::sync::Mutex::new(String::new());
 
-/// The PBF reader catches panics of the block decoder (`catch_unwind` in
-/// `src/osm/read_pbf.rs`) and turns them into errors, so a panic there is not
-/// a crash. libFuzzer's panic hook aborts on every panic, caught or not; this
-/// hook only records the message, and [`pbf`] aborts (with the message) when
-/// a panic gets out of the library. With [`strict`], libFuzzer's hook stays,
-/// so panics the library catches are found too.
+/// The library catches a few panics of its dependencies itself and turns
+/// them into errors or answers (`catch_unwind` around the PBF block decoder
+/// in `src/osm/read_pbf.rs` and around geo's validity check in
+/// `src/district/sources.rs`), so such a panic is not a crash. libFuzzer's
+/// panic hook aborts on every panic, caught or not; this hook only records
+/// the message, and [`guarded`] aborts (with the message) when a panic gets
+/// out of the library. With [`strict`], libFuzzer's hook stays, so panics the
+/// library catches are found too.
 fn quiet_panic_hook() {
     static ONCE: std::sync::Once = std::sync::Once::new();
     ONCE.call_once(|| {
@@ -310,15 +336,20 @@ fn quiet_panic_hook() {
     });
 }
 
-/// A PBF file read, then the walking graph built, features extracted and the
-/// districts of up to three admin levels assembled (see [`pbf_profile_name`]).
-/// A panic that gets out of the library aborts, with its message on stderr.
-pub fn pbf(data: &[u8]) {
+/// Runs one target's body: a panic that gets out of it is printed and passed
+/// on (libFuzzer then aborts and saves the input).
+fn guarded(body: impl FnOnce()) {
     quiet_panic_hook();
-    if let Err(payload) = std::panic::catch_unwind(|| pbf_unguarded(data)) {
+    if let Err(payload) = std::panic::catch_unwind(std::panic::AssertUnwindSafe(body)) {
         eprintln!("panic out of the library: {}", LAST_PANIC.lock().unwrap_or_else(|e| e.into_inner()));
         std::panic::resume_unwind(payload);
     }
+}
+
+/// A PBF file read, then the walking graph built, features extracted and the
+/// districts of up to three admin levels assembled (see [`pbf_profile_name`]).
+pub fn pbf(data: &[u8]) {
+    guarded(|| pbf_unguarded(data));
 }
 
 fn pbf_unguarded(data: &[u8]) {

@@ -40,6 +40,22 @@ fn districts_renamed_key_collides_with_an_existing_one() {
     }
 }
 
+/// `districts` target: a MultiPolygon whose second part has a vertex at
+/// latitude 1e308. geo's validity check relates the two parts and panics
+/// ("topology position conflict ... this can happen with invalid
+/// geometries"), taking the whole run down. The panic is now caught and the
+/// shape reported invalid.
+#[test]
+fn districts_validity_check_panic_in_geo_is_an_invalid_polygon() {
+    let path = reproducer("districts-geo-relate-panic.geojson");
+    let set = districts_from_geojson(&path, "name").expect("one district, reported invalid");
+    assert_eq!(set.districts.len(), 1);
+    assert_eq!(
+        set.problems,
+        ["overflow: invalid polygon (e.g. self-intersecting); homes are assigned on a best-effort basis"]
+    );
+}
+
 /// Repeated names with many suffixed names already taken still come out unique.
 #[test]
 fn districts_renaming_stays_unique_among_many_suffixed_names() {
