@@ -121,14 +121,17 @@ fn synthetic() -> Vec<(&'static str, OsmWriter)> {
     out
 }
 
+type OwnedTags = Vec<(String, String)>;
+type Members = Vec<(Member, String)>;
+
 /// A fixture's elements in file order, tags kept.
 struct Extract {
-    nodes: Vec<(i64, [f64; 2], Vec<(String, String)>)>,
-    ways: Vec<(i64, Vec<i64>, Vec<(String, String)>)>,
-    relations: Vec<(i64, Vec<(Member, String)>, Vec<(String, String)>)>,
+    nodes: Vec<(i64, [f64; 2], OwnedTags)>,
+    ways: Vec<(i64, Vec<i64>, OwnedTags)>,
+    relations: Vec<(i64, Members, OwnedTags)>,
 }
 
-fn tags(t: &osmpbfreader::Tags) -> Vec<(String, String)> {
+fn tags(t: &osmpbfreader::Tags) -> OwnedTags {
     let mut v: Vec<(String, String)> = t.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
     v.sort();
     v

@@ -295,7 +295,7 @@ fn tiers_toml_unguarded(data: &[u8]) {
 /// The profile a PBF input is read with: `adult` for inputs of even length,
 /// `wheelchair` (blocked nodes, forbidden ways) for odd lengths.
 pub fn pbf_profile_name(data: &[u8]) -> &'static str {
-    if data.len() % 2 == 0 { "adult" } else { "wheelchair" }
+    if data.len().is_multiple_of(2) { "adult" } else { "wheelchair" }
 }
 
 /// `LIFECIRCLE_FUZZ_STRICT=1`: also fail on the known issues below, and on

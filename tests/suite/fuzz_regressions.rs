@@ -134,8 +134,8 @@ fn pbf_bowtie_building_home_lies_within_its_building() {
     let bytes = std::fs::read(&path).expect("read the reproducer");
     let taxonomy = Taxonomy::builtin();
     let profiles = Profiles::builtin();
-    let data = lifecircle::osm::read_pbf_bytes(&bytes, &path, &taxonomy, profiles.get("adult").unwrap())
-        .expect("a valid PBF");
+    let data =
+        lifecircle::osm::read_pbf_bytes(&bytes, &path, &taxonomy, profiles.get("adult").unwrap()).expect("a valid PBF");
     let (homes, _, _) = lifecircle::osm::extract_features(&data, &taxonomy);
     assert_eq!(homes.len(), 1, "the building is a home");
     let [lon, lat] = homes[0].lonlat;
