@@ -25,7 +25,6 @@ use std::sync::LazyLock;
 use lifecircle::district::assign::{DistrictIndex, locate_brute_force};
 use lifecircle::district::sources::{districts_from_admin, districts_from_geojson_bytes};
 use lifecircle::district::targets::Targets;
-use lifecircle::ids::OsmType;
 use lifecircle::io::points::{MAX_QUANTITY, MAX_SKIPPED_MESSAGES, ReadReport, read_facilities_bytes, read_homes_bytes};
 use lifecircle::taxonomy::Tiers;
 use lifecircle::{Error, ErrorKind, Profiles, Taxonomy};
@@ -300,12 +299,8 @@ pub fn pbf_profile_name(data: &[u8]) -> &'static str {
 
 /// `LIFECIRCLE_FUZZ_STRICT=1`: also fail on the known issues below, and on
 /// panics the PBF reader catches itself.
-///
-/// Known issues (open, reported; see fuzz/README.md):
-/// - K1: the area centroid of a self-intersecting way or relation (a bow-tie
-///   whose lobes nearly cancel) can lie far outside the shape, even outside
-///   [-180, 180] (`way_centroid` / `centroid_of` in `src/osm/features.rs`);
-///   reproducer `tests/fixtures/fuzz/pbf-bowtie-building.pbf`.
+/// (K1, the area centroid of a bow-tie outside its shape, is fixed: area
+/// positions are checked in every mode.)
 pub fn strict() -> bool {
     static STRICT: LazyLock<bool> =
         LazyLock::new(|| std::env::var_os("LIFECIRCLE_FUZZ_STRICT").is_some_and(|v| v == "1"));
@@ -374,12 +369,10 @@ fn pbf_unguarded(data: &[u8]) {
         Err(e) => assert_names_input(&e),
     }
     let (homes, facilities, _) = lifecircle::osm::extract_features(&osm, &TAXONOMY);
-    // Nodes are checked by the reader; areas are subject to K1 (see [`strict`]).
-    let checked = |kind: OsmType| strict() || kind == OsmType::Node;
-    for h in homes.iter().filter(|h| checked(h.osm.kind)) {
+    for h in &homes {
         assert_valid_lonlat(h.lonlat);
     }
-    for f in facilities.iter().filter(|f| checked(f.osm.kind)) {
+    for f in &facilities {
         assert_valid_lonlat(f.lonlat);
     }
     let mut levels: Vec<u8> = osm.relations.iter().filter_map(|r| r.admin_level).collect();

@@ -118,17 +118,14 @@ fn districts_huge_ring_skips_the_quadratic_validity_check() {
     assert!(set.problems.is_empty(), "{:?}", set.problems);
 }
 
-/// `pbf` target (open, K1 in fuzz/README.md): a bow-tie building whose two
+/// `pbf` target (K1 in fuzz/README.md, fixed): a bow-tie building whose two
 /// lobes differ by 1e-7 degrees has a signed area of almost zero, so its area
-/// centroid (the home's position) lands at longitude −33,217. The fuzzer
+/// centroid (the home's position) landed at longitude −33,217. The fuzzer
 /// found it in a mutated Beijing slice (nodes moved across the globe); the
 /// reproducer is minimised to four nodes and one way
-/// (`fuzz/examples/pbf_reproducers.rs`). Where: `way_centroid` /
-/// `centroid_of` in `src/osm/features.rs` (the PBF reader's owner fixes it;
-/// the same centroid is used for user GeoJSON polygons in `src/io/points.rs`,
-/// where the range check turns it into a row error).
+/// (`fuzz/examples/pbf_reproducers.rs`). Fixed by `geometry::area_position`
+/// (used for OSM areas and user GeoJSON polygons).
 #[test]
-#[ignore = "open: K1, area centroid of a self-intersecting way (src/osm/features.rs)"]
 fn pbf_bowtie_building_home_lies_within_its_building() {
     let path = reproducer("pbf-bowtie-building.pbf");
     let bytes = std::fs::read(&path).expect("read the reproducer");
