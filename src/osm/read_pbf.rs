@@ -2,18 +2,21 @@
 //! the nodes that matter kept.
 //!
 //! [`BlobReader`](super::blob::BlobReader) frames the file one blob at a time
-//! (sizes capped, see [`super::blob`]); the rayon pool inflates and decodes
-//! blobs as they come ([`super::block`], no intermediate messages), each into
-//! a per-blob record of the taxonomy and profile decisions plus every node
-//! position and way reference. At the end the records are merged in file
-//! order and compacted: way references are kept for the ways that matter
-//! (walkable, homes, residential areas, facilities, members of the kept
-//! relations), and node positions only for the nodes those ways use
-//! ([`super::node_store`]).
+//! (sizes capped, see [`super::blob`]); the rayon pool inflates blobs as they
+//! come and decodes each with osmpbfreader's `PrimitiveBlock` message
+//! ([`super::block`]: elements walked straight from the message, no `OsmObj`
+//! or tag map), each into a per-blob record of the taxonomy and profile
+//! decisions plus every node position and way reference. At the end the
+//! records are merged in file order and compacted: way references are kept
+//! for the ways that matter (walkable, homes, residential areas, facilities,
+//! members of the kept relations), and node positions only for the nodes
+//! those ways use ([`super::node_store`]).
 //!
 //! Work is `O(file size + R log R)` for `R` kept way references. Memory peaks
-//! at the merge: 16 bytes per node and 8 per way reference of the whole file,
-//! then `O(kept nodes + kept refs)`; blobs in flight are one per thread.
+//! at the merge: 16 bytes per node and 8 per way reference of the whole file
+//! (every node is held until the ways that need it are known), then
+//! `O(kept nodes + kept refs)`; blobs in flight are one per thread. The file
+//! size itself is not limited.
 
 use std::io::Read;
 use std::path::Path;
@@ -22,7 +25,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use osmpbfreader::Tags;
 use rayon::prelude::*;
 
-use super::blob::{BlobReader, MAX_PBF_BYTES, RawBlob};
+use super::blob::{BlobReader, RawBlob};
 use super::block::{BlockScratch, BlockTags, ElementSink, Member, MemberType, decode_block};
 use super::node_store::{IdIndex, NodeChunk, keep_needed};
 use crate::error::{Error, Result};
@@ -288,10 +291,10 @@ fn decode_blob(
 /// Reads and decodes a PBF file.
 ///
 /// Refused before reading: a path that is not a regular file (a folder, a
-/// device such as `/dev/zero`, a FIFO, a socket) and a file over
-/// [`MAX_PBF_BYTES`]; blob sizes are capped as [`super::blob`] says, so
-/// memory stays bounded by what is kept. A truncated or corrupt file is an
-/// [`ErrorKind::Pbf`](crate::ErrorKind::Pbf) naming the file.
+/// device such as `/dev/zero`, a FIFO, a socket). The file is streamed, with
+/// no limit on its size; blob sizes are capped as [`super::blob`] says. A
+/// truncated or corrupt file is an [`ErrorKind::Pbf`](crate::ErrorKind::Pbf)
+/// naming the file, reported at the first bad blob.
 pub fn read_pbf(path: &Path, taxonomy: &Taxonomy, profile: &Profile) -> Result<OsmData> {
     let not_regular = |m: &std::fs::Metadata| {
         let t = m.file_type();
@@ -307,15 +310,6 @@ pub fn read_pbf(path: &Path, taxonomy: &Taxonomy, profile: &Profile) -> Result<O
     let meta = std::fs::metadata(path).map_err(|e| Error::io(path, e))?;
     if let Some(m) = not_regular(&meta) {
         return Err(Error::pbf(path, m));
-    }
-    if meta.len() > MAX_PBF_BYTES {
-        return Err(Error::pbf(
-            path,
-            format!(
-                "{} bytes, over the limit of {MAX_PBF_BYTES} bytes for one extract (clip it to the study area)",
-                meta.len()
-            ),
-        ));
     }
     let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
     if let Some(m) = not_regular(&file.metadata().map_err(|e| Error::io(path, e))?) {
@@ -364,11 +358,22 @@ fn decode_all<R: Read + Send>(
     for (_, r) in results {
         outs.push(r?);
     }
-    Ok(merge(outs))
+    merge(outs, path)
+}
+
+/// Counts past `u32` (the index type of ways and way references) are refused, not wrapped.
+fn check_u32(count: usize, what: &str, path: &Path) -> Result<()> {
+    if u32::try_from(count).is_ok() {
+        return Ok(());
+    }
+    Err(Error::pbf(
+        path,
+        format!("{count} {what}: more than the {} this version can index (clip the extract)", u32::MAX),
+    ))
 }
 
 /// Merges the blobs' records in file order and keeps only what later stages use.
-fn merge(mut outs: Vec<BlockOut>) -> OsmData {
+fn merge(mut outs: Vec<BlockOut>, path: &Path) -> Result<OsmData> {
     let mut d = OsmData::default();
     // Ways that relations need, whatever their tags.
     let mut members: Vec<i64> =
@@ -395,10 +400,13 @@ fn merge(mut outs: Vec<BlockOut>) -> OsmData {
         })
         .collect();
     let n_ways: usize = outs.iter().map(|o| o.way_ids.len()).sum();
+    let n_refs: usize = keep.iter().map(|k| k.1).sum();
+    check_u32(n_ways, "ways", path)?;
+    check_u32(n_refs, "way references kept", path)?;
     d.way_ids.reserve_exact(n_ways);
     d.way_offsets.reserve_exact(n_ways + 1);
     d.way_offsets.push(0);
-    d.way_refs.reserve_exact(keep.iter().map(|k| k.1).sum());
+    d.way_refs.reserve_exact(n_refs);
     d.way_info.reserve_exact(outs.iter().map(|o| o.way_info.len()).sum());
     let mut chunks = Vec::with_capacity(outs.len());
     for (o, (flags, _)) in outs.iter_mut().zip(keep) {
@@ -442,7 +450,7 @@ fn merge(mut outs: Vec<BlockOut>) -> OsmData {
     needed.dedup();
     (d.node_ids, d.node_pos) = keep_needed(chunks, needed);
     d.reindex();
-    d
+    Ok(d)
 }
 
 /// PBF files are normally sorted by id; sort (and drop duplicate ids, the first kept) when one is not.
