@@ -26,7 +26,7 @@ use osmpbfreader::Tags;
 use rayon::prelude::*;
 
 use super::blob::{BlobReader, RawBlob};
-use super::block::{BlockScratch, BlockTags, ElementSink, Member, MemberType, decode_block};
+use super::block::{BlockScratch, BlockTags, ElementSink, Member, MemberType, parse_block, walk_block};
 use super::node_store::{IdIndex, NodeChunk, keep_needed};
 use crate::error::{Error, Result};
 use crate::taxonomy::{BuildingClass, Profile, TagLookup, Taxonomy};
@@ -168,11 +168,40 @@ struct BlockOut {
     way_ids: Vec<i64>,
     way_lens: Vec<u32>,
     way_refs: Vec<i64>,
-    /// `WayInfo` with `way` local to the block; `highway` holds the value string until merged.
-    way_info: Vec<(WayInfo, Option<String>)>,
+    /// `WayInfo` with `way` local to the block, and its `highway=*` value as an index into `highways`.
+    way_info: Vec<(WayInfo, Option<u16>)>,
+    /// The block's distinct `highway=*` values of walkable ways, in order of first use.
+    highways: Vec<String>,
     pois: Vec<PoiNode>,
     relations: Vec<RelationRecord>,
     blocked_nodes: Vec<i64>,
+}
+
+impl BlockOut {
+    /// The records in arrays of their exact size, `self` emptied (its capacity kept for the next block).
+    ///
+    /// The decoder writes into one `BlockOut` per thread, grown once to the
+    /// largest block and reused; each block's records leave in exact-size arrays.
+    fn take_compact(&mut self) -> BlockOut {
+        let out = BlockOut {
+            nodes: NodeChunk { ids: self.nodes.ids.to_vec(), pos: self.nodes.pos.to_vec() },
+            way_ids: self.way_ids.to_vec(),
+            way_lens: self.way_lens.to_vec(),
+            way_refs: self.way_refs.to_vec(),
+            way_info: std::mem::take(&mut self.way_info),
+            highways: std::mem::take(&mut self.highways),
+            pois: std::mem::take(&mut self.pois),
+            relations: std::mem::take(&mut self.relations),
+            blocked_nodes: self.blocked_nodes.to_vec(),
+        };
+        self.nodes.ids.clear();
+        self.nodes.pos.clear();
+        self.way_ids.clear();
+        self.way_lens.clear();
+        self.way_refs.clear();
+        self.blocked_nodes.clear();
+        out
+    }
 }
 
 fn display_name(tags: &BlockTags<'_>) -> Option<String> {
@@ -183,7 +212,7 @@ fn display_name(tags: &BlockTags<'_>) -> Option<String> {
 struct Decisions<'t> {
     taxonomy: &'t Taxonomy,
     profile: &'t Profile,
-    out: BlockOut,
+    out: &'t mut BlockOut,
 }
 
 impl ElementSink for Decisions<'_> {
@@ -192,7 +221,7 @@ impl ElementSink for Decisions<'_> {
         if !crate::geometry::valid_lonlat(lonlat) {
             return; // an impossible position: treated like a node missing from the extract
         }
-        let out = &mut self.out;
+        let out = &mut *self.out;
         out.nodes.ids.push(id);
         out.nodes.pos.push(decimicro);
         if tags.is_empty() {
@@ -208,7 +237,7 @@ impl ElementSink for Decisions<'_> {
     }
 
     fn way(&mut self, id: i64, refs: &[i64], tags: BlockTags<'_>) {
-        let (taxonomy, profile, out) = (self.taxonomy, self.profile, &mut self.out);
+        let (taxonomy, profile, out) = (self.taxonomy, self.profile, &mut *self.out);
         let local = out.way_ids.len() as u32;
         out.way_ids.push(id);
         out.way_lens.push(refs.len() as u32);
@@ -222,7 +251,13 @@ impl ElementSink for Decisions<'_> {
         let categories = taxonomy.classify(&tags);
         let home_like = matches!(building, Some(BuildingClass::Home | BuildingClass::HomeIfResidential));
         if walkable || home_like || residential || categories != 0 {
-            let highway = if walkable { tags.tag("highway").map(|h| h.to_string()) } else { None };
+            let highway = tags.tag("highway").filter(|_| walkable).map(|h| {
+                let i = out.highways.iter().position(|v| v == h).unwrap_or_else(|| {
+                    out.highways.push(h.to_string());
+                    out.highways.len() - 1
+                });
+                i as u16
+            });
             out.way_info.push((
                 WayInfo {
                     way: local,
@@ -274,18 +309,21 @@ impl ElementSink for Decisions<'_> {
     }
 }
 
+/// Per-thread buffers: the inflated block, the decoder's scratch, the block's records.
+type Workspace = (Vec<u8>, BlockScratch, BlockOut);
+
 /// Inflates and decodes one data blob.
 fn decode_blob(
     blob: &RawBlob,
-    buf: &mut Vec<u8>,
-    scratch: &mut BlockScratch,
+    (buf, scratch, records): &mut Workspace,
     taxonomy: &Taxonomy,
     profile: &Profile,
 ) -> std::result::Result<BlockOut, String> {
-    let block = blob.inflate(buf)?;
-    let mut sink = Decisions { taxonomy, profile, out: BlockOut::default() };
-    decode_block(block, scratch, &mut sink)?;
-    Ok(sink.out)
+    let block = parse_block(blob.inflate(buf)?)?;
+    let walked = walk_block(&block, scratch, &mut Decisions { taxonomy, profile, out: records });
+    drop(block);
+    walked?;
+    Ok(records.take_compact())
 }
 
 /// Reads and decodes a PBF file.
@@ -338,13 +376,13 @@ fn decode_all<R: Read + Send>(
         .take_while(|_| first_bad.load(Ordering::Relaxed) == usize::MAX)
         .par_bridge()
         .map_init(
-            || (Vec::new(), BlockScratch::default()),
-            |(buf, scratch), blob| match blob {
+            Workspace::default,
+            |workspace, blob| match blob {
                 // A framing error comes after every blob framed before it.
                 Err(e) => (usize::MAX, Err(e)),
                 Ok(blob) if blob.index > first_bad.load(Ordering::Relaxed) => (blob.index, Ok(BlockOut::default())),
                 Ok(blob) => {
-                    let r = decode_blob(&blob, buf, scratch, taxonomy, profile).map_err(|m| {
+                    let r = decode_blob(&blob, workspace, taxonomy, profile).map_err(|m| {
                         first_bad.fetch_min(blob.index, Ordering::Relaxed);
                         Error::pbf(path, format!("data blob {} at byte {}: {m}", blob.index, blob.offset))
                     });
@@ -422,16 +460,20 @@ fn merge(mut outs: Vec<BlockOut>, path: &Path) -> Result<OsmData> {
             start = end;
         }
         o.way_refs = Vec::new();
+        // The block's highway values in order of first use: appended in that order when new.
+        let global: Vec<u16> = (o.highways.iter())
+            .map(|h| {
+                let i = d.highway_values.iter().position(|v| v == h).unwrap_or_else(|| {
+                    d.highway_values.push(h.clone());
+                    d.highway_values.len() - 1
+                });
+                i as u16
+            })
+            .collect();
         for (mut info, highway) in std::mem::take(&mut o.way_info) {
             info.way += base;
             if let Some(h) = highway {
-                info.highway = match d.highway_values.iter().position(|v| *v == h) {
-                    Some(i) => i as u16,
-                    None => {
-                        d.highway_values.push(h);
-                        (d.highway_values.len() - 1) as u16
-                    }
-                };
+                info.highway = global[h as usize];
             }
             d.way_info.push(info);
         }
