@@ -297,8 +297,7 @@ pub fn pbf_profile_name(data: &[u8]) -> &'static str {
     if data.len().is_multiple_of(2) { "adult" } else { "wheelchair" }
 }
 
-/// `LIFECIRCLE_FUZZ_STRICT=1`: also fail on the known issues below, and on
-/// panics the PBF reader catches itself.
+/// `LIFECIRCLE_FUZZ_STRICT=1`: also fail on panics the library catches itself.
 /// (K1, the area centroid of a bow-tie outside its shape, is fixed: area
 /// positions are checked in every mode.)
 pub fn strict() -> bool {
@@ -310,9 +309,8 @@ pub fn strict() -> bool {
 /// The last panic message, kept by [`quiet_panic_hook`].
 static LAST_PANIC: std::sync::Mutex<String> = std::sync::Mutex::new(String::new());
 
-/// The library catches a few panics of its dependencies itself and turns
-/// them into errors or answers (`catch_unwind` around the PBF block decoder
-/// in `src/osm/read_pbf.rs` and around geo's validity check in
+/// The library catches a panic of a dependency itself and turns it into an
+/// answer (`catch_unwind` around geo's validity check in
 /// `src/district/sources.rs`), so such a panic is not a crash. libFuzzer's
 /// panic hook aborts on every panic, caught or not; this hook only records
 /// the message, and [`guarded`] aborts (with the message) when a panic gets

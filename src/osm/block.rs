@@ -121,11 +121,23 @@ struct Frame<'a> {
 }
 
 impl Frame<'_> {
-    /// Decimicro-degrees of a raw coordinate (integer division as osmpbfreader does;
-    /// wrapping, as a hostile block may overflow: the position is then invalid and dropped).
+    /// Decimicro-degrees of a raw coordinate `offset + granularity × c` in
+    /// nanodegrees (integer division as osmpbfreader does).
+    ///
+    /// A hostile block's granularity, offset or coordinate can overflow that
+    /// arithmetic: the block is rejected rather than the position wrapped to
+    /// an arbitrary place. A position past `i32` decimicro-degrees (beyond
+    /// ±214°) is impossible and becomes `i32::MAX`, which the sink drops as
+    /// an invalid position.
     #[inline]
-    fn decimicro(&self, offset: i64, c: i64) -> i32 {
-        (offset.wrapping_add(self.granularity.wrapping_mul(c)) / 100) as i32
+    fn decimicro(&self, offset: i64, c: i64, node: i64) -> DecodeResult<i32> {
+        let nano = (self.granularity.checked_mul(c)).and_then(|g| g.checked_add(offset)).ok_or_else(|| {
+            format!(
+                "node {node}: its coordinate overflows (offset {offset} + granularity {} × {c} nanodegrees)",
+                self.granularity
+            )
+        })?;
+        Ok(i32::try_from(nano / 100).unwrap_or(i32::MAX))
     }
 
     /// A string index, checked against the table.
@@ -181,7 +193,7 @@ fn walk_group(
 ) -> DecodeResult<()> {
     for n in &g.nodes {
         f.pair(&n.keys, &n.vals, &mut s.pairs, "node tag")?;
-        let pos = [f.decimicro(f.lon_offset, n.lon()), f.decimicro(f.lat_offset, n.lat())];
+        let pos = [f.decimicro(f.lon_offset, n.lon(), n.id())?, f.decimicro(f.lat_offset, n.lat(), n.id())?];
         sink.node(n.id(), pos, BlockTags { strings: &f.strings, pairs: &s.pairs, last_wins: false });
     }
     if let Some(d) = g.dense.as_ref() {
@@ -217,8 +229,10 @@ fn walk_dense(
     let (mut id, mut lat, mut lon) = (0i64, 0i64, 0i64);
     for ((&did, &dlat), &dlon) in d.id.iter().zip(&d.lat).zip(&d.lon) {
         id = id.wrapping_add(did);
-        lat = lat.wrapping_add(dlat);
-        lon = lon.wrapping_add(dlon);
+        // Coordinates are delta-coded: a hostile delta can overflow the running sum.
+        let overflow = || format!("dense node {id}: its coordinate deltas overflow");
+        lat = lat.checked_add(dlat).ok_or_else(overflow)?;
+        lon = lon.checked_add(dlon).ok_or_else(overflow)?;
         s.pairs.clear();
         while kv < keys_vals.len() {
             let k = keys_vals[kv];
@@ -231,7 +245,7 @@ fn walk_dense(
             let what = "dense node tag";
             s.pairs.push((f.check(k as u32, what)?, f.check(v as u32, what)?));
         }
-        let pos = [f.decimicro(f.lon_offset, lon), f.decimicro(f.lat_offset, lat)];
+        let pos = [f.decimicro(f.lon_offset, lon, id)?, f.decimicro(f.lat_offset, lat, id)?];
         sink.node(id, pos, BlockTags { strings: &f.strings, pairs: &s.pairs, last_wins: true });
     }
     Ok(())

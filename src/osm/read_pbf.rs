@@ -375,21 +375,18 @@ fn decode_all<R: Read + Send>(
     let mut results: Vec<(usize, Result<BlockOut>)> = blobs
         .take_while(|_| first_bad.load(Ordering::Relaxed) == usize::MAX)
         .par_bridge()
-        .map_init(
-            Workspace::default,
-            |workspace, blob| match blob {
-                // A framing error comes after every blob framed before it.
-                Err(e) => (usize::MAX, Err(e)),
-                Ok(blob) if blob.index > first_bad.load(Ordering::Relaxed) => (blob.index, Ok(BlockOut::default())),
-                Ok(blob) => {
-                    let r = decode_blob(&blob, workspace, taxonomy, profile).map_err(|m| {
-                        first_bad.fetch_min(blob.index, Ordering::Relaxed);
-                        Error::pbf(path, format!("data blob {} at byte {}: {m}", blob.index, blob.offset))
-                    });
-                    (blob.index, r)
-                }
-            },
-        )
+        .map_init(Workspace::default, |workspace, blob| match blob {
+            // A framing error comes after every blob framed before it.
+            Err(e) => (usize::MAX, Err(e)),
+            Ok(blob) if blob.index > first_bad.load(Ordering::Relaxed) => (blob.index, Ok(BlockOut::default())),
+            Ok(blob) => {
+                let r = decode_blob(&blob, workspace, taxonomy, profile).map_err(|m| {
+                    first_bad.fetch_min(blob.index, Ordering::Relaxed);
+                    Error::pbf(path, format!("data blob {} at byte {}: {m}", blob.index, blob.offset))
+                });
+                (blob.index, r)
+            }
+        })
         .collect();
     results.sort_by_key(|r| r.0);
     let mut outs = Vec::with_capacity(results.len());

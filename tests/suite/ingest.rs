@@ -1169,3 +1169,59 @@ fn block_decoder_matches_osmpbfreader_on_random_blocks() {
         "{elements} elements, {kept_ways} ways and {kept_nodes} nodes kept in all"
     );
 }
+
+/// K2 (fuzz/README.md): a block whose granularity, offset or delta-coded
+/// coordinates overflow 64-bit arithmetic is an error naming the file and the
+/// node, not a node wrapped to an arbitrary position.
+#[test]
+fn coordinates_that_overflow_are_an_error_not_a_wrapped_position() {
+    use osmpbfreader::osmformat::{DenseNodes, Node};
+    let block_file = |block: PrimitiveBlock| {
+        let mut bytes = header_blob();
+        bytes.extend(frame("OSMData", &raw_blob(protobuf::Message::write_to_bytes(&block).expect("encode"))));
+        bytes
+    };
+    let with_table = || {
+        let mut block = PrimitiveBlock::new();
+        let mut table = StringTable::new();
+        table.s = vec![Vec::new()];
+        block.stringtable = MessageField::some(table);
+        block
+    };
+    // A plain node: granularity × lat overflows.
+    let mut block = with_table();
+    block.set_granularity(i32::MAX);
+    let mut g = PrimitiveGroup::new();
+    let mut n = Node::new();
+    n.set_id(7);
+    n.set_lat(i64::MAX / 1000);
+    n.set_lon(0);
+    g.nodes.push(n);
+    block.primitivegroup.push(g);
+    let text = pbf_error(&block_file(block));
+    assert!(text.contains("node 7") && text.contains("overflows"), "{text}");
+    // The offset added to an in-range product overflows.
+    let mut block = with_table();
+    block.set_lon_offset(i64::MAX - 5);
+    let mut g = PrimitiveGroup::new();
+    let mut n = Node::new();
+    n.set_id(8);
+    n.set_lat(0);
+    n.set_lon(1_000);
+    g.nodes.push(n);
+    block.primitivegroup.push(g);
+    let text = pbf_error(&block_file(block));
+    assert!(text.contains("node 8") && text.contains("overflows"), "{text}");
+    // Dense nodes: the running sum of deltas overflows.
+    let mut block = with_table();
+    block.set_granularity(1); // the first node is in range of the arithmetic (and off the globe: dropped)
+    let mut g = PrimitiveGroup::new();
+    let mut d = DenseNodes::new();
+    d.id = vec![1, 1];
+    d.lat = vec![i64::MAX - 10, 11];
+    d.lon = vec![0, 0];
+    g.dense = MessageField::some(d);
+    block.primitivegroup.push(g);
+    let text = pbf_error(&block_file(block));
+    assert!(text.contains("dense node 2") && text.contains("overflow"), "{text}");
+}
