@@ -9,7 +9,7 @@ use lifecircle::district::gini::{gini, percentile};
 use lifecircle::district::targets::{
     Measure, Metric, Miss, Op, RuleResult, Subject, Targets, evaluate, misses_summary,
 };
-use lifecircle::district::{CategoryStats, DistrictRow};
+use lifecircle::district::{CategoryStats, DistrictRow, UnitTier};
 use lifecircle::{Error, ErrorKind, Taxonomy};
 
 use crate::common::repo_file;
@@ -129,21 +129,49 @@ fn builtin_targets_parse() {
     assert_eq!(targets.name, "tianjin-2025");
     assert!(!targets.description.is_empty());
     let ids: Vec<&str> = targets.rules.iter().map(|r| r.id.as_str()).collect();
-    assert_eq!(ids, ["T10-homes", "T10-population", "T16-homes", "T16-population"]);
+    assert_eq!(
+        ids,
+        [
+            "T10-homes",
+            "T10-population",
+            "T16-homes",
+            "T16-population",
+            "T10-units",
+            "T10-units-walk",
+            "T4-centre",
+            "T4-base",
+            "T4-place"
+        ]
+    );
     let expect = [
-        ("childcare", Measure::Share, 0.60),
-        ("childcare", Measure::PopulationShare, 0.60),
-        ("elder_canteen", Measure::Share, 1.0),
-        ("elder_canteen", Measure::PopulationShare, 1.0),
+        ("childcare", Measure::Share, 0.60, None),
+        ("childcare", Measure::PopulationShare, 0.60, None),
+        ("elder_canteen", Measure::Share, 1.0, None),
+        ("elder_canteen", Measure::PopulationShare, 1.0, None),
+        ("childcare", Measure::UnitsWithFacility, 0.60, Some(UnitTier::Community)),
+        ("childcare", Measure::UnitsMedianWithin, 0.60, Some(UnitTier::Community)),
+        ("elder_centre", Measure::Facilities, 1.0, Some(UnitTier::District)),
+        ("elder_base", Measure::Facilities, 1.0, Some(UnitTier::Subdistrict)),
+        ("elder_place", Measure::Facilities, 1.0, Some(UnitTier::Community)),
     ];
-    for (rule, (key, measure, value)) in targets.rules.iter().zip(expect) {
+    for (rule, (key, measure, value, unit)) in targets.rules.iter().zip(expect) {
         assert_eq!(rule.metric, Metric { subject: Subject::Category(key.to_string()), measure }, "{}", rule.id);
         assert_eq!(rule.op, Op::Ge, "{}", rule.id);
         assert_eq!(rule.value, value, "{}", rule.id);
-        assert!(rule.note.as_deref().is_some_and(|n| n.contains("Interpretation")), "{}", rule.id);
+        assert_eq!(rule.unit, unit, "{}", rule.id);
+        assert!(rule.note.is_some(), "{}", rule.id);
     }
-    // The file on disk is the compiled-in one and parses the same through from_file.
-    let from_file = Targets::from_file(&repo_file("data/targets/tianjin-2025.toml"), &Taxonomy::builtin()).unwrap();
+    // The T10/T16 rules read the default taxonomy's categories, T4's the
+    // elderly-three-tier list's: a run with the default taxonomy says so.
+    let unchecked = targets.unchecked(&Taxonomy::builtin());
+    assert_eq!(unchecked.len(), 3, "{unchecked:?}");
+    assert!(unchecked.iter().all(|n| n.starts_with("target T4-")), "{unchecked:?}");
+    assert!(targets.unchecked(&Taxonomy::bundled("elderly-three-tier").unwrap()).iter().all(|n| !n.contains("T4-")));
+    // The file on disk is the compiled-in one and parses the same.
+    let text = std::fs::read_to_string(repo_file("data/targets/tianjin-2025.toml")).unwrap();
+    let bundled: Vec<Taxonomy> = Taxonomy::bundled_names().into_iter().filter_map(Taxonomy::bundled).collect();
+    let refs: Vec<&Taxonomy> = bundled.iter().collect();
+    let from_file = Targets::from_toml_any(&text, &repo_file("data/targets/tianjin-2025.toml"), &refs).unwrap();
     assert_eq!(from_file, targets);
 }
 
@@ -421,6 +449,8 @@ fn misses_summary_groups_failures_by_rule() {
         margin: 0.5,
         homes_short: 0,
         people_short: 0.0,
+        units_short: 0,
+        facilities_short: 0,
     };
     assert!(misses_summary(&[all_pass]).is_empty());
 }

@@ -133,9 +133,9 @@ mod tests {
 
     #[test]
     fn directory_with_shorts_doubles_and_ascii() {
-        // Header (1.1.0, 4 keys), then: model type 1, raster type 1, projected type 32767,
+        // Header (1.1.0, 5 keys), then: model type 1, raster type 1, projected type 32767,
         // PCS citation in ASCII at 0 (16 chars), centre longitude in DOUBLE at 1.
-        let dir = [1, 1, 0, 4, 1024, 0, 1, 1, 1025, 0, 1, 1, 3072, 0, 1, 32767, 3073, 34737, 16, 0, 3088, 34736, 1, 1];
+        let dir = [1, 1, 0, 5, 1024, 0, 1, 1, 1025, 0, 1, 1, 3072, 0, 1, 32767, 3073, 34737, 16, 0, 3088, 34736, 1, 1];
         let keys = GeoKeys::parse(&dir, &[7.0, 12.5], "World_Mollweide|").unwrap();
         assert_eq!(keys.short(key::MODEL_TYPE), Some(1));
         assert_eq!(keys.short(key::PROJECTED_TYPE), Some(32767));

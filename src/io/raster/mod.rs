@@ -66,7 +66,8 @@ impl RasterCrs {
         }
     }
 
-    fn from_lonlat(self, lonlat: [f64; 2]) -> [f64; 2] {
+    /// `[lon, lat]` to the grid's coordinates.
+    fn project(self, lonlat: [f64; 2]) -> [f64; 2] {
         match self {
             RasterCrs::Wgs84 => lonlat,
             RasterCrs::Mollweide { lon0_deg } => mollweide::forward(lonlat, lon0_deg, mollweide::WGS84_RADIUS_M),
@@ -201,7 +202,7 @@ impl Grid {
         let c1 = ((xmax - self.x0) / self.dx - self.off).floor().min(f64::from(self.width) - 1.0);
         let r0 = ((self.y0 - ymax) / self.dy - self.off).ceil().max(0.0);
         let r1 = ((self.y0 - ymin) / self.dy - self.off).floor().min(f64::from(self.height) - 1.0);
-        (c0 <= c1 && r0 <= r1).then(|| (c0 as u32, c1 as u32, r0 as u32, r1 as u32))
+        (c0 <= c1 && r0 <= r1).then_some((c0 as u32, c1 as u32, r0 as u32, r1 as u32))
     }
 }
 
@@ -271,7 +272,7 @@ pub fn read_population(
         let lon = area.west + t * (area.east - area.west);
         let lat = area.south + t * (area.north - area.south);
         for p in [[lon, area.south], [lon, area.north], [area.west, lat], [area.east, lat]] {
-            let [x, y] = crs.from_lonlat(p);
+            let [x, y] = crs.project(p);
             xs.push(x);
             ys.push(y);
         }

@@ -7,8 +7,8 @@
 //! Forward: `x = R·(2√2/π)·λ·cos θ`, `y = R·√2·sin θ`, where the auxiliary
 //! angle θ solves `2θ + sin 2θ = π·sin φ` (Newton's method, as PROJ does).
 //! Inverse: `θ = asin(y / (R√2))`, `φ = asin((2θ + sin 2θ) / π)`,
-//! `λ = π·x / (2√2·R·cos θ)`. Both `O(1)` (the forward at most 30 Newton
-//! steps). Checked against PROJ's published test points (`test/gie/builtins.gie`).
+//! `λ = π·x / (2√2·R·cos θ)`. Both `O(1)` (the forward at most 200 safeguarded
+//! Newton steps). Checked against PROJ's published test points (`test/gie/builtins.gie`).
 //!
 //! ```
 //! use lifecircle::io::raster::mollweide::{forward, inverse};
@@ -33,20 +33,44 @@ const C_Y: f64 = SQRT_2;
 pub fn forward(lonlat: [f64; 2], lon0_deg: f64, radius_m: f64) -> [f64; 2] {
     let lam = wrap_deg(lonlat[0] - lon0_deg).to_radians();
     let phi = lonlat[1].clamp(-90.0, 90.0).to_radians();
-    // Solve ψ + sin ψ = π sin φ for ψ = 2θ.
+    let theta = aux_angle(phi.abs()).copysign(phi);
+    [radius_m * C_X * lam * theta.cos(), radius_m * C_Y * theta.sin()]
+}
+
+/// The auxiliary angle θ in `[0, π/2]` for a latitude `phi` in `[0, π/2]`
+/// (radians): `ψ = 2θ` solves `ψ + sin ψ = π sin φ`. Newton's method (as
+/// PROJ) inside a bracket `[lo, hi]` of `[0, π]` that each step narrows
+/// (`f` is increasing there), bisecting whenever Newton would leave it: near
+/// the poles `1 + cos ψ` goes to 0 and Newton alone slows to a crawl or divides
+/// by zero. Ends when the step or the bracket falls below `1e-15`; at most 200 steps.
+/// At the pole itself θ is `π/2` exactly (the equation cannot resolve ψ near
+/// π better than `~1e-5` in doubles: `f` is flat to third order there).
+fn aux_angle(phi: f64) -> f64 {
+    if phi >= FRAC_PI_2 {
+        return FRAC_PI_2;
+    }
     let k = PI * phi.sin();
-    let mut psi = phi;
-    let mut converged = false;
-    for _ in 0..30 {
-        let v = (psi + psi.sin() - k) / (1.0 + psi.cos());
-        psi -= v;
-        if v.abs() < 1e-14 {
-            converged = true;
+    let (mut lo, mut hi) = (0.0f64, PI);
+    let mut psi = phi.clamp(lo, hi);
+    for _ in 0..200 {
+        let f = psi + psi.sin() - k;
+        if f == 0.0 {
+            break;
+        }
+        if f < 0.0 {
+            lo = psi;
+        } else {
+            hi = psi;
+        }
+        let newton = psi - f / (1.0 + psi.cos());
+        let next = if newton.is_finite() && newton > lo && newton < hi { newton } else { 0.5 * (lo + hi) };
+        let step = (next - psi).abs();
+        psi = next;
+        if step < 1e-15 || hi - lo < 1e-15 {
             break;
         }
     }
-    let theta = if converged { psi / 2.0 } else { FRAC_PI_2.copysign(phi) };
-    [radius_m * C_X * lam * theta.cos(), radius_m * C_Y * theta.sin()]
+    psi / 2.0
 }
 
 /// `[x, y]` in metres back to `[lon, lat]` in degrees; `None` outside the
