@@ -29,6 +29,8 @@
 //! | `userdata` | users' own data end to end: population weighting, elderly and wheelchair profiles, several thresholds and tiers, 2SFCA capacity, add/replace modes, CRS, bad rows |
 //! | `whatif` | `analyze --add-facilities / --remove-facilities` on the Beijing fixture: `whatif.csv` against two independent runs subtracted (`--facilities` add and replace runs), planned outputs byte for byte, monotonicity over random plans, unknown ids and bad flags, stdout/`--quiet`, stale files, determinism |
 //! | `png` | PNG maps: the default data through `lifecircle map`, its colour histogram against the legend (every colour in use drawn exactly, magenta absent) and the library's bytes; a hand-built map for the attribution, determinism, Chinese labels, missing glyphs, hexagons, one-category colours, sites, districts, bad sizes and boxes; bad CLI arguments |
+//! | `policy` | the policy as officials count it: per-unit shares (`units_with_facility`, `units_median_within`) against a count by hand and a recount from `coverage.geojson`; three admin levels at once with the three-tier elderly facilities and the failing units named; bundled national lists by name, their clauses, `complete` over their own set; AutoNavi type paths and typecodes, Baidu tags; bad `--levels` / `--taxonomy` |
+//! | `population` | `--population FILE.tif`: the fixture grids cell by cell (EPSG:4326 against its table, Mollweide against the script's formula and an independent inverse, PixelIsPoint, nodata, clipping), people as weights by hand, the Nanjing extract's people where OSM has no buildings, bad files |
 //! | `report` | `report.html` in headless Chromium (`common::browser`; `LIFECIRCLE_SKIP_BROWSER=1` skips without one): `#selftest` layer counts against `summary.json`, language switch, attribution, screenshot pixels, H3 hexagon mode recounted with h3o, `site --report`, byte-identical pages across threads and subcommands, hostile facility names, self-contained page |
 
 #[path = "suite/cli.rs"]
@@ -65,6 +67,10 @@ mod layers;
 mod png;
 #[path = "suite/points.rs"]
 mod points;
+#[path = "suite/policy.rs"]
+mod policy;
+#[path = "suite/population.rs"]
+mod population;
 #[path = "suite/properties.rs"]
 mod properties;
 #[path = "suite/realdata.rs"]

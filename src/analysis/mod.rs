@@ -226,7 +226,9 @@ impl Network {
         };
         let mut population_report = None;
         if let Some(input) = &config.population {
-            let margin_m = config.max_snap_m;
+            // Clipped to the extract: cells whose centre lies in the box of its walkable network
+            // (a wider box would add people from beyond the extract's data, counted as uncovered).
+            let margin_m = 0.0;
             let nodes = (0..self.graph.num_nodes()).map(|n| self.graph.node_lonlat(crate::ids::NodeId(n as u32)));
             let area = crate::io::raster::LonLatBox::around(nodes, margin_m).ok_or_else(|| {
                 Error::bad_input(&input.path, "", "the extract has no walkable network to place the grid's homes on")

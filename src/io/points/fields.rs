@@ -22,10 +22,23 @@ pub(super) enum Field {
     Id,
     Capacity,
     Population,
+    /// A POI type code (AutoNavi's six-digit `typecode`), read when the category column does not resolve.
+    TypeCode,
 }
 
-pub(super) const FIELDS: [Field; 7] =
-    [Field::Lon, Field::Lat, Field::Category, Field::Name, Field::Id, Field::Capacity, Field::Population];
+/// How many fields there are.
+pub(super) const N_FIELDS: usize = 8;
+
+pub(super) const FIELDS: [Field; N_FIELDS] = [
+    Field::Lon,
+    Field::Lat,
+    Field::Category,
+    Field::Name,
+    Field::Id,
+    Field::Capacity,
+    Field::Population,
+    Field::TypeCode,
+];
 
 impl Field {
     /// Accepted (lower-case) names, by priority.
@@ -33,11 +46,13 @@ impl Field {
         match self {
             Field::Lon => &["longitude", "lon", "lng", "long", "经度", "x"],
             Field::Lat => &["latitude", "lat", "纬度", "y"],
-            Field::Category => &["category", "类别", "type", "类型"],
+            // `tag` / `标签`: Baidu's industry path (`购物;便利店`).
+            Field::Category => &["category", "类别", "type", "类型", "tag", "标签"],
             Field::Name => &["name", "名称"],
             Field::Id => &["id"],
             Field::Capacity => &["capacity", "容量"],
             Field::Population => &["population", "pop", "人口"],
+            Field::TypeCode => &["typecode", "type_code", "类型编码", "类型代码", "分类编码", "分类代码"],
         }
     }
 
@@ -51,6 +66,7 @@ impl Field {
             Field::Id => "id",
             Field::Capacity => "capacity",
             Field::Population => "population",
+            Field::TypeCode => "type code",
         }
     }
 
@@ -75,8 +91,8 @@ pub(super) fn normalise_name(name: &str) -> String {
 }
 
 /// For each field, the index of the name that names it best (lowest priority, then leftmost).
-pub(super) fn assign<'a>(names: impl Iterator<Item = &'a str>) -> [Option<usize>; 7] {
-    let mut best: [Option<(usize, usize)>; 7] = [None; 7];
+pub(super) fn assign<'a>(names: impl Iterator<Item = &'a str>) -> [Option<usize>; N_FIELDS] {
+    let mut best: [Option<(usize, usize)>; N_FIELDS] = [None; N_FIELDS];
     for (i, raw) in names.enumerate() {
         let name = normalise_name(raw);
         for f in FIELDS {
@@ -161,6 +177,25 @@ pub(super) fn accepted_categories(taxonomy: &Taxonomy) -> String {
     format!("accepted categories: {} — or an English/Chinese label or alias from the taxonomy", keys.join(", "))
 }
 
+/// The category a POI type code names (a taxonomy alias such as AutoNavi's
+/// `060200`): several codes `060200|060400` are tried from the last, and a
+/// six-digit code the taxonomy does not list falls back to its middle class
+/// (`060203` to `060200`, AutoNavi's 大类·中类·小类 digits). A five-digit code is
+/// read with its leading zero restored (a spreadsheet's `60200`).
+pub(super) fn resolve_code(taxonomy: &Taxonomy, codes: &str) -> Option<CategoryId> {
+    codes.rsplit(['|', ';', ',']).map(str::trim).find_map(|code| {
+        let code: Cow<'_, str> = if code.len() == 5 && code.bytes().all(|b| b.is_ascii_digit()) {
+            Cow::Owned(format!("0{code}"))
+        } else {
+            Cow::Borrowed(code)
+        };
+        taxonomy.resolve_category(&code).or_else(|| {
+            let six_digits = code.len() == 6 && code.bytes().all(|b| b.is_ascii_digit());
+            (six_digits && !code.ends_with("00")).then(|| taxonomy.resolve_category(&format!("{}00", &code[..4])))?
+        })
+    })
+}
+
 /// The category a label names; an AutoNavi path `大类;中类;小类` is tried from its last part.
 pub(super) fn resolve(taxonomy: &Taxonomy, label: &str) -> Option<CategoryId> {
     taxonomy.resolve_category(label).or_else(|| {
@@ -178,7 +213,7 @@ pub(super) fn resolve(taxonomy: &Taxonomy, label: &str) -> Option<CategoryId> {
 /// The CSV columns of a file.
 pub(super) struct CsvColumns {
     /// Column index of each field.
-    pub(super) idx: [Option<usize>; 7],
+    pub(super) idx: [Option<usize>; N_FIELDS],
     /// The header as written, for messages.
     pub(super) header: Vec<String>,
     /// Accept decimal commas (semicolon-delimited files).
@@ -223,10 +258,11 @@ impl Builder for FacilityBuilder<'_> {
     type Point = UserFacility;
 
     fn check_columns(&self, cols: &CsvColumns) -> Result<(), String> {
-        if cols.idx[Field::Category.idx()].is_none() {
+        if cols.idx[Field::Category.idx()].is_none() && cols.idx[Field::TypeCode.idx()].is_none() {
             return Err(format!(
-                "no category column (one of {}); columns found: {}",
+                "no category column (one of {}; or a type code column, one of {}); columns found: {}",
                 Field::Category.name_list(),
+                Field::TypeCode.name_list(),
                 cols.header.join(", ")
             ));
         }
@@ -240,10 +276,28 @@ impl Builder for FacilityBuilder<'_> {
         lonlat: [f64; 2],
         default_id: (&str, usize),
     ) -> Result<UserFacility, String> {
-        let category = match p.text(Field::Category)? {
-            None => return Err("missing category".to_string()),
-            Some(label) => resolve(self.taxonomy, &label)
-                .ok_or_else(|| format!("unknown category {:?}; {}", label.as_ref(), self.accepted))?,
+        // The category column first, then the type code (AutoNavi's `typecode`).
+        let label = p.text(Field::Category)?;
+        let code = p.text(Field::TypeCode)?;
+        let found = label
+            .as_deref()
+            .and_then(|l| resolve(self.taxonomy, l))
+            .or_else(|| code.as_deref().and_then(|c| resolve_code(self.taxonomy, c)));
+        let category = match (found, label, code) {
+            (Some(c), _, _) => c,
+            (None, None, None) => return Err("missing category".to_string()),
+            (None, Some(l), None) => return Err(format!("unknown category {:?}; {}", l.as_ref(), self.accepted)),
+            (None, None, Some(c)) => {
+                return Err(format!("unknown category type code {:?}; {}", c.as_ref(), self.accepted));
+            }
+            (None, Some(l), Some(c)) => {
+                return Err(format!(
+                    "unknown category {:?} (type code {:?}); {}",
+                    l.as_ref(),
+                    c.as_ref(),
+                    self.accepted
+                ));
+            }
         };
         let name = p.text(Field::Name)?.map(Cow::into_owned);
         let capacity = non_negative(p, Field::Capacity)?;

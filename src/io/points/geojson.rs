@@ -11,20 +11,20 @@ use serde_json::{Map, Value};
 use crate::error::{Error, Result};
 use crate::io::geojson_in::{TopLevel, for_each_feature};
 
-use super::fields::{Builder, FIELDS, Field, Props, assign, check_lonlat, parse_number};
+use super::fields::{Builder, FIELDS, Field, N_FIELDS, Props, assign, check_lonlat, parse_number};
 use super::{InputFormat, ReadReport, Sink};
 
 pub(super) struct GeoProps<'a> {
     pub(super) props: Option<&'a Map<String, Value>>,
     /// Property key of each field.
-    pub(super) keys: [Option<&'a str>; 7],
+    pub(super) keys: [Option<&'a str>; N_FIELDS],
     /// The feature's `id` member, which wins over an `id` property.
     pub(super) member_id: Option<String>,
 }
 
 impl<'a> GeoProps<'a> {
     pub(super) fn new(props: Option<&'a Map<String, Value>>, member_id: Option<String>) -> Self {
-        let mut keys = [None; 7];
+        let mut keys = [None; N_FIELDS];
         if let Some(p) = props {
             let names: Vec<&str> = p.keys().map(String::as_str).collect();
             let idx = assign(names.iter().copied());
