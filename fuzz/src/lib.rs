@@ -24,7 +24,7 @@ use std::sync::LazyLock;
 
 use lifecircle::district::assign::{DistrictIndex, locate_brute_force};
 use lifecircle::district::sources::{districts_from_admin, districts_from_geojson_bytes};
-use lifecircle::district::targets::Targets;
+use lifecircle::district::targets::{Measure, Targets};
 use lifecircle::io::points::{MAX_QUANTITY, MAX_SKIPPED_MESSAGES, ReadReport, read_facilities_bytes, read_homes_bytes};
 use lifecircle::taxonomy::Tiers;
 use lifecircle::{Error, ErrorKind, Profiles, Taxonomy};
@@ -239,7 +239,13 @@ fn targets_toml_unguarded(data: &[u8]) {
     let path = Path::new(INPUT_NAME);
     match Targets::from_toml(&text(data), path, &TAXONOMY) {
         Ok(t) => {
-            assert!(t.rules.iter().all(|r| (0.0..=1.0).contains(&r.value)), "a target outside [0, 1]");
+            for r in &t.rules {
+                if r.metric.measure == Measure::Facilities {
+                    assert!(r.value.is_finite() && r.value >= 0.0, "a facilities target that is not a count");
+                } else {
+                    assert!((0.0..=1.0).contains(&r.value), "a target outside [0, 1]");
+                }
+            }
             let mut ids: Vec<&str> = t.rules.iter().map(|r| r.id.as_str()).collect();
             ids.sort_unstable();
             assert!(ids.windows(2).all(|w| w[0] != w[1]), "duplicate rule ids");

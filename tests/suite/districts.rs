@@ -173,6 +173,14 @@ fn builtin_targets_parse() {
     let refs: Vec<&Taxonomy> = bundled.iter().collect();
     let from_file = Targets::from_toml_any(&text, &repo_file("data/targets/tianjin-2025.toml"), &refs).unwrap();
     assert_eq!(from_file, targets);
+    // As a --targets file, with any taxonomy (T4's categories are a bundled list's).
+    let path = repo_file("data/targets/tianjin-2025.toml");
+    assert_eq!(Targets::from_file(&path, &Taxonomy::builtin()).unwrap(), targets);
+    let dir = tempfile::tempdir().unwrap();
+    let typo = dir.path().join("typo.toml");
+    std::fs::write(&typo, text.replace("elder_place facilities", "elder_palce facilities")).unwrap();
+    let e = Targets::from_file(&typo, &Taxonomy::builtin()).unwrap_err().to_string();
+    assert!(e.contains("typo.toml") && e.contains("unknown category \"elder_palce\""), "{e}");
 }
 
 /// Every built-in rule cites its seeds rule id and an exact sentence of the policy document.
@@ -265,11 +273,18 @@ fn malformed_targets_are_table_errors_naming_the_file() {
 fn target_files_from_disk() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("bad.toml");
-    std::fs::write(&path, format!("{HEADER}{}", rule("T5", "pharmacy share", ">=", "0.5"))).unwrap();
+    std::fs::write(&path, format!("{HEADER}{}", rule("T5", "bakery share", ">=", "0.5"))).unwrap();
     let err = Targets::from_file(&path, &Taxonomy::builtin()).unwrap_err();
     let shown = err.to_string();
     assert!(shown.starts_with(&path.display().to_string()), "{shown}");
-    assert!(shown.contains("rule T5") && shown.contains("pharmacy"), "{shown}");
+    assert!(shown.contains("rule T5") && shown.contains("bakery"), "{shown}");
+    // A bundled list's category (pharmacy: mofcom-2021) is accepted and, with a taxonomy
+    // that lacks it, reported as not checked.
+    let other = dir.path().join("pharmacy.toml");
+    std::fs::write(&other, format!("{HEADER}{}", rule("T5", "pharmacy share", ">=", "0.5"))).unwrap();
+    let targets = Targets::from_file(&other, &Taxonomy::builtin()).unwrap();
+    assert_eq!(targets.unchecked(&Taxonomy::builtin()).len(), 1);
+    assert!(targets.unchecked(&Taxonomy::bundled("mofcom-2021").unwrap()).is_empty());
 
     let missing = dir.path().join("missing.toml");
     let err = Targets::from_file(&missing, &Taxonomy::builtin()).unwrap_err();
