@@ -131,6 +131,62 @@ fn per_unit_shares_match_the_count_by_hand() {
     assert!(md.contains("| T10-units-walk | (all units) | 0.667 | 0.600 | yes |"), "{md}");
 }
 
+/// Three `--districts` files, coarse to fine (a district Z over two sub-districts S1 = A + B and
+/// S2 = C + D, the four communities of the test above), keys named per file: the community
+/// rules are read per coarser unit over the communities inside it. T10-units: Z 2 of 4
+/// (short 1), S1 1 of 2 and S2 1 of 2 (short 1 each: 2 of 2 needed for 60 %). T10-units-walk:
+/// S1 2 of 2 pass, S2 0 of 1 (C; D has no homes), Z 2 of 3 pass.
+#[test]
+fn community_rules_read_per_coarser_unit_from_three_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let pbf = dir.path().join("street.osm.pbf");
+    street(&HOMES, &[(0.005, childcare()), (0.039, childcare())]).write(&pbf);
+    let write = |name: &str, key: &str, units: &[(&str, f64, f64)]| {
+        let text = boxes(units).replace("\"name\"", &format!("\"{key}\""));
+        let path = dir.path().join(name);
+        std::fs::write(&path, text).unwrap();
+        path
+    };
+    let z = write("qu.geojson", "区名", &[("Z", 0.0, 0.04)]);
+    let sub = write("jiedao.geojson", "街道", &[("S1", 0.0, 0.02), ("S2", 0.02, 0.04)]);
+    let com =
+        write("shequ.geojson", "name", &[("A", 0.0, 0.01), ("B", 0.01, 0.02), ("C", 0.02, 0.03), ("D", 0.03, 0.04)]);
+    let out = dir.path().join("out");
+    let mut args = vec!["--pbf", s(&pbf), "--out", s(&out), "--quiet"];
+    for (file, key) in [(&z, "区名"), (&sub, "街道"), (&com, "name")] {
+        args.extend(["--districts", s(file), "--district-key", key]);
+    }
+    let r = districts(&args);
+    assert_eq!(r.code, Some(0), "{}", r.stderr);
+    let d = read_json(&out.join("summary.json"))["districts"].clone();
+    let short = |level: &Value, rule: &str| -> Vec<(String, u64)> {
+        let missed = level["targets_missed"].as_array().unwrap();
+        let m = missed.iter().find(|m| m["rule"] == rule);
+        m.map(|m| {
+            m["districts"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|x| (x["district"].as_str().unwrap().to_string(), x["units_short"].as_u64().unwrap()))
+                .collect()
+        })
+        .unwrap_or_default()
+    };
+    let owned = |v: &[(&str, u64)]| v.iter().map(|(a, b)| (a.to_string(), *b)).collect::<Vec<_>>();
+    assert_eq!(short(&d["levels"][0], "T10-units"), owned(&[("Z", 1)]));
+    assert_eq!(short(&d["levels"][1], "T10-units"), owned(&[("S1", 1), ("S2", 1)]));
+    assert_eq!(short(&d, "T10-units"), owned(&[("(all units)", 1)]));
+    assert!(short(&d["levels"][0], "T10-units-walk").is_empty());
+    assert_eq!(short(&d["levels"][1], "T10-units-walk"), owned(&[("S2", 1)]));
+    assert!(short(&d, "T10-units-walk").is_empty());
+    // Each level's own per-unit shares: the sub-districts each hold a facility.
+    let sub_units = d["levels"][1]["units"].as_array().unwrap();
+    let child = sub_units.iter().find(|u| u["key"] == "childcare").unwrap();
+    assert_eq!((child["units"].as_u64(), child["units_with_facility"].as_u64()), (Some(2), Some(2)));
+    let md = std::fs::read_to_string(out.join("districts.md")).unwrap();
+    assert!(md.contains("- **T10-units-walk**: 1 of 2 fail: S2"), "{md}");
+}
+
 /// Admin boundaries of three levels over the street: 区 (level 6) 玄武区 and 秦淮区 (no
 /// centre), 街道 (8) 新街口街道 (a base) and 梅园新村街道 (none), 社区 (10) A–D, places in
 /// 华侨路社区 (A) and 丰富路社区 (C) only.

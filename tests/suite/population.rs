@@ -300,3 +300,20 @@ fn bad_grids_are_errors_naming_the_file() {
     assert_eq!(r.code, Some(2), "{}", r.stderr);
     assert!(r.stderr.contains("--population") && r.stderr.contains("--homes"), "{}", r.stderr);
 }
+
+/// The fixture grids are the script's output, byte for byte (skipped without `python3`).
+#[test]
+fn fixture_grids_are_reproducible_by_their_script() {
+    let dir = tempfile::tempdir().unwrap();
+    let script = raster("make_rasters.py");
+    let run = std::process::Command::new("python3").arg(&script).arg(dir.path()).output();
+    let Ok(o) = run else {
+        eprintln!("python3 not found: the fixture grids are not regenerated");
+        return;
+    };
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    for name in ["nanjing-pop-4326.tif", "nanjing-pop-mollweide.tif", "equator-pop-point.tif", "no-georef.tif"] {
+        let made = std::fs::read(dir.path().join(name)).unwrap();
+        assert!(made == std::fs::read(raster(name)).unwrap(), "{name} differs from the script's output");
+    }
+}
