@@ -93,6 +93,16 @@ pub enum DistrictSource {
     },
     /// The extract's administrative boundaries at this `admin_level`.
     AdminLevel(u8),
+    /// A GeoJSON FeatureCollection held in memory (the Python package's
+    /// GeoDataFrames), read as a file's.
+    GeoJsonBytes {
+        /// The name it goes by in messages and the run's manifest.
+        name: PathBuf,
+        /// The GeoJSON text.
+        bytes: std::sync::Arc<[u8]>,
+        /// The property that names a district.
+        key: String,
+    },
 }
 
 /// What service areas to draw.

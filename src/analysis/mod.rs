@@ -219,6 +219,9 @@ impl Network {
             None => None,
             Some(DistrictSource::AdminLevel(level)) => Some(self.admin_districts(*level)?),
             Some(DistrictSource::GeoJson { path, key }) => Some(districts_from_geojson(path, key)?),
+            Some(DistrictSource::GeoJsonBytes { name, bytes, key }) => {
+                Some(crate::district::sources::districts_from_geojson_bytes(name, bytes, key)?)
+            }
         };
         pb.finish_and_clear();
         timings.parse_s += t.elapsed().as_secs_f64();
