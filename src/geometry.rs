@@ -45,6 +45,50 @@ pub fn valid_lonlat(p: [f64; 2]) -> bool {
     p[0].is_finite() && p[1].is_finite() && (-180.0..=180.0).contains(&p[0]) && (-90.0..=90.0).contains(&p[1])
 }
 
+/// A position for an area: its area centroid, or, when that is not inside
+/// the area's bounding box (a self-intersecting ring whose lobes' signed
+/// areas nearly cancel puts it arbitrarily far away), the centroid of its
+/// boundary lines, which always lies within their convex hull. `None` for an
+/// empty shape. `O(V)` in the vertices.
+///
+/// ```
+/// use geo::{MultiPolygon, polygon};
+/// // A bow-tie whose two lobes almost cancel.
+/// let bow = polygon![(x: 0.0, y: 0.0), (x: 1.0, y: 1.0), (x: 1.0, y: 0.0), (x: 0.0, y: 1.0000001)];
+/// let [x, y] = lifecircle::geometry::area_position(&MultiPolygon::new(vec![bow])).unwrap();
+/// assert!((0.0..=1.0).contains(&x) && (0.0..=1.0000001).contains(&y));
+/// ```
+pub fn area_position(mp: &geo::MultiPolygon<f64>) -> Option<[f64; 2]> {
+    use geo::{BoundingRect, Centroid};
+    let bbox = mp.bounding_rect()?;
+    let inside = |c: geo::Point<f64>| {
+        c.x() >= bbox.min().x && c.x() <= bbox.max().x && c.y() >= bbox.min().y && c.y() <= bbox.max().y
+    };
+    if let Some(c) = mp.centroid().filter(|&c| inside(c)) {
+        return Some([c.x(), c.y()]);
+    }
+    let lines = geo::MultiLineString::new(
+        mp.iter().flat_map(|p| std::iter::once(p.exterior()).chain(p.interiors()).cloned()).collect(),
+    );
+    if let Some(c) = lines.centroid().filter(|&c| inside(c)) {
+        return Some([c.x(), c.y()]);
+    }
+    // Every vertex at one point (zero-length lines): that point.
+    Some([bbox.min().x, bbox.min().y])
+}
+
+/// [`area_position`] of one polygon (its own centroid when inside its box).
+pub fn polygon_position(p: &geo::Polygon<f64>) -> Option<[f64; 2]> {
+    use geo::{BoundingRect, Centroid};
+    let bbox = p.bounding_rect()?;
+    match p.centroid() {
+        Some(c) if c.x() >= bbox.min().x && c.x() <= bbox.max().x && c.y() >= bbox.min().y && c.y() <= bbox.max().y => {
+            Some([c.x(), c.y()])
+        }
+        _ => area_position(&geo::MultiPolygon::new(vec![p.clone()])),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

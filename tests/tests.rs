@@ -13,6 +13,7 @@
 //! | `realdata` | the bundled extracts against independent re-computations and slow references |
 //! | `determinism` | thread count does not change any output byte |
 //! | `formats` | every layer as GeoJSON, GeoParquet and FlatGeobuf read back by independent readers (parquet's Arrow reader and a WKB parser, the flatgeobuf reader and its R-tree box queries) and compared value for value with the GeoJSON: hand-built points and holed multipolygons with nulls of every type, three row groups, empty layers, the Beijing coverage and facilities; byte-identical rewrites |
+//! | `fuzz_regressions` | fuzzing finds (`fuzz/`, `scripts/fuzz.sh`): each reproducer under `tests/fixtures/fuzz/` read back to `Ok` with the right answer or a clean error; open finds `#[ignore]`d with the reason |
 //! | `golden` | `summary.json` of the Beijing fixture against `tests/golden/` (`LIFECIRCLE_BLESS=1` rewrites) |
 //! | `cli` | every bad input and parameter: exit 2, one line, no output, no panic |
 //! | `layers` | layers that agree: the `--h3` hexagons recomputed by hand from `coverage.geojson` with h3o |
@@ -47,6 +48,8 @@ mod district_table;
 mod districts;
 #[path = "suite/formats.rs"]
 mod formats;
+#[path = "suite/fuzz_regressions.rs"]
+mod fuzz_regressions;
 #[path = "suite/golden.rs"]
 mod golden;
 #[path = "suite/handbuilt.rs"]

@@ -66,6 +66,10 @@ pub struct AnalyzeConfig {
     pub formats: Vec<crate::options::Format>,
     /// Also aggregate homes to H3 hexagons of this resolution (0–15): the `hexagons` layer.
     pub h3: Option<u8>,
+    /// Search no farther than this many minutes: a facility beyond is "none
+    /// reachable" (`None`: no bound). Tiles answer exactly within their reach
+    /// (`lifecircle prepare`); a whole run with the same reach gives the same answer.
+    pub reach_minutes: Option<f64>,
 }
 
 /// Where districts come from and what to check in them.
@@ -145,6 +149,7 @@ impl AnalyzeConfig {
             invocation: Invocation::default(),
             formats: vec![crate::options::Format::GeoJson],
             h3: None,
+            reach_minutes: None,
         }
     }
 
@@ -210,6 +215,17 @@ impl AnalyzeConfig {
         if let Some(d) = self.districts.as_ref().filter(|d| !(1..=100).contains(&d.k_nearest)) {
             return Err(Error::parameter("--k-nearest", format!("{} is not in 1..=100", d.k_nearest)));
         }
+        if let Some(r) = self.reach_minutes {
+            let largest = (0..self.taxonomy.len())
+                .filter_map(|c| self.thresholds(c).last().map(|t| t.1.minutes()))
+                .fold(0.0, f64::max);
+            if !(r.is_finite() && r >= largest && r <= MAX_REACH_MINUTES) {
+                return Err(Error::parameter(
+                    "--reach-minutes",
+                    format!("{r} is not in [{largest}, {MAX_REACH_MINUTES}] (at least the largest threshold)"),
+                ));
+            }
+        }
         if let Some(r) = self.h3.filter(|r| *r > 15) {
             return Err(Error::parameter("--h3", format!("{r} is not an H3 resolution (0 to 15)")));
         }
@@ -217,6 +233,11 @@ impl AnalyzeConfig {
             return Err(Error::parameter("--threads", format!("{n} is not in 1..={MAX_THREADS}")));
         }
         Ok(())
+    }
+
+    /// The search bound of [`AnalyzeConfig::reach_minutes`] as a time ([`TimeMs::INF`] when unbounded).
+    pub fn reach(&self) -> TimeMs {
+        self.reach_minutes.map_or(TimeMs::INF, |m| TimeMs::from_secs_f64(m * 60.0))
     }
 
     /// The main threshold (the largest of `minutes`) as an exact time.
@@ -258,10 +279,13 @@ pub enum SnapMode {
 /// 49 days that `u32` milliseconds can hold.
 pub const MIN_SPEED_KMH: f64 = 0.1;
 
+/// Largest search bound `--reach-minutes` accepts (10 hours).
+pub const MAX_REACH_MINUTES: f64 = 600.0;
+
 /// Most worker threads `--threads` accepts.
 pub const MAX_THREADS: usize = 1024;
 
-/// Fewest threads [`with_threads`] will start when asked for more than the cores.
+/// Fewest threads [`super::with_threads`] will start when asked for more than the cores.
 pub const MIN_POOL_CAP: usize = 8;
 
 /// The threads a pool asked for `asked` gets: `asked`, but no more than the

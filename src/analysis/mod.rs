@@ -290,7 +290,7 @@ impl Network {
         let (nearest, nearest_facility): (Vec<Vec<TimeMs>>, Vec<Vec<Option<u32>>>) = per_cat
             .par_iter()
             .map(|fac| {
-                let r = nearest_facilities(graph, fac, &home_anchors).into_iter().unzip();
+                let r = nearest_facilities(graph, fac, &home_anchors, config.reach()).into_iter().unzip();
                 pb.inc(1);
                 r
             })

@@ -267,6 +267,7 @@ pub(super) fn summarize(a: &Analysis, parts: SummaryParts) -> Summary {
             max_snap_m: config.max_snap_m,
             min_component_nodes: config.min_component_nodes,
             snap_mode: config.snap_mode,
+            reach_minutes: config.reach_minutes,
             threads: rayon::current_num_threads(),
         },
         timings: parts.timings,

@@ -43,6 +43,9 @@ pub struct Parameters {
     pub min_component_nodes: usize,
     /// How points join the network.
     pub snap_mode: super::config::SnapMode,
+    /// The search bound in minutes (`--reach-minutes`), when there is one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reach_minutes: Option<f64>,
     /// Worker threads.
     pub threads: usize,
 }

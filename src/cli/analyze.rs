@@ -61,6 +61,10 @@ pub struct AnalyzeArgs {
     /// per cell homes, population and every district statistic
     #[arg(long, value_name = "RES")]
     h3: Option<u8>,
+    /// Search no farther than this many minutes (at least the largest threshold): facilities beyond
+    /// count as none reachable; what tiles answer exactly (`lifecircle prepare`)
+    #[arg(long, value_name = "MIN", allow_negative_numbers = true)]
+    reach_minutes: Option<f64>,
     /// Output folder [default: out]
     #[arg(long, value_name = "DIR")]
     out: Option<PathBuf>,
@@ -214,6 +218,7 @@ impl AnalyzeArgs {
         config.invocation = super::invocation();
         config.formats = lifecircle::output::Format::parse_list(&self.format)?;
         config.h3 = self.h3;
+        config.reach_minutes = self.reach_minutes;
         config.profile = profile;
         config.profile_name = self.profile;
         let mut minutes = self.minutes;

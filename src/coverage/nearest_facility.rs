@@ -20,8 +20,11 @@
 //! let total = g.edge_time(EdgeId(0)).0;
 //! let at = |ms: u32| Some(Anchor { edge: EdgeId(0), to_u: TimeMs(ms), to_v: TimeMs(total - ms), access: TimeMs(0) });
 //! // Facilities at 10 s and 90 s along the edge; homes at 20 s, at 50 s (a tie) and off the network.
-//! let n = nearest_facilities(&g, &[at(10_000), at(90_000)], &[at(20_000), at(50_000), None]);
+//! let n = nearest_facilities(&g, &[at(10_000), at(90_000)], &[at(20_000), at(50_000), None], TimeMs::INF);
 //! assert_eq!(n, vec![(TimeMs(10_000), Some(0)), (TimeMs(40_000), Some(0)), (TimeMs::INF, None)]);
+//! // Within a 30 s budget the home 40 s away reaches none.
+//! let n = nearest_facilities(&g, &[at(10_000), at(90_000)], &[at(20_000), at(50_000)], TimeMs(30_000));
+//! assert_eq!(n, vec![(TimeMs(10_000), Some(0)), (TimeMs::INF, None)]);
 //! ```
 
 use std::cmp::Reverse;
@@ -33,11 +36,13 @@ use crate::routing::Anchor;
 
 /// For each home, the time to the nearest of `facilities` and that
 /// facility's index in `facilities` (`(TimeMs::INF, None)` when none can be
-/// reached); ties go to the facility listed first.
+/// reached within `budget`); ties go to the facility listed first. A budget
+/// bounds the search to the network within it (`TimeMs::INF` for none).
 pub fn nearest_facilities(
     graph: &WalkGraph,
     facilities: &[Option<Anchor>],
     homes: &[Option<Anchor>],
+    budget: TimeMs,
 ) -> Vec<(TimeMs, Option<u32>)> {
     let n = graph.num_nodes();
     let mut best: Vec<(u32, u32)> = vec![(u32::MAX, u32::MAX); n];
@@ -46,7 +51,7 @@ pub fn nearest_facilities(
         if let Some(f) = f {
             for (node, t) in f.seeds(graph) {
                 let key = (t.0, fi as u32);
-                if key < best[node.idx()] {
+                if t <= budget && key < best[node.idx()] {
                     best[node.idx()] = key;
                     heap.push(Reverse((t.0, fi as u32, node.0)));
                 }
@@ -60,7 +65,7 @@ pub fn nearest_facilities(
         let (nbrs, times) = graph.adjacency(node);
         for (&m, &t) in nbrs.iter().zip(times) {
             let key = (d.saturating_add(t), label);
-            if key < best[m as usize] {
+            if key.0 <= budget.0 && key < best[m as usize] {
                 best[m as usize] = key;
                 heap.push(Reverse((key.0, key.1, m)));
             }
@@ -74,7 +79,7 @@ pub fn nearest_facilities(
             let (u, v) = graph.edge_endpoints(h.edge);
             let via = |(t, label): (u32, u32), to: TimeMs| (t.saturating_add(to.0).saturating_add(h.access.0), label);
             let found = via(best[u.idx()], h.to_u).min(via(best[v.idx()], h.to_v)).min(same_edge.nearest(h));
-            if found.1 == u32::MAX || found.0 == TimeMs::INF.0 {
+            if found.1 == u32::MAX || found.0 == TimeMs::INF.0 || found.0 > budget.0 {
                 (TimeMs::INF, None)
             } else {
                 (TimeMs(found.0), Some(found.1))
@@ -191,9 +196,9 @@ mod tests {
         let (a0, a1) = if via_w >= t(2) { (0, via_w - t(2)) } else { (t(2) - via_w, 0) };
         let facilities = [Some(at_u(0, a0)), Some(at_v(2, a1))];
         let home = Some(at_u(2, 0));
-        assert_eq!(nearest_facilities(&g, &facilities, &[home]), vec![(TimeMs(via_w + a0), Some(0))]);
+        assert_eq!(nearest_facilities(&g, &facilities, &[home], TimeMs::INF), vec![(TimeMs(via_w + a0), Some(0))]);
         // Listed the other way round, the tie goes to the other one.
         let swapped = [facilities[1], facilities[0]];
-        assert_eq!(nearest_facilities(&g, &swapped, &[home]), vec![(TimeMs(via_w + a0), Some(0))]);
+        assert_eq!(nearest_facilities(&g, &swapped, &[home], TimeMs::INF), vec![(TimeMs(via_w + a0), Some(0))]);
     }
 }

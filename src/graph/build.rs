@@ -1,9 +1,17 @@
-//! Walkable ways to a petgraph graph, then to the frozen [`WalkGraph`].
+//! Walkable ways to a petgraph `UnGraph`, then to the frozen [`WalkGraph`].
 //!
-//! Ways are split at nodes shared with another walkable way (or used twice by
-//! one way) and where a referenced node is missing from a clipped extract
-//! (those segments are skipped and counted). `O(way refs + E α(N))`.
+//! Way references are resolved to node indices in parallel; ways are split at
+//! nodes shared with another walkable way (or used twice by one way) and where
+//! a referenced node is missing from a clipped extract (those segments are
+//! skipped and counted). Each piece becomes an edge of a petgraph
+//! `UnGraph<u32, (highway, speed factor)>` (node weight: the OSM node's index
+//! in [`OsmData`]; capacities reserved from exact upper bounds, geometry in one
+//! flat array indexed by edge), [`connected_components`] runs petgraph's
+//! union-find over its edges, and the kept components are frozen into the
+//! CSR [`WalkGraph`] in graph order (nodes first seen first, edges in way
+//! order). `O(way refs + N + E α(N))`.
 
+use petgraph::graph::{NodeIndex, UnGraph};
 use rayon::prelude::*;
 use serde::Serialize;
 use std::path::Path;
@@ -133,32 +141,58 @@ pub fn build_graph(data: &OsmData, speed_m_s: f64, min_component_nodes: usize, p
         }
     }
 
-    // Split the ways into edges: graph nodes numbered in first-seen order,
-    // geometry in one flat array.
+    // Capacities, so the graph and the geometry are allocated once: every edge
+    // ends at a piece end (a way's last present node, one before a missing
+    // node, or a junction), and every graph node is a junction or a run's end.
+    let (piece_ends, runs) = resolved
+        .par_iter()
+        .map(|(refs, _, _)| {
+            let present = |k: usize| refs[k] != NONE;
+            let (mut ends, mut runs) = (0usize, 0usize);
+            for (k, &r) in refs.iter().enumerate().filter(|&(_, &r)| r != NONE) {
+                let first = k == 0 || !present(k - 1);
+                runs += first as usize;
+                ends += (!first && (k + 1 == refs.len() || !present(k + 1) || uses[r as usize] >= 2)) as usize;
+            }
+            (ends, runs)
+        })
+        .reduce(|| (0, 0), |a, b| (a.0 + b.0, a.1 + b.1));
+    let junctions = uses.iter().filter(|&&u| u >= 2).count();
+    let present_refs = node_refs - missing_refs - blocked_refs;
+    let geom_bound = present_refs + piece_ends;
+    if u32::try_from(geom_bound).is_err() {
+        return Err(Error::pbf(
+            path,
+            format!("{geom_bound} walkable way points: more than the {} this version can index", u32::MAX),
+        ));
+    }
+    let mut graph: UnGraph<u32, EdgeAttrs> =
+        UnGraph::with_capacity((junctions + 2 * runs).min(data.node_ids.len()), piece_ends);
+
+    // Split the ways into edges: graph nodes (weight: the OSM node's index)
+    // numbered in first-seen order, geometry in one flat array indexed by edge.
     let pos = |i: u32| {
         let p = data.node_pos[i as usize];
         [p[0] as f64 * 1e-7, p[1] as f64 * 1e-7]
     };
-    let mut node_of = vec![NONE; data.node_ids.len()];
-    let mut node_source: Vec<u32> = Vec::new();
-    let mut graph_node = |i: u32| -> u32 {
-        if node_of[i as usize] == NONE {
-            node_of[i as usize] = node_source.len() as u32;
-            node_source.push(i);
+    let mut node_of = vec![NodeIndex::end(); data.node_ids.len()];
+    let mut graph_node = |graph: &mut UnGraph<u32, EdgeAttrs>, i: u32| -> NodeIndex {
+        if node_of[i as usize] == NodeIndex::end() {
+            node_of[i as usize] = graph.add_node(i);
         }
         node_of[i as usize]
     };
-    let mut edge_ends: Vec<(u32, u32)> = Vec::new();
-    let mut edge_attrs: Vec<EdgeAttrs> = Vec::new();
-    let mut geom: Vec<[f64; 2]> = Vec::new();
-    let mut geom_offsets: Vec<u32> = vec![0];
+    let mut geom: Vec<[f64; 2]> = Vec::with_capacity(geom_bound);
+    let mut geom_offsets: Vec<u32> = Vec::with_capacity(piece_ends + 1);
+    geom_offsets.push(0);
     let mut geometry: Vec<[f64; 2]> = Vec::new();
-    let mut add_edge = |a: u32, b: u32, geometry: &[[f64; 2]], attrs: EdgeAttrs| {
-        edge_ends.push((a, b));
-        edge_attrs.push(attrs);
-        geom.extend_from_slice(geometry);
-        geom_offsets.push(geom.len() as u32);
-    };
+    let mut add_edge =
+        |graph: &mut UnGraph<u32, EdgeAttrs>, s: u32, t: u32, geometry: &[[f64; 2]], attrs: EdgeAttrs| {
+            let (a, b) = (graph_node(graph, s), graph_node(graph, t));
+            graph.add_edge(a, b, attrs);
+            geom.extend_from_slice(geometry);
+            geom_offsets.push(geom.len() as u32);
+        };
     let mut missing_segments = 0usize;
     for ((refs, _, _), w) in resolved.iter().zip(&walkable) {
         let attrs = (w.highway, w.speed_factor);
@@ -177,8 +211,7 @@ pub fn build_graph(data: &OsmData, speed_m_s: f64, min_component_nodes: usize, p
                 if let Some(s) = start.take() {
                     let last = refs[k - 1];
                     if last != s || geometry.len() > 2 {
-                        let (a, b) = (graph_node(s), graph_node(last));
-                        add_edge(a, b, &geometry, attrs);
+                        add_edge(&mut graph, s, last, &geometry, attrs);
                     }
                 }
                 geometry.clear();
@@ -191,8 +224,7 @@ pub fn build_graph(data: &OsmData, speed_m_s: f64, min_component_nodes: usize, p
                     let is_end = k + 1 == refs.len() || !present(k + 1);
                     if is_end || uses[r as usize] >= 2 {
                         if geometry.len() >= 2 && (r != s || geometry.len() > 2) {
-                            let (a, b) = (graph_node(s), graph_node(r));
-                            add_edge(a, b, &geometry, attrs);
+                            add_edge(&mut graph, s, r, &geometry, attrs);
                         }
                         geometry.clear();
                         geometry.push(pos(r));
@@ -206,7 +238,7 @@ pub fn build_graph(data: &OsmData, speed_m_s: f64, min_component_nodes: usize, p
     drop(uses);
     drop(node_of);
     // A lone node (a piece of one present node) gets no edge; it is not a graph node either.
-    if edge_ends.is_empty() {
+    if graph.edge_count() == 0 {
         return Err(ErrorKind::NoWalkableWays {
             path: path.to_path_buf(),
             walkable_ways: walkable.len(),
@@ -216,17 +248,18 @@ pub fn build_graph(data: &OsmData, speed_m_s: f64, min_component_nodes: usize, p
         .into());
     }
 
-    let num_nodes = node_source.len();
-    let (label, sizes) = connected_components(num_nodes, edge_ends.iter().map(|&(a, b)| (a as usize, b as usize)));
+    let (label, sizes) = connected_components(&graph);
     let keep = components_to_keep(&sizes, min_component_nodes);
 
-    // Freeze: renumber the kept nodes in first-seen order; dropped islands get
-    // their own numbering, so homes nearest to them can be counted.
+    // Freeze into the CSR WalkGraph: the kept nodes renumbered in graph order
+    // (first seen); dropped islands get their own numbering, so homes nearest
+    // to them can be counted.
+    let num_nodes = graph.node_count();
     let mut new_id = vec![NONE; num_nodes];
     let mut node_lonlat = Vec::new();
     let mut island_id = vec![NONE; num_nodes];
     let mut island_lonlat = Vec::new();
-    for (n, &src) in node_source.iter().enumerate() {
+    for (n, &src) in graph.node_weights().enumerate() {
         if keep[label[n] as usize] {
             new_id[n] = node_lonlat.len() as u32;
             node_lonlat.push(pos(src));
@@ -238,16 +271,17 @@ pub fn build_graph(data: &OsmData, speed_m_s: f64, min_component_nodes: usize, p
     let kept_nodes = node_lonlat.len();
     let mut main = FlatEdges::default();
     let mut island = FlatEdges::default();
+    let ends = |e: &petgraph::graph::Edge<EdgeAttrs>| (e.source().index() as u32, e.target().index() as u32);
     if kept_nodes == num_nodes {
-        // Nothing dropped: the numbering is unchanged, and the edges move over as they are.
-        main.ends = edge_ends.iter().zip(&edge_attrs).map(|(&(s, t), &(h, _))| (s, t, h)).collect();
-        main.factors = edge_attrs.iter().map(|&(_, f)| f as f64).collect();
+        // Nothing dropped: the numbering is unchanged, and the geometry moves over as it is.
+        main.ends = graph.raw_edges().iter().map(|e| (ends(e).0, ends(e).1, e.weight.0)).collect();
+        main.factors = graph.raw_edges().iter().map(|e| e.weight.1 as f64).collect();
         main.geom_offsets = geom_offsets;
         main.geom = geom;
     } else {
-        for (e, &(s, t)) in edge_ends.iter().enumerate() {
+        for (e, edge) in graph.raw_edges().iter().enumerate() {
             let g = &geom[geom_offsets[e] as usize..geom_offsets[e + 1] as usize];
-            let (highway, factor) = edge_attrs[e];
+            let ((s, t), (highway, factor)) = (ends(edge), edge.weight);
             if new_id[s as usize] == NONE {
                 island.push(island_id[s as usize], island_id[t as usize], highway, factor, g);
             } else {
@@ -256,6 +290,7 @@ pub fn build_graph(data: &OsmData, speed_m_s: f64, min_component_nodes: usize, p
         }
         drop(geom);
     }
+    drop(graph);
     let dropped_edges = island.ends.len();
     let g = main.freeze(node_lonlat, speed_m_s);
     let islands = island.freeze(island_lonlat, speed_m_s);

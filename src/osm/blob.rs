@@ -4,23 +4,33 @@
 //! A PBF file is a sequence of `[4-byte big-endian length][BlobHeader][Blob]`.
 //! [`BlobReader`] yields the blobs in file order, each with its index and byte
 //! offset, holding one blob at a time; [`RawBlob::inflate`] decompresses one.
-//! Limits (the PBF specification's own):
+//! The `BlobHeader`, `Blob` and `HeaderBlock` messages are osmpbfreader's
+//! generated types ([`osmpbfreader::fileformat`], [`osmpbfreader::osmformat`]),
+//! parsed once their size has been checked. Limits (the PBF specification's own):
 //!
 //! - a `BlobHeader` is at most [`MAX_BLOB_HEADER_BYTES`] (64 KiB);
 //! - a `Blob`, compressed or not, is at most [`MAX_BLOB_BYTES`] (32 MiB), and so is
 //!   its uncompressed content (`raw_size`); a blob that inflates past its stated
-//!   size is cut off there and refused (no zip bomb);
-//! - the whole file is at most [`MAX_PBF_BYTES`] (2 GiB): larger extracts are
-//!   refused before reading (clip them to the study area first), and a file
-//!   that grows past the limit while being read is refused then.
+//!   size is cut off there and refused (no zip bomb).
+//!
+//! The file as a whole has no size limit: it is read as a stream, one blob at
+//! a time, so whole countries (and the planet) frame like small extracts.
+//! The `OSMHeader` blob's required features must all be ones this reader
+//! understands ([`SUPPORTED_FEATURES`]), as the format requires.
 //!
 //! Reading is `O(file size)` with memory `O(one blob)`.
 
 use std::io::Read;
 use std::path::Path;
 
-use super::wire::{Reader, Value, WireResult, bytes, varint_u32};
+use osmpbfreader::fileformat::{Blob, BlobHeader};
+use osmpbfreader::osmformat::HeaderBlock;
+use protobuf::Message;
+
 use crate::error::{Error, Result};
+
+/// What is wrong with a blob, in words for the user.
+pub type BlobResult<T> = std::result::Result<T, String>;
 
 /// Largest `BlobHeader` accepted, bytes (the specification's hard limit).
 pub const MAX_BLOB_HEADER_BYTES: usize = 64 * 1024;
@@ -28,8 +38,9 @@ pub const MAX_BLOB_HEADER_BYTES: usize = 64 * 1024;
 /// Largest `Blob` accepted, compressed or uncompressed, bytes (the specification's hard limit).
 pub const MAX_BLOB_BYTES: usize = 32 * 1024 * 1024;
 
-/// Largest PBF file accepted, bytes (2 GiB: a large country; memory grows with the file).
-pub const MAX_PBF_BYTES: u64 = 2 * 1024 * 1024 * 1024;
+/// The `OSMHeader` required features this reader understands; a file requiring
+/// any other (e.g. `HistoricalInformation`, a history file) is refused.
+pub const SUPPORTED_FEATURES: [&str; 2] = ["OsmSchema-V0.6", "DenseNodes"];
 
 /// The kind of a blob, from its header's `type`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -54,38 +65,29 @@ pub struct RawBlob {
 }
 
 impl RawBlob {
-    /// The blob's content (a `PrimitiveBlock` or `HeaderBlock` message), inflated
-    /// into `buf` (reused across calls) when compressed, or borrowed when raw.
+    /// The blob's content (a `PrimitiveBlock` or `HeaderBlock` message), in
+    /// `buf` (reused across calls): inflated when compressed, moved there when raw.
     ///
     /// The content may not exceed its stated `raw_size` nor [`MAX_BLOB_BYTES`].
-    pub fn inflate<'a>(&'a self, buf: &'a mut Vec<u8>) -> WireResult<&'a [u8]> {
-        let mut raw: Option<&[u8]> = None;
-        let mut zlib: Option<&[u8]> = None;
-        let mut raw_size: Option<u32> = None;
-        let mut other: Option<&str> = None;
-        let mut r = Reader::new(&self.bytes);
-        while let Some((n, v)) = r.field()? {
-            match n {
-                1 => raw = Some(bytes(v, "raw blob data")?),
-                2 => raw_size = Some(varint_u32(v, "raw_size")?),
-                3 => zlib = Some(bytes(v, "zlib blob data")?),
-                4 => other = Some("lzma"),
-                5 => other = Some("bzip2"),
-                6 => other = Some("lz4"),
-                7 => other = Some("zstd"),
-                _ => {}
+    pub fn inflate<'a>(&self, buf: &'a mut Vec<u8>) -> BlobResult<&'a [u8]> {
+        let blob = Blob::parse_from_bytes(&self.bytes).map_err(|e| format!("bad blob: {e}"))?;
+        let raw_size = blob.raw_size;
+        let zlib = match blob {
+            Blob { raw: Some(raw), .. } => {
+                // Stored as is: the content is the blob's own bytes, already capped.
+                *buf = raw;
+                return Ok(&buf[..]);
             }
-        }
-        if let Some(raw) = raw {
-            return Ok(raw);
-        }
-        let Some(zlib) = zlib else {
-            return Err(match other {
-                Some(c) => format!("{c}-compressed blobs are not supported (only raw and zlib)"),
-                None => "a blob with no data".into(),
-            });
+            Blob { zlib_data: Some(zlib), .. } => zlib,
+            Blob { lzma_data: Some(_), .. } => return Err(unsupported("lzma")),
+            Blob { OBSOLETE_bzip2_data: Some(_), .. } => return Err(unsupported("bzip2")),
+            // Later versions of the format: lz4 (field 6) and zstd (field 7).
+            b if b.special_fields.unknown_fields().get(6).is_some() => return Err(unsupported("lz4")),
+            b if b.special_fields.unknown_fields().get(7).is_some() => return Err(unsupported("zstd")),
+            _ => return Err("a blob with no data".into()),
         };
         let limit = match raw_size {
+            Some(s) if s < 0 => return Err(format!("bad uncompressed size {s}")),
             Some(s) if s as usize > MAX_BLOB_BYTES => {
                 return Err(format!("blob of {s} bytes uncompressed, over the format's limit of {MAX_BLOB_BYTES}"));
             }
@@ -95,7 +97,7 @@ impl RawBlob {
         buf.clear();
         buf.resize(limit, 0);
         let mut z = flate2::Decompress::new(true);
-        let status = z.decompress(zlib, buf, flate2::FlushDecompress::Finish);
+        let status = z.decompress(&zlib, buf, flate2::FlushDecompress::Finish);
         let got = z.total_out() as usize;
         match status {
             Ok(flate2::Status::StreamEnd) => {}
@@ -105,11 +107,32 @@ impl RawBlob {
             Ok(_) => return Err("zlib data cut short".into()),
             Err(e) => return Err(format!("bad zlib data: {e}")),
         }
-        if raw_size.is_some_and(|s| s as usize != got) {
+        if raw_size.is_some() && got != limit {
             return Err(format!("blob inflates to {got} bytes, its header says {limit}"));
         }
         buf.truncate(got);
         Ok(&buf[..])
+    }
+}
+
+fn unsupported(compression: &str) -> String {
+    format!("{compression}-compressed blobs are not supported (only raw and zlib)")
+}
+
+/// Checks the file header (an `OSMHeader` blob's content): a `HeaderBlock`
+/// whose required features are all [`SUPPORTED_FEATURES`].
+pub fn check_header_block(content: &[u8]) -> BlobResult<()> {
+    let header = HeaderBlock::parse_from_bytes(content).map_err(|e| format!("bad header block: {e}"))?;
+    let unsupported: Vec<&str> =
+        header.required_features.iter().map(String::as_str).filter(|f| !SUPPORTED_FEATURES.contains(f)).collect();
+    if unsupported.is_empty() {
+        Ok(())
+    } else {
+        Err(format!(
+            "the file requires features this reader does not support: {} (supported: {})",
+            unsupported.join(", "),
+            SUPPORTED_FEATURES.join(", ")
+        ))
     }
 }
 
@@ -191,9 +214,6 @@ impl<'p, R: Read> BlobReader<'p, R> {
                 )));
             }
         };
-        if self.pos + data_len as u64 > MAX_PBF_BYTES {
-            return Err(self.err(format!("larger than the limit of {MAX_PBF_BYTES} bytes for one extract")));
-        }
         let mut data = vec![0u8; data_len];
         let got = read_full(&mut self.r, &mut data).map_err(io)?;
         if got < data_len {
@@ -217,7 +237,9 @@ impl<'p, R: Read> BlobReader<'p, R> {
                 "OSMHeader" => {
                     let blob = RawBlob { index: usize::MAX, offset, kind: BlobKind::Header, bytes };
                     let mut buf = Vec::new();
-                    blob.inflate(&mut buf).map_err(|m| self.err(format!("header blob at byte {offset}: {m}")))?;
+                    blob.inflate(&mut buf)
+                        .and_then(check_header_block)
+                        .map_err(|m| self.err(format!("header blob at byte {offset}: {m}")))?;
                     self.saw_header = true;
                 }
                 "OSMData" => {
@@ -250,20 +272,7 @@ impl<R: Read> Iterator for BlobReader<'_, R> {
 }
 
 /// `(type, datasize)` of a `BlobHeader` message.
-fn parse_blob_header(b: &[u8]) -> WireResult<(String, i64)> {
-    let (mut kind, mut datasize) = (None, None);
-    let mut r = Reader::new(b);
-    while let Some((n, v)) = r.field()? {
-        match (n, v) {
-            (1, Value::Bytes(t)) => kind = Some(String::from_utf8_lossy(t).into_owned()),
-            // int32: negative values arrive sign-extended to 64 bits.
-            (3, Value::Varint(s)) => datasize = Some(s as i64),
-            (1 | 3, _) => return Err(format!("field {n} has the wrong type")),
-            _ => {}
-        }
-    }
-    match (kind, datasize) {
-        (Some(k), Some(s)) => Ok((k, s)),
-        _ => Err("missing type or datasize".into()),
-    }
+fn parse_blob_header(b: &[u8]) -> BlobResult<(String, i32)> {
+    let mut header = BlobHeader::parse_from_bytes(b).map_err(|e| e.to_string())?;
+    Ok((header.take_type_(), header.datasize()))
 }

@@ -1,16 +1,29 @@
-//! Decoding one `PrimitiveBlock` straight from its bytes.
+//! Decoding one `PrimitiveBlock` with osmpbfreader's protobuf types.
 //!
-//! No message is built: dense nodes, ways and relations are handed to an
-//! [`ElementSink`] with their tags as indices into the block's string table,
-//! looked up only when a rule asks ([`BlockTags`]). Unneeded fields (metadata,
-//! changesets) are skipped unread. Every string index is checked against the
-//! table, so a corrupt block is an error, never a panic. `O(block bytes)`
-//! with scratch buffers reused across the blocks a thread decodes.
+//! The inflated block is parsed into osmpbfreader's generated
+//! [`PrimitiveBlock`] message (the `protobuf` crate's
+//! `Message::parse_from_bytes`), then its dense nodes, nodes, ways and
+//! relations are walked directly and handed to an [`ElementSink`] with their
+//! tags as indices into the block's string table, looked up only when a rule
+//! asks ([`BlockTags`]). No `OsmObj` and no tag map is built per element, and
+//! every string index is checked against the table, so a corrupt block is an
+//! error, never a panic. Elements go out in osmpbfreader's own order (per
+//! group: nodes, dense nodes, ways, relations) with its coordinate
+//! arithmetic, so [`decode_block`] sees what `OsmPbfReader::iter` sees.
+//!
+//! `O(block bytes)`: the message is `O(block bytes)` to parse, the walk
+//! `O(elements + tags + references)` with scratch buffers reused across the
+//! blocks a thread decodes.
 
 use std::borrow::Cow;
 
-use super::wire::{Reader, Value, WireResult, bytes, push_delta_sint64, push_varints, zigzag};
+use osmpbfreader::osmformat::{self, PrimitiveBlock, PrimitiveGroup};
+use protobuf::Message;
+
 use crate::taxonomy::TagLookup;
+
+/// What is wrong with a block, in words for the user.
+pub type DecodeResult<T> = std::result::Result<T, String>;
 
 /// A relation member's type.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -35,10 +48,16 @@ pub struct Member {
 }
 
 /// The tags of one element: `(key, value)` string indices into the block's table.
+///
+/// A key given twice (invalid OSM, but a file may hold it) reads as
+/// osmpbfreader's tag map reads it: the first value for plain nodes, ways and
+/// relations (their tags are collected, sorted and deduplicated), the last for
+/// dense nodes (their tags are inserted one by one).
 #[derive(Clone, Copy)]
 pub struct BlockTags<'a> {
     strings: &'a [Cow<'a, str>],
     pairs: &'a [(u32, u32)],
+    last_wins: bool,
 }
 
 impl<'a> BlockTags<'a> {
@@ -54,21 +73,24 @@ impl<'a> BlockTags<'a> {
         &self.strings[i as usize]
     }
 
-    /// The `(key, value)` pairs, in file order.
+    /// The `(key, value)` pairs in file order, a repeated key once (with the value [`TagLookup::tag`] gives).
+    /// `O(tags²)`.
     pub fn iter(&self) -> impl Iterator<Item = (&'a str, &'a str)> + '_ {
-        self.pairs.iter().map(|&(k, v)| (self.string(k), self.string(v)))
+        self.pairs.iter().enumerate().filter_map(move |(i, &(k, v))| {
+            let key = self.string(k);
+            let shadowed = if self.last_wins { &self.pairs[i + 1..] } else { &self.pairs[..i] };
+            (!shadowed.iter().any(|&(k2, _)| self.string(k2) == key)).then(|| (key, self.string(v)))
+        })
     }
 }
 
 impl TagLookup for BlockTags<'_> {
-    /// The value of `key`; of a key given twice, the last (as osmpbfreader's tag map keeps).
+    /// The value of `key` (of a key given twice, the value osmpbfreader keeps: see [`BlockTags`]).
     #[inline]
     fn tag(&self, key: &str) -> Option<&str> {
-        self.pairs
-            .iter()
-            .rev()
-            .find(|&&(k, _)| self.strings[k as usize] == key)
-            .map(|&(_, v)| &*self.strings[v as usize])
+        let is_key = |&&(k, _): &&(u32, u32)| self.strings[k as usize] == key;
+        let found = if self.last_wins { self.pairs.iter().rev().find(is_key) } else { self.pairs.iter().find(is_key) };
+        found.map(|&(_, v)| &*self.strings[v as usize])
     }
 }
 
@@ -85,15 +107,8 @@ pub trait ElementSink {
 /// Scratch buffers for decoding, reused across blocks.
 #[derive(Default)]
 pub struct BlockScratch {
-    ids: Vec<i64>,
-    lats: Vec<i64>,
-    lons: Vec<i64>,
-    u64s: Vec<u64>,
-    u64s_b: Vec<u64>,
     pairs: Vec<(u32, u32)>,
     refs: Vec<i64>,
-    types: Vec<u64>,
-    roles: Vec<u64>,
     members: Vec<Member>,
 }
 
@@ -106,23 +121,37 @@ struct Frame<'a> {
 }
 
 impl Frame<'_> {
-    /// Decimicro-degrees of a raw coordinate (integer division as osmpbfreader does;
-    /// wrapping, as a hostile block may overflow: the position is then invalid and dropped).
+    /// Decimicro-degrees of a raw coordinate `offset + granularity × c` in
+    /// nanodegrees (integer division as osmpbfreader does).
+    ///
+    /// A hostile block's granularity, offset or coordinate can overflow that
+    /// arithmetic: the block is rejected rather than the position wrapped to
+    /// an arbitrary place. A position past `i32` decimicro-degrees (beyond
+    /// ±214°) is impossible and becomes `i32::MAX`, which the sink drops as
+    /// an invalid position.
     #[inline]
-    fn decimicro(&self, offset: i64, c: i64) -> i32 {
-        (offset.wrapping_add(self.granularity.wrapping_mul(c)) / 100) as i32
+    fn decimicro(&self, offset: i64, c: i64, node: i64) -> DecodeResult<i32> {
+        let nano = (self.granularity.checked_mul(c)).and_then(|g| g.checked_add(offset)).ok_or_else(|| {
+            format!(
+                "node {node}: its coordinate overflows (offset {offset} + granularity {} × {c} nanodegrees)",
+                self.granularity
+            )
+        })?;
+        Ok(i32::try_from(nano / 100).unwrap_or(i32::MAX))
     }
 
-    fn check(&self, i: u64, what: &str) -> WireResult<u32> {
-        if i < self.strings.len() as u64 {
-            Ok(i as u32)
+    /// A string index, checked against the table.
+    #[inline]
+    fn check(&self, i: u32, what: &str) -> DecodeResult<u32> {
+        if (i as usize) < self.strings.len() {
+            Ok(i)
         } else {
             Err(format!("{what} refers to string {i} of a table of {}", self.strings.len()))
         }
     }
 
     /// Pairs `keys[i]`, `vals[i]` (checked) into `pairs`.
-    fn pair(&self, keys: &[u64], vals: &[u64], pairs: &mut Vec<(u32, u32)>, what: &str) -> WireResult<()> {
+    fn pair(&self, keys: &[u32], vals: &[u32], pairs: &mut Vec<(u32, u32)>, what: &str) -> DecodeResult<()> {
         pairs.clear();
         for (&k, &v) in keys.iter().zip(vals) {
             pairs.push((self.check(k, what)?, self.check(v, what)?));
@@ -131,109 +160,82 @@ impl Frame<'_> {
     }
 }
 
-/// Decodes a `PrimitiveBlock` message, handing every element to `sink`.
-pub fn decode_block(block: &[u8], scratch: &mut BlockScratch, sink: &mut impl ElementSink) -> WireResult<()> {
-    let mut frame = Frame { strings: Vec::new(), granularity: 100, lat_offset: 0, lon_offset: 0 };
-    let mut groups: Vec<&[u8]> = Vec::new();
-    let mut r = Reader::new(block);
-    while let Some((n, v)) = r.field()? {
-        match (n, v) {
-            (1, Value::Bytes(table)) => {
-                let mut t = Reader::new(table);
-                while let Some((n, v)) = t.field()? {
-                    if n == 1 {
-                        frame.strings.push(String::from_utf8_lossy(bytes(v, "string table entry")?));
-                    }
-                }
-            }
-            (2, Value::Bytes(g)) => groups.push(g),
-            (17, Value::Varint(g)) => frame.granularity = g as i32 as i64,
-            (19, Value::Varint(o)) => frame.lat_offset = o as i64,
-            (20, Value::Varint(o)) => frame.lon_offset = o as i64,
-            (1 | 2 | 17 | 19 | 20, _) => return Err(format!("primitive block field {n} has the wrong type")),
-            _ => {}
-        }
-    }
-    for g in groups {
-        decode_group(g, &frame, scratch, sink)?;
+/// Parses a `PrimitiveBlock` message (osmpbfreader's type) from its bytes.
+pub fn parse_block(block: &[u8]) -> DecodeResult<PrimitiveBlock> {
+    PrimitiveBlock::parse_from_bytes(block).map_err(|e| format!("bad primitive block: {e}"))
+}
+
+/// Parses a `PrimitiveBlock` message and hands every element to `sink`.
+pub fn decode_block(block: &[u8], scratch: &mut BlockScratch, sink: &mut impl ElementSink) -> DecodeResult<()> {
+    walk_block(&parse_block(block)?, scratch, sink)
+}
+
+/// Hands every element of a parsed block to `sink`.
+pub fn walk_block(block: &PrimitiveBlock, scratch: &mut BlockScratch, sink: &mut impl ElementSink) -> DecodeResult<()> {
+    let frame = Frame {
+        strings: block.stringtable.s.iter().map(|s| String::from_utf8_lossy(s)).collect(),
+        granularity: block.granularity() as i64,
+        lat_offset: block.lat_offset(),
+        lon_offset: block.lon_offset(),
+    };
+    for g in &block.primitivegroup {
+        walk_group(g, &frame, scratch, sink)?;
     }
     Ok(())
 }
 
-fn decode_group(group: &[u8], f: &Frame<'_>, s: &mut BlockScratch, sink: &mut impl ElementSink) -> WireResult<()> {
-    // Elements go out by kind (nodes, dense nodes, ways, relations), as osmpbfreader orders them.
-    let (mut nodes, mut dense, mut ways, mut relations) = (Vec::new(), None, Vec::new(), Vec::new());
-    let mut r = Reader::new(group);
-    while let Some((n, v)) = r.field()? {
-        match n {
-            1 => nodes.push(bytes(v, "node")?),
-            2 => dense = Some(bytes(v, "dense nodes")?),
-            3 => ways.push(bytes(v, "way")?),
-            4 => relations.push(bytes(v, "relation")?),
-            _ => {}
-        }
+/// One group's elements, by kind as osmpbfreader orders them: nodes, dense nodes, ways, relations.
+fn walk_group(
+    g: &PrimitiveGroup,
+    f: &Frame<'_>,
+    s: &mut BlockScratch,
+    sink: &mut impl ElementSink,
+) -> DecodeResult<()> {
+    for n in &g.nodes {
+        f.pair(&n.keys, &n.vals, &mut s.pairs, "node tag")?;
+        let pos = [f.decimicro(f.lon_offset, n.lon(), n.id())?, f.decimicro(f.lat_offset, n.lat(), n.id())?];
+        sink.node(n.id(), pos, BlockTags { strings: &f.strings, pairs: &s.pairs, last_wins: false });
     }
-    for n in nodes {
-        decode_node(n, f, s, sink)?;
+    if let Some(d) = g.dense.as_ref() {
+        walk_dense(d, f, s, sink)?;
     }
-    if let Some(d) = dense {
-        decode_dense(d, f, s, sink)?;
+    for w in &g.ways {
+        f.pair(&w.keys, &w.vals, &mut s.pairs, "way tag")?;
+        // References are delta-coded; wrapping, as hostile deltas may overflow.
+        s.refs.clear();
+        let mut running = 0i64;
+        s.refs.extend(w.refs.iter().map(|&d| {
+            running = running.wrapping_add(d);
+            running
+        }));
+        sink.way(w.id(), &s.refs, BlockTags { strings: &f.strings, pairs: &s.pairs, last_wins: false });
     }
-    for w in ways {
-        decode_way(w, f, s, sink)?;
-    }
-    for rel in relations {
-        decode_relation(rel, f, s, sink)?;
+    for r in &g.relations {
+        walk_relation(r, f, s, sink)?;
     }
     Ok(())
 }
 
-fn decode_node(b: &[u8], f: &Frame<'_>, s: &mut BlockScratch, sink: &mut impl ElementSink) -> WireResult<()> {
-    let (mut id, mut lat, mut lon) = (0i64, 0i64, 0i64);
-    s.u64s.clear();
-    s.u64s_b.clear();
-    let mut r = Reader::new(b);
-    while let Some((n, v)) = r.field()? {
-        match (n, v) {
-            (1, Value::Varint(x)) => id = zigzag(x),
-            (2, v) => push_varints(v, &mut s.u64s)?,
-            (3, v) => push_varints(v, &mut s.u64s_b)?,
-            (8, Value::Varint(x)) => lat = zigzag(x),
-            (9, Value::Varint(x)) => lon = zigzag(x),
-            (1 | 8 | 9, _) => return Err(format!("node field {n} has the wrong type")),
-            _ => {}
-        }
-    }
-    f.pair(&s.u64s, &s.u64s_b, &mut s.pairs, "node tag")?;
-    let pos = [f.decimicro(f.lon_offset, lon), f.decimicro(f.lat_offset, lat)];
-    sink.node(id, pos, BlockTags { strings: &f.strings, pairs: &s.pairs });
-    Ok(())
-}
-
-fn decode_dense(b: &[u8], f: &Frame<'_>, s: &mut BlockScratch, sink: &mut impl ElementSink) -> WireResult<()> {
-    s.ids.clear();
-    s.lats.clear();
-    s.lons.clear();
-    s.u64s.clear();
-    let (mut id, mut lat, mut lon) = (0i64, 0i64, 0i64);
-    let mut r = Reader::new(b);
-    while let Some((n, v)) = r.field()? {
-        match n {
-            1 => push_delta_sint64(v, &mut id, &mut s.ids)?,
-            8 => push_delta_sint64(v, &mut lat, &mut s.lats)?,
-            9 => push_delta_sint64(v, &mut lon, &mut s.lons)?,
-            10 => push_varints(v, &mut s.u64s)?,
-            _ => {}
-        }
-    }
-    // keys_vals: per node, key/value pairs ending with a 0 (int32 values, read as such).
-    let keys_vals = &s.u64s;
+/// Dense nodes: ids and coordinates delta-coded, tags as one `keys_vals` array
+/// (per node, key/value pairs ending with a 0).
+fn walk_dense(
+    d: &osmformat::DenseNodes,
+    f: &Frame<'_>,
+    s: &mut BlockScratch,
+    sink: &mut impl ElementSink,
+) -> DecodeResult<()> {
+    let keys_vals = &d.keys_vals;
     let mut kv = 0usize;
-    let count = s.ids.len().min(s.lats.len()).min(s.lons.len());
-    for i in 0..count {
+    let (mut id, mut lat, mut lon) = (0i64, 0i64, 0i64);
+    for ((&did, &dlat), &dlon) in d.id.iter().zip(&d.lat).zip(&d.lon) {
+        id = id.wrapping_add(did);
+        // Coordinates are delta-coded: a hostile delta can overflow the running sum.
+        let overflow = || format!("dense node {id}: its coordinate deltas overflow");
+        lat = lat.checked_add(dlat).ok_or_else(overflow)?;
+        lon = lon.checked_add(dlon).ok_or_else(overflow)?;
         s.pairs.clear();
         while kv < keys_vals.len() {
-            let k = keys_vals[kv] as i32;
+            let k = keys_vals[kv];
             kv += 1;
             if k == 0 {
                 break;
@@ -241,69 +243,35 @@ fn decode_dense(b: &[u8], f: &Frame<'_>, s: &mut BlockScratch, sink: &mut impl E
             let Some(&v) = keys_vals.get(kv) else { break };
             kv += 1;
             let what = "dense node tag";
-            s.pairs.push((f.check(k as u32 as u64, what)?, f.check(v as i32 as u32 as u64, what)?));
+            s.pairs.push((f.check(k as u32, what)?, f.check(v as u32, what)?));
         }
-        let pos = [f.decimicro(f.lon_offset, s.lons[i]), f.decimicro(f.lat_offset, s.lats[i])];
-        sink.node(s.ids[i], pos, BlockTags { strings: &f.strings, pairs: &s.pairs });
+        let pos = [f.decimicro(f.lon_offset, lon, id)?, f.decimicro(f.lat_offset, lat, id)?];
+        sink.node(id, pos, BlockTags { strings: &f.strings, pairs: &s.pairs, last_wins: true });
     }
     Ok(())
 }
 
-fn decode_way(b: &[u8], f: &Frame<'_>, s: &mut BlockScratch, sink: &mut impl ElementSink) -> WireResult<()> {
-    let mut id = 0i64;
-    s.u64s.clear();
-    s.u64s_b.clear();
-    s.refs.clear();
-    let mut running = 0i64;
-    let mut r = Reader::new(b);
-    while let Some((n, v)) = r.field()? {
-        match (n, v) {
-            (1, Value::Varint(x)) => id = x as i64,
-            (2, v) => push_varints(v, &mut s.u64s)?,
-            (3, v) => push_varints(v, &mut s.u64s_b)?,
-            (8, v) => push_delta_sint64(v, &mut running, &mut s.refs)?,
-            (1, _) => return Err("way id has the wrong type".into()),
-            _ => {}
-        }
-    }
-    f.pair(&s.u64s, &s.u64s_b, &mut s.pairs, "way tag")?;
-    sink.way(id, &s.refs, BlockTags { strings: &f.strings, pairs: &s.pairs });
-    Ok(())
-}
-
-fn decode_relation(b: &[u8], f: &Frame<'_>, s: &mut BlockScratch, sink: &mut impl ElementSink) -> WireResult<()> {
-    let mut id = 0i64;
-    s.u64s.clear();
-    s.u64s_b.clear();
-    s.refs.clear();
-    s.types.clear();
-    s.roles.clear();
-    let mut running = 0i64;
-    let mut r = Reader::new(b);
-    while let Some((n, v)) = r.field()? {
-        match (n, v) {
-            (1, Value::Varint(x)) => id = x as i64,
-            (2, v) => push_varints(v, &mut s.u64s)?,
-            (3, v) => push_varints(v, &mut s.u64s_b)?,
-            (8, v) => push_varints(v, &mut s.roles)?,
-            (9, v) => push_delta_sint64(v, &mut running, &mut s.refs)?,
-            (10, v) => push_varints(v, &mut s.types)?,
-            (1, _) => return Err("relation id has the wrong type".into()),
-            _ => {}
-        }
-    }
-    f.pair(&s.u64s, &s.u64s_b, &mut s.pairs, "relation tag")?;
+fn walk_relation(
+    r: &osmformat::Relation,
+    f: &Frame<'_>,
+    s: &mut BlockScratch,
+    sink: &mut impl ElementSink,
+) -> DecodeResult<()> {
+    use osmformat::relation::MemberType as Pb;
+    f.pair(&r.keys, &r.vals, &mut s.pairs, "relation tag")?;
     s.members.clear();
-    for ((&id, &t), &role) in s.refs.iter().zip(&s.types).zip(&s.roles) {
-        let role = f.check(role as i32 as u32 as u64, "relation role")?;
-        let kind = match t {
-            0 => MemberType::Node,
-            1 => MemberType::Way,
-            2 => MemberType::Relation,
-            _ => continue, // an unknown member type is skipped, as osmpbfreader does
+    let mut id = 0i64;
+    for ((&did, t), &role) in r.memids.iter().zip(&r.types).zip(&r.roles_sid) {
+        id = id.wrapping_add(did);
+        let role = f.check(role as u32, "relation role")?;
+        let kind = match t.enum_value() {
+            Ok(Pb::NODE) => MemberType::Node,
+            Ok(Pb::WAY) => MemberType::Way,
+            Ok(Pb::RELATION) => MemberType::Relation,
+            Err(_) => continue, // an unknown member type is skipped, as osmpbfreader does
         };
         s.members.push(Member { kind, id, role });
     }
-    sink.relation(id, &s.members, BlockTags { strings: &f.strings, pairs: &s.pairs });
+    sink.relation(r.id(), &s.members, BlockTags { strings: &f.strings, pairs: &s.pairs, last_wins: false });
     Ok(())
 }

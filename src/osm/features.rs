@@ -143,8 +143,8 @@ fn way_centroid(data: &OsmData, way: usize) -> Option<[f64; 2]> {
     if coords.is_empty() {
         return None;
     }
-    if let Some(c) = way_polygon(coords.clone()).and_then(|mp| mp.centroid()) {
-        return Some([c.x(), c.y()]);
+    if let Some(c) = way_polygon(coords.clone()).and_then(|mp| crate::geometry::area_position(&mp)) {
+        return Some(c);
     }
     let ls = LineString::from(coords.iter().map(|&[x, y]| Coord { x, y }).collect::<Vec<_>>());
     if let Some(c) = ls.centroid() {
@@ -160,7 +160,7 @@ fn relation_area(data: &OsmData, outer: &[i64], inner: &[i64]) -> Option<MultiPo
 }
 
 fn centroid_of(mp: &MultiPolygon<f64>) -> Option<[f64; 2]> {
-    mp.centroid().map(|c| [c.x(), c.y()])
+    crate::geometry::area_position(mp)
 }
 
 /// Extracts homes and facilities, sorted by OSM reference (and category) for deterministic output.

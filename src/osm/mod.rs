@@ -1,10 +1,12 @@
 //! Ingest: OpenStreetMap PBF in, plain records out (no graph types here).
 //!
 //! [`read_pbf`] streams the file's blobs ([`blob`]), decodes them in parallel
-//! straight from their bytes ([`block`]) and keeps what the later stages need:
-//! the tag decisions of the taxonomy and the walking profile, the node lists of
-//! the ways that matter and the positions of their nodes only ([`node_store`]). [`features`] turns those
-//! records into homes and facilities; [`multipolygon`] assembles relation rings.
+//! on rayon with osmpbfreader's protobuf messages, walked directly without
+//! building an `OsmObj` per element ([`block`]), and keeps what the later
+//! stages need: the tag decisions of the taxonomy and the walking profile, the
+//! node lists of the ways that matter and the positions of their nodes only
+//! ([`node_store`]). [`features`] turns those records into homes and
+//! facilities; [`multipolygon`] assembles relation rings.
 
 pub mod blob;
 pub mod block;
@@ -12,7 +14,6 @@ pub mod features;
 pub mod multipolygon;
 pub mod node_store;
 mod read_pbf;
-mod wire;
 
 pub use features::{Facility, FeatureReport, Home, HomeRule, extract_features};
 pub use read_pbf::{OsmData, PoiNode, RelationRecord, WayInfo, read_pbf, read_pbf_bytes};

@@ -2,18 +2,21 @@
 //! the nodes that matter kept.
 //!
 //! [`BlobReader`](super::blob::BlobReader) frames the file one blob at a time
-//! (sizes capped, see [`super::blob`]); the rayon pool inflates and decodes
-//! blobs as they come ([`super::block`], no intermediate messages), each into
-//! a per-blob record of the taxonomy and profile decisions plus every node
-//! position and way reference. At the end the records are merged in file
-//! order and compacted: way references are kept for the ways that matter
-//! (walkable, homes, residential areas, facilities, members of the kept
-//! relations), and node positions only for the nodes those ways use
-//! ([`super::node_store`]).
+//! (sizes capped, see [`super::blob`]); the rayon pool inflates blobs as they
+//! come and decodes each with osmpbfreader's `PrimitiveBlock` message
+//! ([`super::block`]: elements walked straight from the message, no `OsmObj`
+//! or tag map), each into a per-blob record of the taxonomy and profile
+//! decisions plus every node position and way reference. At the end the
+//! records are merged in file order and compacted: way references are kept
+//! for the ways that matter (walkable, homes, residential areas, facilities,
+//! members of the kept relations), and node positions only for the nodes
+//! those ways use ([`super::node_store`]).
 //!
 //! Work is `O(file size + R log R)` for `R` kept way references. Memory peaks
-//! at the merge: 16 bytes per node and 8 per way reference of the whole file,
-//! then `O(kept nodes + kept refs)`; blobs in flight are one per thread.
+//! at the merge: 16 bytes per node and 8 per way reference of the whole file
+//! (every node is held until the ways that need it are known), then
+//! `O(kept nodes + kept refs)`; blobs in flight are one per thread. The file
+//! size itself is not limited.
 
 use std::io::Read;
 use std::path::Path;
@@ -22,8 +25,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use osmpbfreader::Tags;
 use rayon::prelude::*;
 
-use super::blob::{BlobReader, MAX_PBF_BYTES, RawBlob};
-use super::block::{BlockScratch, BlockTags, ElementSink, Member, MemberType, decode_block};
+use super::blob::{BlobReader, RawBlob};
+use super::block::{BlockScratch, BlockTags, ElementSink, Member, MemberType, parse_block, walk_block};
 use super::node_store::{IdIndex, NodeChunk, keep_needed};
 use crate::error::{Error, Result};
 use crate::taxonomy::{BuildingClass, Profile, TagLookup, Taxonomy};
@@ -165,11 +168,40 @@ struct BlockOut {
     way_ids: Vec<i64>,
     way_lens: Vec<u32>,
     way_refs: Vec<i64>,
-    /// `WayInfo` with `way` local to the block; `highway` holds the value string until merged.
-    way_info: Vec<(WayInfo, Option<String>)>,
+    /// `WayInfo` with `way` local to the block, and its `highway=*` value as an index into `highways`.
+    way_info: Vec<(WayInfo, Option<u16>)>,
+    /// The block's distinct `highway=*` values of walkable ways, in order of first use.
+    highways: Vec<String>,
     pois: Vec<PoiNode>,
     relations: Vec<RelationRecord>,
     blocked_nodes: Vec<i64>,
+}
+
+impl BlockOut {
+    /// The records in arrays of their exact size, `self` emptied (its capacity kept for the next block).
+    ///
+    /// The decoder writes into one `BlockOut` per thread, grown once to the
+    /// largest block and reused; each block's records leave in exact-size arrays.
+    fn take_compact(&mut self) -> BlockOut {
+        let out = BlockOut {
+            nodes: NodeChunk { ids: self.nodes.ids.to_vec(), pos: self.nodes.pos.to_vec() },
+            way_ids: self.way_ids.to_vec(),
+            way_lens: self.way_lens.to_vec(),
+            way_refs: self.way_refs.to_vec(),
+            way_info: std::mem::take(&mut self.way_info),
+            highways: std::mem::take(&mut self.highways),
+            pois: std::mem::take(&mut self.pois),
+            relations: std::mem::take(&mut self.relations),
+            blocked_nodes: self.blocked_nodes.to_vec(),
+        };
+        self.nodes.ids.clear();
+        self.nodes.pos.clear();
+        self.way_ids.clear();
+        self.way_lens.clear();
+        self.way_refs.clear();
+        self.blocked_nodes.clear();
+        out
+    }
 }
 
 fn display_name(tags: &BlockTags<'_>) -> Option<String> {
@@ -180,7 +212,7 @@ fn display_name(tags: &BlockTags<'_>) -> Option<String> {
 struct Decisions<'t> {
     taxonomy: &'t Taxonomy,
     profile: &'t Profile,
-    out: BlockOut,
+    out: &'t mut BlockOut,
 }
 
 impl ElementSink for Decisions<'_> {
@@ -189,7 +221,7 @@ impl ElementSink for Decisions<'_> {
         if !crate::geometry::valid_lonlat(lonlat) {
             return; // an impossible position: treated like a node missing from the extract
         }
-        let out = &mut self.out;
+        let out = &mut *self.out;
         out.nodes.ids.push(id);
         out.nodes.pos.push(decimicro);
         if tags.is_empty() {
@@ -205,7 +237,7 @@ impl ElementSink for Decisions<'_> {
     }
 
     fn way(&mut self, id: i64, refs: &[i64], tags: BlockTags<'_>) {
-        let (taxonomy, profile, out) = (self.taxonomy, self.profile, &mut self.out);
+        let (taxonomy, profile, out) = (self.taxonomy, self.profile, &mut *self.out);
         let local = out.way_ids.len() as u32;
         out.way_ids.push(id);
         out.way_lens.push(refs.len() as u32);
@@ -219,7 +251,13 @@ impl ElementSink for Decisions<'_> {
         let categories = taxonomy.classify(&tags);
         let home_like = matches!(building, Some(BuildingClass::Home | BuildingClass::HomeIfResidential));
         if walkable || home_like || residential || categories != 0 {
-            let highway = if walkable { tags.tag("highway").map(|h| h.to_string()) } else { None };
+            let highway = tags.tag("highway").filter(|_| walkable).map(|h| {
+                let i = out.highways.iter().position(|v| v == h).unwrap_or_else(|| {
+                    out.highways.push(h.to_string());
+                    out.highways.len() - 1
+                });
+                i as u16
+            });
             out.way_info.push((
                 WayInfo {
                     way: local,
@@ -271,27 +309,30 @@ impl ElementSink for Decisions<'_> {
     }
 }
 
+/// Per-thread buffers: the inflated block, the decoder's scratch, the block's records.
+type Workspace = (Vec<u8>, BlockScratch, BlockOut);
+
 /// Inflates and decodes one data blob.
 fn decode_blob(
     blob: &RawBlob,
-    buf: &mut Vec<u8>,
-    scratch: &mut BlockScratch,
+    (buf, scratch, records): &mut Workspace,
     taxonomy: &Taxonomy,
     profile: &Profile,
 ) -> std::result::Result<BlockOut, String> {
-    let block = blob.inflate(buf)?;
-    let mut sink = Decisions { taxonomy, profile, out: BlockOut::default() };
-    decode_block(block, scratch, &mut sink)?;
-    Ok(sink.out)
+    let block = parse_block(blob.inflate(buf)?)?;
+    let walked = walk_block(&block, scratch, &mut Decisions { taxonomy, profile, out: records });
+    drop(block);
+    walked?;
+    Ok(records.take_compact())
 }
 
 /// Reads and decodes a PBF file.
 ///
 /// Refused before reading: a path that is not a regular file (a folder, a
-/// device such as `/dev/zero`, a FIFO, a socket) and a file over
-/// [`MAX_PBF_BYTES`]; blob sizes are capped as [`super::blob`] says, so
-/// memory stays bounded by what is kept. A truncated or corrupt file is an
-/// [`ErrorKind::Pbf`](crate::ErrorKind::Pbf) naming the file.
+/// device such as `/dev/zero`, a FIFO, a socket). The file is streamed, with
+/// no limit on its size; blob sizes are capped as [`super::blob`] says. A
+/// truncated or corrupt file is an [`ErrorKind::Pbf`](crate::ErrorKind::Pbf)
+/// naming the file, reported at the first bad blob.
 pub fn read_pbf(path: &Path, taxonomy: &Taxonomy, profile: &Profile) -> Result<OsmData> {
     let not_regular = |m: &std::fs::Metadata| {
         let t = m.file_type();
@@ -307,15 +348,6 @@ pub fn read_pbf(path: &Path, taxonomy: &Taxonomy, profile: &Profile) -> Result<O
     let meta = std::fs::metadata(path).map_err(|e| Error::io(path, e))?;
     if let Some(m) = not_regular(&meta) {
         return Err(Error::pbf(path, m));
-    }
-    if meta.len() > MAX_PBF_BYTES {
-        return Err(Error::pbf(
-            path,
-            format!(
-                "{} bytes, over the limit of {MAX_PBF_BYTES} bytes for one extract (clip it to the study area)",
-                meta.len()
-            ),
-        ));
     }
     let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
     if let Some(m) = not_regular(&file.metadata().map_err(|e| Error::io(path, e))?) {
@@ -343,32 +375,40 @@ fn decode_all<R: Read + Send>(
     let mut results: Vec<(usize, Result<BlockOut>)> = blobs
         .take_while(|_| first_bad.load(Ordering::Relaxed) == usize::MAX)
         .par_bridge()
-        .map_init(
-            || (Vec::new(), BlockScratch::default()),
-            |(buf, scratch), blob| match blob {
-                // A framing error comes after every blob framed before it.
-                Err(e) => (usize::MAX, Err(e)),
-                Ok(blob) if blob.index > first_bad.load(Ordering::Relaxed) => (blob.index, Ok(BlockOut::default())),
-                Ok(blob) => {
-                    let r = decode_blob(&blob, buf, scratch, taxonomy, profile).map_err(|m| {
-                        first_bad.fetch_min(blob.index, Ordering::Relaxed);
-                        Error::pbf(path, format!("data blob {} at byte {}: {m}", blob.index, blob.offset))
-                    });
-                    (blob.index, r)
-                }
-            },
-        )
+        .map_init(Workspace::default, |workspace, blob| match blob {
+            // A framing error comes after every blob framed before it.
+            Err(e) => (usize::MAX, Err(e)),
+            Ok(blob) if blob.index > first_bad.load(Ordering::Relaxed) => (blob.index, Ok(BlockOut::default())),
+            Ok(blob) => {
+                let r = decode_blob(&blob, workspace, taxonomy, profile).map_err(|m| {
+                    first_bad.fetch_min(blob.index, Ordering::Relaxed);
+                    Error::pbf(path, format!("data blob {} at byte {}: {m}", blob.index, blob.offset))
+                });
+                (blob.index, r)
+            }
+        })
         .collect();
     results.sort_by_key(|r| r.0);
     let mut outs = Vec::with_capacity(results.len());
     for (_, r) in results {
         outs.push(r?);
     }
-    Ok(merge(outs))
+    merge(outs, path)
+}
+
+/// Counts past `u32` (the index type of ways and way references) are refused, not wrapped.
+fn check_u32(count: usize, what: &str, path: &Path) -> Result<()> {
+    if u32::try_from(count).is_ok() {
+        return Ok(());
+    }
+    Err(Error::pbf(
+        path,
+        format!("{count} {what}: more than the {} this version can index (clip the extract)", u32::MAX),
+    ))
 }
 
 /// Merges the blobs' records in file order and keeps only what later stages use.
-fn merge(mut outs: Vec<BlockOut>) -> OsmData {
+fn merge(mut outs: Vec<BlockOut>, path: &Path) -> Result<OsmData> {
     let mut d = OsmData::default();
     // Ways that relations need, whatever their tags.
     let mut members: Vec<i64> =
@@ -395,10 +435,13 @@ fn merge(mut outs: Vec<BlockOut>) -> OsmData {
         })
         .collect();
     let n_ways: usize = outs.iter().map(|o| o.way_ids.len()).sum();
+    let n_refs: usize = keep.iter().map(|k| k.1).sum();
+    check_u32(n_ways, "ways", path)?;
+    check_u32(n_refs, "way references kept", path)?;
     d.way_ids.reserve_exact(n_ways);
     d.way_offsets.reserve_exact(n_ways + 1);
     d.way_offsets.push(0);
-    d.way_refs.reserve_exact(keep.iter().map(|k| k.1).sum());
+    d.way_refs.reserve_exact(n_refs);
     d.way_info.reserve_exact(outs.iter().map(|o| o.way_info.len()).sum());
     let mut chunks = Vec::with_capacity(outs.len());
     for (o, (flags, _)) in outs.iter_mut().zip(keep) {
@@ -414,16 +457,20 @@ fn merge(mut outs: Vec<BlockOut>) -> OsmData {
             start = end;
         }
         o.way_refs = Vec::new();
+        // The block's highway values in order of first use: appended in that order when new.
+        let global: Vec<u16> = (o.highways.iter())
+            .map(|h| {
+                let i = d.highway_values.iter().position(|v| v == h).unwrap_or_else(|| {
+                    d.highway_values.push(h.clone());
+                    d.highway_values.len() - 1
+                });
+                i as u16
+            })
+            .collect();
         for (mut info, highway) in std::mem::take(&mut o.way_info) {
             info.way += base;
             if let Some(h) = highway {
-                info.highway = match d.highway_values.iter().position(|v| *v == h) {
-                    Some(i) => i as u16,
-                    None => {
-                        d.highway_values.push(h);
-                        (d.highway_values.len() - 1) as u16
-                    }
-                };
+                info.highway = global[h as usize];
             }
             d.way_info.push(info);
         }
@@ -442,7 +489,7 @@ fn merge(mut outs: Vec<BlockOut>) -> OsmData {
     needed.dedup();
     (d.node_ids, d.node_pos) = keep_needed(chunks, needed);
     d.reindex();
-    d
+    Ok(d)
 }
 
 /// PBF files are normally sorted by id; sort (and drop duplicate ids, the first kept) when one is not.

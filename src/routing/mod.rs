@@ -1,7 +1,7 @@
 //! Search kernels over the frozen [`WalkGraph`](crate::graph::WalkGraph).
 //!
 //! Kernels are infallible: inputs were validated when the graph was built.
-//! [`dijkstra`] holds the bounded / multi-source search and its reusable
+//! [`dijkstra`](mod@dijkstra) holds the bounded / multi-source search and its reusable
 //! workspace; [`workspace_pool`] gives each rayon thread its own workspace
 //! for batched searches; [`anchor`] turns snaps into exact integer costs.
 

@@ -665,6 +665,9 @@ fn bad_inputs_leave_an_earlier_run_intact() {
         ("category without isochrones", &["--category", "clinic"], "--category"),
         ("targets without districts", &["--targets", "x.toml"], "--targets"),
         ("remove an unknown facility", &["--remove-facilities", "node/1"], "node/1"),
+        ("reach below the threshold", &["--reach-minutes", "10"], "--reach-minutes"),
+        ("unknown format", &["--format", "shapefile"], "--format"),
+        ("h3 resolution 16", &["--h3", "16"], "--h3"),
     ];
     for (what, args, name) in params {
         add(what, args, &[name]);

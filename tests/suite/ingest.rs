@@ -692,17 +692,62 @@ fn non_regular_files_are_refused_before_reading() {
     assert!(err.contains("fifo.osm.pbf") && err.contains("not a regular file"), "{err}");
 }
 
+/// The 4-byte length and `BlobHeader` of a blob of type `kind` claiming `datasize` bytes.
+fn blob_header_claiming(kind: &str, datasize: i32) -> Vec<u8> {
+    let mut header = osmpbfreader::fileformat::BlobHeader::new();
+    header.set_type(kind.to_string());
+    header.set_datasize(datasize);
+    let hb = protobuf::Message::write_to_bytes(&header).expect("encode");
+    let mut out = (hb.len() as u32).to_be_bytes().to_vec();
+    out.extend(hb);
+    out
+}
+
+/// There is no limit on the file's size: a sparse 3 GiB file of zeros after a
+/// valid header is not a PBF, said at the first bad frame, without reading on.
 #[test]
-fn a_file_over_the_size_limit_is_refused_before_reading() {
+fn a_3_gib_file_of_zeros_is_refused_at_its_first_frame() {
     let dir = tempfile::tempdir().expect("temp dir");
-    let big = dir.path().join("big.osm.pbf");
-    // Sparse: no disk space is used, and nothing is read.
-    let f = std::fs::File::create(&big).expect("create");
-    f.set_len(lifecircle::osm::blob::MAX_PBF_BYTES + 1).expect("sparse file");
+    let big = dir.path().join("zeros.osm.pbf");
+    let header = header_blob();
+    std::fs::write(&big, &header).expect("write");
+    // Sparse: no disk space is used.
+    let f = std::fs::OpenOptions::new().write(true).open(&big).expect("open");
+    f.set_len(3 << 30).expect("sparse file");
     drop(f);
     let out = dir.path().join("out");
     let r = crate::cli::analyze(&big, &out, &["--quiet"]);
-    crate::cli::assert_input_error(&r, &out, &["big.osm.pbf", "over the limit"], "a 2 GiB + 1 byte file");
+    let at = format!("bad blob header length 0 at byte {}", header.len());
+    crate::cli::assert_input_error(&r, &out, &["zeros.osm.pbf", "not a valid OSM PBF", &at], "3 GiB of zeros");
+}
+
+/// Regression for the removed 2 GiB cap on the whole file: the data blob that
+/// starts past 2 GiB (after 65 skipped blobs of 32 MiB, sparse zeros on disk)
+/// is read like any other, one blob at a time.
+#[test]
+fn a_blob_past_2_gib_is_read() {
+    use lifecircle::osm::blob::MAX_BLOB_BYTES;
+    use std::io::{Seek, SeekFrom, Write};
+    let dir = tempfile::tempdir().expect("temp dir");
+    let big = dir.path().join("big.osm.pbf");
+    let mut f = std::fs::File::create(&big).expect("create");
+    f.write_all(&header_blob()).expect("write");
+    for _ in 0..65 {
+        // A blob of a type readers skip, its content a hole in the file.
+        f.write_all(&blob_header_claiming("LifecircleTestPadding", MAX_BLOB_BYTES as i32)).expect("write");
+        f.seek(SeekFrom::Current(MAX_BLOB_BYTES as i64)).expect("seek");
+    }
+    let data_start = f.stream_position().expect("position");
+    assert!(data_start > 2 << 30, "{data_start}");
+    for b in crossing_ways().blocks() {
+        f.write_all(&data_blob(&b)).expect("write");
+    }
+    drop(f);
+    let tax = Taxonomy::builtin();
+    let profiles = Profiles::builtin();
+    let data = lifecircle::osm::read_pbf(&big, &tax, profiles.get("adult").expect("adult")).expect("a valid file");
+    assert_eq!(data.way_ids, vec![100, 101, 102]);
+    assert_eq!(data.node_ids, vec![1, 2, 3, 4, 5, 6, 7, 8, 10, 11]);
 }
 
 #[test]
@@ -804,4 +849,379 @@ fn ways_whose_nodes_are_all_missing_say_so() {
     let text = err.to_string();
     assert!(text.contains("no walkable ways found") && text.contains("missing from the extract"), "{text}");
     assert!(text.contains("4 of the 5 node references of its 2 walkable ways"), "{text}");
+}
+
+/// The header's required features must be understood: a history file is refused, not misread.
+#[test]
+fn a_file_requiring_an_unknown_feature_is_refused() {
+    let mut h = osmpbfreader::osmformat::HeaderBlock::new();
+    h.required_features = vec!["OsmSchema-V0.6".into(), "DenseNodes".into(), "HistoricalInformation".into()];
+    let mut bytes = frame("OSMHeader", &raw_blob(protobuf::Message::write_to_bytes(&h).expect("encode")));
+    bytes.extend(&crossing_ways().to_bytes()[header_blob().len()..]);
+    let e = pbf_error(&bytes);
+    assert!(e.contains("requires features this reader does not support: HistoricalInformation"), "{e}");
+    // A header that is not a HeaderBlock message.
+    let mut bytes = frame("OSMHeader", &raw_blob(vec![0xFF; 12]));
+    bytes.extend(&crossing_ways().to_bytes()[header_blob().len()..]);
+    assert!(pbf_error(&bytes).contains("bad header block"));
+}
+
+// ---------------------------------------------------------------------------
+// The block decoder (`osm::block`: osmpbfreader's `PrimitiveBlock` message,
+// walked directly) against osmpbfreader's own reader, `OsmPbfReader::iter`
+// (an `OsmObj` with a tag map per element: the slow, obvious reference).
+
+type TagMap = BTreeMap<String, String>;
+
+/// One element as a reader sees it; tags as a map (of a key given twice, the last, as osmpbfreader keeps).
+#[derive(Debug, Clone, PartialEq)]
+enum Element {
+    Node { id: i64, decimicro: [i32; 2], tags: TagMap },
+    Way { id: i64, refs: Vec<i64>, tags: TagMap },
+    Relation { id: i64, members: Vec<(char, i64, String)>, tags: TagMap },
+}
+
+/// Collects what `decode_block` hands out.
+struct Collect(Vec<Element>);
+
+fn tag_map(tags: lifecircle::osm::block::BlockTags<'_>) -> TagMap {
+    tags.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+}
+
+impl lifecircle::osm::block::ElementSink for Collect {
+    fn node(&mut self, id: i64, decimicro: [i32; 2], tags: lifecircle::osm::block::BlockTags<'_>) {
+        self.0.push(Element::Node { id, decimicro, tags: tag_map(tags) });
+    }
+    fn way(&mut self, id: i64, refs: &[i64], tags: lifecircle::osm::block::BlockTags<'_>) {
+        self.0.push(Element::Way { id, refs: refs.to_vec(), tags: tag_map(tags) });
+    }
+    fn relation(
+        &mut self,
+        id: i64,
+        members: &[lifecircle::osm::block::Member],
+        tags: lifecircle::osm::block::BlockTags<'_>,
+    ) {
+        use lifecircle::osm::block::MemberType;
+        let members = members
+            .iter()
+            .map(|m| {
+                let kind = match m.kind {
+                    MemberType::Node => 'n',
+                    MemberType::Way => 'w',
+                    MemberType::Relation => 'r',
+                };
+                (kind, m.id, tags.string(m.role).to_string())
+            })
+            .collect();
+        self.0.push(Element::Relation { id, members, tags: tag_map(tags) });
+    }
+}
+
+/// The fast path: our blob stream and inflation, then `decode_block` per blob.
+fn fast_elements(bytes: &[u8]) -> Vec<Element> {
+    use lifecircle::osm::blob::BlobReader;
+    use lifecircle::osm::block::{BlockScratch, decode_block};
+    let mut sink = Collect(Vec::new());
+    let (mut buf, mut scratch) = (Vec::new(), BlockScratch::default());
+    for blob in BlobReader::new(bytes, Path::new("fast.osm.pbf")) {
+        let blob = blob.expect("a valid file");
+        let block = blob.inflate(&mut buf).expect("inflates");
+        decode_block(block, &mut scratch, &mut sink).expect("decodes");
+    }
+    sink.0
+}
+
+/// The reference: osmpbfreader's reader, end to end.
+fn reference_elements(bytes: &[u8]) -> Vec<Element> {
+    use osmpbfreader::{OsmId, OsmObj};
+    let tags = |t: &osmpbfreader::Tags| -> TagMap { t.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect() };
+    let mut pbf = osmpbfreader::OsmPbfReader::new(std::io::Cursor::new(bytes));
+    pbf.iter()
+        .map(|o| match o.expect("osmpbfreader reads the file") {
+            OsmObj::Node(n) => {
+                Element::Node { id: n.id.0, decimicro: [n.decimicro_lon, n.decimicro_lat], tags: tags(&n.tags) }
+            }
+            OsmObj::Way(w) => {
+                Element::Way { id: w.id.0, refs: w.nodes.iter().map(|n| n.0).collect(), tags: tags(&w.tags) }
+            }
+            OsmObj::Relation(r) => {
+                let members = r
+                    .refs
+                    .iter()
+                    .map(|m| {
+                        let (kind, id) = match m.member {
+                            OsmId::Node(n) => ('n', n.0),
+                            OsmId::Way(w) => ('w', w.0),
+                            OsmId::Relation(r) => ('r', r.0),
+                        };
+                        (kind, id, m.role.to_string())
+                    })
+                    .collect();
+                Element::Relation { id: r.id.0, members, tags: tags(&r.tags) }
+            }
+        })
+        .collect()
+}
+
+/// What `read_pbf` keeps agrees with the reference elements: the kept ways'
+/// references, and exactly the nodes they use, at the reference's positions.
+/// Returns the number of ways and nodes kept.
+fn check_kept(bytes: &[u8], reference: &[Element], what: &str) -> (usize, usize) {
+    let tax = Taxonomy::builtin();
+    let profiles = Profiles::builtin();
+    let data = read_pbf_bytes(bytes, Path::new("kept.osm.pbf"), &tax, profiles.get("adult").expect("adult"))
+        .expect("a valid file");
+    let mut nodes: BTreeMap<i64, [i32; 2]> = BTreeMap::new();
+    let mut ways: BTreeMap<i64, &[i64]> = BTreeMap::new();
+    for e in reference {
+        match e {
+            Element::Node { id, decimicro, .. } => {
+                let lonlat = [decimicro[0] as f64 * 1e-7, decimicro[1] as f64 * 1e-7];
+                if lifecircle::geometry::valid_lonlat(lonlat) {
+                    nodes.entry(*id).or_insert(*decimicro);
+                }
+            }
+            Element::Way { id, refs, .. } => {
+                ways.entry(*id).or_insert(refs);
+            }
+            Element::Relation { .. } => {}
+        }
+    }
+    assert_eq!(data.way_ids, ways.keys().copied().collect::<Vec<_>>(), "{what}: every way keeps its id");
+    let mut used = std::collections::BTreeSet::new();
+    let mut kept_ways = 0;
+    for (i, refs) in ways.values().enumerate() {
+        let kept = data.way_nodes(i);
+        if !kept.is_empty() {
+            assert_eq!(kept, *refs, "{what}: way {}", data.way_ids[i]);
+            used.extend(kept.iter().copied().filter(|n| nodes.contains_key(n)));
+            kept_ways += 1;
+        }
+    }
+    for info in &data.way_info {
+        assert_eq!(
+            data.way_nodes(info.way as usize),
+            ways[&data.way_ids[info.way as usize]],
+            "{what}: a way that matters"
+        );
+    }
+    assert_eq!(data.node_ids, used.iter().copied().collect::<Vec<_>>(), "{what}: the kept nodes");
+    let want: Vec<[i32; 2]> = used.iter().map(|n| nodes[n]).collect();
+    assert_eq!(data.node_pos, want, "{what}: node positions");
+    (kept_ways, used.len())
+}
+
+#[test]
+fn block_decoder_matches_osmpbfreader_on_the_fixtures() {
+    for path in [crate::common::beijing(), crate::common::nanjing(), crate::common::liechtenstein()] {
+        let bytes = std::fs::read(&path).expect("read fixture");
+        let what = path.display().to_string();
+        let reference = reference_elements(&bytes);
+        let fast = fast_elements(&bytes);
+        assert_eq!(fast.len(), reference.len(), "{what}: element count");
+        for (k, (f, r)) in fast.iter().zip(&reference).enumerate() {
+            assert_eq!(f, r, "{what}: element {k}");
+        }
+        let count = |p: fn(&Element) -> bool| reference.iter().filter(|e| p(e)).count();
+        let (n, w, r) = (
+            count(|e| matches!(e, Element::Node { .. })),
+            count(|e| matches!(e, Element::Way { .. })),
+            count(|e| matches!(e, Element::Relation { .. })),
+        );
+        assert!(n > 1000 && w > 100 && r > 0, "{what}: {n} nodes, {w} ways, {r} relations");
+        let (ways, nodes) = check_kept(&bytes, &reference, &what);
+        assert!(ways > 100 && nodes > 1000, "{what}: {ways} ways and {nodes} nodes kept");
+    }
+}
+
+/// A random file for `seed`: 1–3 data blobs (raw or zlib), each a block with
+/// its own granularity and offsets and 1–3 groups mixing plain nodes, dense
+/// nodes, ways and relations; tags from a small table with repeated keys and
+/// bytes that are not UTF-8; relation members of every type, and of an unknown one.
+fn random_pbf(seed: u64) -> Vec<u8> {
+    use crate::common::rng::SplitMix64;
+    use osmpbfreader::osmformat::{DenseNodes, Node, Relation, relation::MemberType};
+    let mut rng = SplitMix64::new(seed);
+    let pool: [&[u8]; 12] = [
+        b"highway",
+        b"footway",
+        b"name",
+        b"building",
+        b"yes",
+        b"amenity",
+        b"clinic",
+        b"\xFFbad",
+        b"",
+        b"outer",
+        b"inner",
+        "名称".as_bytes(),
+    ];
+    let mut bytes = header_blob();
+    let mut node_ids: Vec<i64> = Vec::new();
+    for _ in 0..rng.range(1, 3) {
+        let mut table = StringTable::new();
+        table.s = vec![Vec::new(), b"highway".to_vec(), b"footway".to_vec()];
+        for _ in 0..rng.range(0, 10) {
+            table.s.push(rng.pick(&pool).to_vec());
+        }
+        let n_strings = table.s.len();
+        let mut block = PrimitiveBlock::new();
+        block.stringtable = MessageField::some(table);
+        if rng.chance(0.5) {
+            block.set_granularity(*rng.pick(&[1, 100, 1000, 37]));
+        }
+        if rng.chance(0.5) {
+            block.set_lat_offset(rng.range(0, 2_000_000_000) as i64 - 1_000_000_000);
+            block.set_lon_offset(rng.range(0, 2_000_000_000) as i64 - 1_000_000_000);
+        }
+        let id = |rng: &mut SplitMix64| rng.range(0, 1 << 40) as i64 - (1 << 39);
+        let coord = |rng: &mut SplitMix64| rng.range(0, 3_000_000) as i64 - 1_500_000;
+        let tags = |rng: &mut SplitMix64| -> Vec<(u32, u32)> {
+            (0..rng.range(0, 4))
+                .map(|_| (rng.range(1, n_strings - 1) as u32, rng.range(0, n_strings - 1) as u32))
+                .collect()
+        };
+        for _ in 0..rng.range(1, 3) {
+            let mut g = PrimitiveGroup::new();
+            for _ in 0..rng.range(0, 3) {
+                let mut n = Node::new();
+                n.set_id(id(&mut rng));
+                node_ids.push(n.id());
+                n.set_lat(coord(&mut rng));
+                n.set_lon(coord(&mut rng));
+                (n.keys, n.vals) = tags(&mut rng).into_iter().unzip();
+                g.nodes.push(n);
+            }
+            if rng.chance(0.7) {
+                let mut d = DenseNodes::new();
+                let mut running = 0i64;
+                for _ in 0..rng.range(0, 20) {
+                    d.id.push(rng.range(0, 1000) as i64 - 100);
+                    running += d.id.last().copied().unwrap_or(0);
+                    node_ids.push(running);
+                    d.lat.push(coord(&mut rng));
+                    d.lon.push(coord(&mut rng));
+                    for (k, v) in tags(&mut rng) {
+                        d.keys_vals.extend([k as i32, v as i32]);
+                    }
+                    d.keys_vals.push(0);
+                }
+                g.dense = MessageField::some(d);
+            }
+            for _ in 0..rng.range(0, 4) {
+                let mut w = Way::new();
+                w.set_id(id(&mut rng));
+                // References to nodes of the file (or not), delta-coded.
+                let mut prev = 0i64;
+                for _ in 0..rng.range(0, 8) {
+                    let r = match node_ids.is_empty() || rng.chance(0.2) {
+                        true => rng.range(0, 2000) as i64 - 1000,
+                        false => *rng.pick(&node_ids),
+                    };
+                    w.refs.push(r - prev);
+                    prev = r;
+                }
+                (w.keys, w.vals) = tags(&mut rng).into_iter().unzip();
+                if rng.chance(0.5) {
+                    w.keys.push(1);
+                    w.vals.push(2); // highway=footway: a way that keeps its references
+                }
+                g.ways.push(w);
+            }
+            for _ in 0..rng.range(0, 3) {
+                let mut r = Relation::new();
+                r.set_id(id(&mut rng));
+                for _ in 0..rng.range(0, 5) {
+                    r.memids.push(rng.range(0, 2000) as i64 - 1000);
+                    r.roles_sid.push(rng.range(0, n_strings - 1) as i32);
+                    let t = rng.range(0, 3) as i32; // 3: an unknown member type, skipped
+                    r.types.push(protobuf::EnumOrUnknown::<MemberType>::from_i32(t));
+                }
+                (r.keys, r.vals) = tags(&mut rng).into_iter().unzip();
+                g.relations.push(r);
+            }
+            block.primitivegroup.push(g);
+        }
+        let encoded = protobuf::Message::write_to_bytes(&block).expect("encode");
+        if rng.chance(0.5) {
+            bytes.extend(frame("OSMData", &zlib_blob(zlib(&encoded), Some(encoded.len() as i32))));
+        } else {
+            bytes.extend(frame("OSMData", &raw_blob(encoded)));
+        }
+    }
+    bytes
+}
+
+#[test]
+fn block_decoder_matches_osmpbfreader_on_random_blocks() {
+    let (mut elements, mut kept_ways, mut kept_nodes) = (0, 0, 0);
+    for seed in 0..300u64 {
+        let bytes = random_pbf(seed);
+        let reference = reference_elements(&bytes);
+        assert_eq!(fast_elements(&bytes), reference, "seed {seed}");
+        let (ways, nodes) = check_kept(&bytes, &reference, &format!("seed {seed}"));
+        elements += reference.len();
+        kept_ways += ways;
+        kept_nodes += nodes;
+    }
+    assert!(
+        elements > 5000 && kept_ways > 100 && kept_nodes > 100,
+        "{elements} elements, {kept_ways} ways and {kept_nodes} nodes kept in all"
+    );
+}
+
+/// K2 (fuzz/README.md): a block whose granularity, offset or delta-coded
+/// coordinates overflow 64-bit arithmetic is an error naming the file and the
+/// node, not a node wrapped to an arbitrary position.
+#[test]
+fn coordinates_that_overflow_are_an_error_not_a_wrapped_position() {
+    use osmpbfreader::osmformat::{DenseNodes, Node};
+    let block_file = |block: PrimitiveBlock| {
+        let mut bytes = header_blob();
+        bytes.extend(frame("OSMData", &raw_blob(protobuf::Message::write_to_bytes(&block).expect("encode"))));
+        bytes
+    };
+    let with_table = || {
+        let mut block = PrimitiveBlock::new();
+        let mut table = StringTable::new();
+        table.s = vec![Vec::new()];
+        block.stringtable = MessageField::some(table);
+        block
+    };
+    // A plain node: granularity × lat overflows.
+    let mut block = with_table();
+    block.set_granularity(i32::MAX);
+    let mut g = PrimitiveGroup::new();
+    let mut n = Node::new();
+    n.set_id(7);
+    n.set_lat(i64::MAX / 1000);
+    n.set_lon(0);
+    g.nodes.push(n);
+    block.primitivegroup.push(g);
+    let text = pbf_error(&block_file(block));
+    assert!(text.contains("node 7") && text.contains("overflows"), "{text}");
+    // The offset added to an in-range product overflows.
+    let mut block = with_table();
+    block.set_lon_offset(i64::MAX - 5);
+    let mut g = PrimitiveGroup::new();
+    let mut n = Node::new();
+    n.set_id(8);
+    n.set_lat(0);
+    n.set_lon(1_000);
+    g.nodes.push(n);
+    block.primitivegroup.push(g);
+    let text = pbf_error(&block_file(block));
+    assert!(text.contains("node 8") && text.contains("overflows"), "{text}");
+    // Dense nodes: the running sum of deltas overflows.
+    let mut block = with_table();
+    block.set_granularity(1); // the first node is in range of the arithmetic (and off the globe: dropped)
+    let mut g = PrimitiveGroup::new();
+    let mut d = DenseNodes::new();
+    d.id = vec![1, 1];
+    d.lat = vec![i64::MAX - 10, 11];
+    d.lon = vec![0, 0];
+    g.dense = MessageField::some(d);
+    block.primitivegroup.push(g);
+    let text = pbf_error(&block_file(block));
+    assert!(text.contains("dense node 2") && text.contains("overflow"), "{text}");
 }

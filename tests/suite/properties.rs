@@ -513,9 +513,14 @@ fn nearest_facility_is_the_first_listed_of_the_nearest() {
             with_copies(&mut rng, &mut facilities);
             let homes: Vec<Option<Anchor>> = (0..rng.range(5, 40)).map(|_| random_anchor(&mut rng, g, &hot)).collect();
             let times = Expanded::new(g, &facilities, &homes).facility_home_times();
-            let got = nearest_facilities(g, &facilities, &homes);
+            let got = nearest_facilities(g, &facilities, &homes, TimeMs::INF);
             let plain = nearest_times(g, &mut ws, &facilities, &homes);
+            // A budget (the reach of `--reach-minutes`) keeps what is within it and nothing else.
+            let budget = TimeMs(rng.range(1, 400_000) as u32);
+            let bounded = nearest_facilities(g, &facilities, &homes, budget);
             for h in 0..homes.len() {
+                let want = if got[h].0 <= budget { got[h] } else { (TimeMs::INF, None) };
+                assert_eq!(bounded[h], want, "{what}: home {h} within {budget:?}");
                 let best = times.iter().filter_map(|row| row[h]).min();
                 let first = best.and_then(|b| times.iter().position(|row| row[h] == Some(b)));
                 ties += best.is_some_and(|b| times.iter().filter(|row| row[h] == Some(b)).count() > 1) as usize;

@@ -5,7 +5,7 @@
 use std::borrow::Cow;
 use std::path::Path;
 
-use geo::{Centroid, Coord, LineString, MultiPolygon, Polygon};
+use geo::{Coord, LineString, MultiPolygon, Polygon};
 use serde_json::{Map, Value};
 
 use crate::error::{Error, Result};
@@ -165,7 +165,7 @@ pub(super) fn geometry_position(g: &Value) -> Result<[f64; 2], String> {
         }
         Some("Polygon") => {
             let poly = polygon(coords.ok_or("Polygon has no coordinates")?).map_err(|m| format!("Polygon {m}"))?;
-            centroid_of(poly.centroid(), "Polygon")
+            centroid_of(crate::geometry::polygon_position(&poly), "Polygon")
         }
         Some("MultiPolygon") => {
             let Some(Value::Array(parts)) = coords else {
@@ -173,16 +173,16 @@ pub(super) fn geometry_position(g: &Value) -> Result<[f64; 2], String> {
             };
             let polys =
                 parts.iter().map(polygon).collect::<Result<Vec<_>, _>>().map_err(|m| format!("MultiPolygon {m}"))?;
-            centroid_of(MultiPolygon::new(polys).centroid(), "MultiPolygon")
+            centroid_of(crate::geometry::area_position(&MultiPolygon::new(polys)), "MultiPolygon")
         }
         Some(t) => Err(format!("geometry type {t} is not supported; use Point, Polygon or MultiPolygon")),
         None => Err("geometry has no \"type\"".into()),
     }
 }
 
-pub(super) fn centroid_of(c: Option<geo::Point<f64>>, what: &str) -> Result<[f64; 2], String> {
-    let c = c.ok_or_else(|| format!("{what} is empty"))?;
-    check_lonlat(c.x(), c.y()).map_err(|m| format!("{what} centroid: {m}"))
+pub(super) fn centroid_of(c: Option<[f64; 2]>, what: &str) -> Result<[f64; 2], String> {
+    let [x, y] = c.ok_or_else(|| format!("{what} is empty"))?;
+    check_lonlat(x, y).map_err(|m| format!("{what} centroid: {m}"))
 }
 
 /// A `[lon, lat, ...]` position, checked.

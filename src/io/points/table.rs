@@ -8,7 +8,7 @@
 use std::borrow::Cow;
 use std::path::Path;
 
-use geo::{Centroid, Coord, LineString, MultiPolygon, Polygon};
+use geo::{Coord, LineString, MultiPolygon, Polygon};
 
 use crate::error::{Error, Result};
 
@@ -145,7 +145,7 @@ fn position(g: &TableGeometry) -> Result<[f64; 2], String> {
         TableGeometry::Point([x, y]) => check_lonlat(*x, *y),
         TableGeometry::Polygon(rings) => {
             let poly = polygon(rings).map_err(|m| format!("Polygon {m}"))?;
-            centroid_of(poly.centroid(), "Polygon")
+            centroid_of(crate::geometry::polygon_position(&poly), "Polygon")
         }
         TableGeometry::MultiPolygon(parts) => {
             let polys = parts
@@ -153,7 +153,7 @@ fn position(g: &TableGeometry) -> Result<[f64; 2], String> {
                 .map(|rings| polygon(rings))
                 .collect::<Result<Vec<_>, _>>()
                 .map_err(|m| format!("MultiPolygon {m}"))?;
-            centroid_of(MultiPolygon::new(polys).centroid(), "MultiPolygon")
+            centroid_of(crate::geometry::area_position(&MultiPolygon::new(polys)), "MultiPolygon")
         }
         TableGeometry::Other(t) => {
             Err(format!("geometry type {t} is not supported; use Point, Polygon or MultiPolygon"))

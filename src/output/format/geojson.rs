@@ -2,13 +2,14 @@
 //! `[longitude, latitude]` in WGS-84 rounded to 7 decimals (about 1 cm, OSM's
 //! own precision), properties in the layer's column order, nulls as `null`.
 //!
-//! `O(rows × columns)`; property names are serialized once per layer and each
-//! feature is built in one reused buffer.
+//! `O(rows × columns)`; property names are serialized once per layer, chunks
+//! are serialized in parallel and written in order.
 
 use arrow_array::cast::AsArray;
 use arrow_array::types::{Float64Type, UInt32Type, UInt64Type};
 use arrow_array::{Array, RecordBatch};
 use arrow_schema::DataType;
+use rayon::prelude::*;
 
 use crate::error::Result;
 use crate::io::atomic::{AtomicFile, FinishedFile, write_all};
@@ -21,37 +22,52 @@ pub fn round_coord(v: f64) -> f64 {
 }
 
 /// Writes `layer` as a GeoJSON FeatureCollection into `file`.
+///
+/// Chunks are built and serialized in parallel, a few at a time (memory stays
+/// at a few chunks' text), and written in order: the bytes do not depend on
+/// the thread count.
 pub fn write_geojson(layer: &dyn Layer, mut file: AtomicFile) -> Result<FinishedFile> {
     let schema = layer.schema();
     let keys: Vec<Vec<u8>> = schema.fields().iter().map(|f| json_key(f.name())).collect();
     write_all(&mut file, b"{\"type\":\"FeatureCollection\",\"features\":[\n")?;
-    let mut buf = Vec::with_capacity(4096);
-    let mut first = true;
-    for rows in chunks(layer.len()) {
-        let chunk = layer.chunk(rows);
-        let values = Values::new(&chunk.attributes);
-        for (row, geom) in chunk.geometry.iter().enumerate() {
-            buf.clear();
-            if !first {
-                buf.extend_from_slice(b",\n");
-            }
-            first = false;
-            buf.extend_from_slice(b"{\"type\":\"Feature\",\"geometry\":");
-            geometry(&mut buf, geom);
-            buf.extend_from_slice(b",\"properties\":{");
-            for (k, key) in keys.iter().enumerate() {
-                if k > 0 {
-                    buf.push(b',');
-                }
-                buf.extend_from_slice(key);
-                values.write(&mut buf, k, row);
-            }
-            buf.extend_from_slice(b"}}");
-            write_all(&mut file, &buf)?;
+    let all = chunks(layer.len());
+    let window = 2 * rayon::current_num_threads().max(1);
+    for (w, group) in all.chunks(window).enumerate() {
+        let texts: Vec<Vec<u8>> = group
+            .par_iter()
+            .enumerate()
+            .map(|(i, rows)| chunk_text(layer, rows.clone(), &keys, w == 0 && i == 0))
+            .collect();
+        for text in texts {
+            write_all(&mut file, &text)?;
         }
     }
     write_all(&mut file, b"\n]}\n")?;
     file.finish()
+}
+
+/// The features of `rows`, each but the very first preceded by `,\n`.
+fn chunk_text(layer: &dyn Layer, rows: std::ops::Range<usize>, keys: &[Vec<u8>], first_chunk: bool) -> Vec<u8> {
+    let chunk = layer.chunk(rows);
+    let values = Values::new(&chunk.attributes);
+    let mut buf = Vec::with_capacity(chunk.geometry.len() * 256);
+    for (row, geom) in chunk.geometry.iter().enumerate() {
+        if !(first_chunk && row == 0) {
+            buf.extend_from_slice(b",\n");
+        }
+        buf.extend_from_slice(b"{\"type\":\"Feature\",\"geometry\":");
+        geometry(&mut buf, geom);
+        buf.extend_from_slice(b",\"properties\":{");
+        for (k, key) in keys.iter().enumerate() {
+            if k > 0 {
+                buf.push(b',');
+            }
+            buf.extend_from_slice(key);
+            values.write(&mut buf, k, row);
+        }
+        buf.extend_from_slice(b"}}");
+    }
+    buf
 }
 
 /// A property name serialized once as `"name":`.

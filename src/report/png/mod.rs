@@ -13,7 +13,7 @@
 //!   that costs the map at most 15 % of its scale, else over the corner of
 //!   the map with the least drawn on it. The map layers are clipped to their
 //!   frame, so no text is drawn over them except the legend in that case.
-//! - Colours: [`palette`](crate::report::palette), shared with the HTML
+//! - Colours: [`crate::report::palette`], shared with the HTML
 //!   report. Homes, hexagons, facilities and legend swatches are filled in
 //!   their exact colours (anti-aliasing only blends their edges), so a
 //!   colour histogram of the picture finds every legend colour in use.

@@ -1,0 +1,4 @@
+//! Fuzz target `profiles_toml`: see `lifecircle_fuzz::profiles_toml` for what it runs and checks.
+#![no_main]
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| lifecircle_fuzz::profiles_toml(data));
