@@ -10,7 +10,7 @@ Arrow, no file in between), inputs may be GeoDataFrames in any CRS.
 >>> run.summary["homes"]["total"]
 13748
 >>> run.homes[["id", "grocery_min", "grocery_ok", "complete"]].head(2)  # doctest: +SKIP
->>> round(run.homes["grocery_ok"].mean(), 3)
+>>> float(run.homes["grocery_ok"].mean().round(3))
 0.67
 
 For many facility sets on one extract, build the network once:
