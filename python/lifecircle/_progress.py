@@ -26,7 +26,9 @@ class TqdmBars:
         key = (message, length)
         if key != self._key:
             self._close()
-            self._bar = self._tqdm(total=length, desc=message, leave=False, dynamic_ncols=True)
+            # A stage of unknown length shows its name and time, not a count of nothing.
+            style = {} if length is not None else {"bar_format": "{desc} {elapsed}"}
+            self._bar = self._tqdm(total=length, desc=message, leave=False, dynamic_ncols=True, **style)
             self._key = key
         if length is not None and position != self._bar.n:
             self._bar.update(position - self._bar.n)

@@ -138,7 +138,7 @@ class Recorder:
 
     made: list = []
 
-    def __init__(self, total=None, desc=None, **kwargs):
+    def __init__(self, total=None, desc=None, **kwargs):  # noqa: D107
         self.total, self.desc, self.n, self.closed = total, desc, 0, False
         Recorder.made.append(self)
 
