@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import ast
 import doctest
-import json
 import threading
 import time
 from pathlib import Path
@@ -176,12 +175,18 @@ def test_tqdm_bars_on_stderr(capfd):
 
 
 def test_docstring_examples():
-    import lifecircle as module
-
     finder = doctest.DocTestFinder()
     runner = doctest.DocTestRunner(optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
-    tests = finder.find(module, "lifecircle", globs={"lifecircle": module})
+    globs = {"lifecircle": lifecircle}
+    tests = finder.find(lifecircle, "lifecircle", globs=globs)
+    for name in lifecircle.__all__:
+        obj = getattr(lifecircle, name)
+        if callable(obj):
+            # module=False: the classes' methods live in the package's submodules.
+            tests += finder.find(obj, f"lifecircle.{name}", module=False, globs=globs)
+    tests = list({t.name: t for t in tests if t.examples}.values())
     assert sum(len(t.examples) for t in tests) >= 10
+    assert {"lifecircle.Analysis.site", "lifecircle.Analysis.hexagons", "lifecircle.Network"} <= {t.name for t in tests}
     for t in tests:
         runner.run(t)
     result = runner.summarize(verbose=False)
@@ -210,3 +215,11 @@ def test_public_api_is_documented():
         assert obj.__doc__ and len(obj.__doc__) > 40, obj
     for name in ["homes", "facilities", "districts", "summary", "hexagons", "isochrones", "site", "report", "to_parquet"]:
         assert getattr(lifecircle.Analysis, name).__doc__, name
+
+
+def test_notes_are_warnings_attributed_to_the_caller():
+    with pytest.warns(lifecircle.LifecircleWarning) as caught:
+        lifecircle.analyze(BEIJING, progress=False)
+    notes = [str(w.message) for w in caught]
+    assert any("elder_canteen: no facilities found" in n for n in notes), notes
+    assert all(w.filename == __file__ for w in caught)

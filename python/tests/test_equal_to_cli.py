@@ -11,6 +11,7 @@ from pathlib import Path
 import geopandas as gpd
 import pandas as pd
 import pytest
+import shapely
 from geopandas.testing import assert_geodataframe_equal
 
 import lifecircle
@@ -191,7 +192,7 @@ def test_projected_geodataframes_are_reprojected():
     run = lifecircle.analyze(BEIJING, minutes=[10, 15], homes=homes, progress=False)
     assert run.homes["id"].tolist() == want["id"].tolist()
     # Back in lon/lat within a micrometre; the same network answers.
-    assert (run.homes.geometry.distance(want.geometry) < 1e-7).all()
+    assert (shapely.distance(run.homes.geometry.values, want.geometry.values) < 1e-7).all()
     for c in ["reachable", "grocery_count", "clinic_count", "categories_ok"]:
         assert run.homes[c].tolist() == want[c].tolist(), c
 
@@ -246,3 +247,18 @@ def test_report_equals_the_cli_report(cli, tmp_path, default_run):
     run_cli(cli, ["analyze", "--out", str(out), "--quiet", "--report"])
     path = default_run.report(tmp_path / "report.html")
     assert Path(path).read_bytes() == (out / "report.html").read_bytes()
+
+
+def test_sites_from_candidate_files_and_geodataframes_equal_the_cli(cli, tmp_path):
+    candidates = USERDATA / "beijing-homes.csv"
+    out = tmp_path / "cli"
+    run_cli(cli, [
+        "site", "--pbf", str(BEIJING), "--category", "clinic", "--add", "2", "--minutes", "5",
+        "--candidates", str(candidates), "--out", str(out), "--quiet", "--format", "parquet",
+    ])
+    run = lifecircle.analyze(BEIJING, minutes=5, progress=False)
+    by_path = run.site("clinic", add=2, candidates=candidates, progress=False)
+    by_frame = run.site("clinic", add=2, candidates=csv_as_geodataframe(candidates), progress=False)
+    for plan in (by_path, by_frame):
+        assert_layer_equal(plan.sites, out / "sites.parquet")
+    assert by_path.candidates == by_frame.candidates == len(pd.read_csv(candidates))
