@@ -223,3 +223,40 @@ def test_notes_are_warnings_attributed_to_the_caller():
     notes = [str(w.message) for w in caught]
     assert any("elder_canteen: no facilities found" in n for n in notes), notes
     assert all(w.filename == __file__ for w in caught)
+
+
+def test_ctrl_c_interrupts_at_once():
+    import os
+    import signal
+
+    running = threading.Event()
+
+    def interrupt():
+        if running.is_set():
+            os.kill(os.getpid(), signal.SIGINT)
+
+    net = lifecircle.Network(progress=False)
+    # Every category's service areas at three thresholds, with a wide buffer: seconds of work in a dev build.
+    work = dict(minutes=[5, 10, 15], isochrones=True, buffer_m=150.0, progress=False)
+    t = time.perf_counter()
+    net.analyze(**work)
+    full = time.perf_counter() - t
+    if full < 1.0:
+        pytest.skip(f"the run takes {full:.2f} s here (a release build): too short to tell an interruption")
+    timer = threading.Timer(0.1, interrupt)
+    running.set()
+    start = time.perf_counter()
+    timer.start()
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            try:
+                net.analyze(**work)
+            finally:
+                running.clear()
+    except pytest.fail.Exception:
+        pytest.skip("the run ended before the signal came")
+    finally:
+        timer.join()
+    # Polled every 40 ms: the call returns soon after the signal, not when the work ends.
+    interrupted = time.perf_counter() - start
+    assert interrupted < 0.1 + 0.4 and interrupted < full / 2, (interrupted, full)
