@@ -22,6 +22,7 @@
 //! | `site` | `lifecircle site`: picks recomputed by an independent run, gains by searches, bad arguments |
 //! | `crs` | GCJ-02 / BD-09 conversions against published reference values |
 //! | `points` | user facility and home files (CSV, GeoJSON) and their bad-input errors |
+//! | `table` | points from a table in memory (the Python package's GeoDataFrames) against the same rows read from CSV/GeoJSON files, row/column messages, skipping |
 //! | `isochrones` | service areas: reached intervals against their definition and by hand, polygons against the buffer of the reached network on random nets, street grids and the Beijing fixture (inside, outside, nesting, validity, winding, holes, pieces), `isochrones.geojson` recounted, determinism, golden summary `tests/golden/beijing-bupt.isochrones.json` (`LIFECIRCLE_BLESS=1` rewrites), CLI |
 //! | `districts` | district statistics: Gini coefficient and percentiles against hand values and a double-sum reference, policy targets as data (built-in Tianjin file, malformed files), target evaluation on hand-built district rows |
 //! | `district_table` | districts end to end: `DistrictIndex::locate` against the brute force and a ray cast on random holed, overlapping, multi-part districts; admin boundaries from a synthetic PBF (split outer ring, inner ring, exclave, missing member); GeoJSON district files (bow-tie, Point, `--district-key`, broken JSON); Beijing rows recomputed from `coverage.geojson`/`facilities.geojson`; k-nearest means against `nearest_times` and a petgraph brute force; `lifecircle districts --admin-level 8` on Liechtenstein |
@@ -81,6 +82,8 @@ mod regression;
 mod report;
 #[path = "suite/site.rs"]
 mod site;
+#[path = "suite/table.rs"]
+mod table;
 #[path = "suite/userdata.rs"]
 mod userdata;
 #[path = "suite/whatif.rs"]

@@ -145,6 +145,16 @@ pub enum DistrictSource {
     },
     /// The extract's administrative boundaries at this `admin_level`.
     AdminLevel(u8),
+    /// A GeoJSON FeatureCollection held in memory (the Python package's
+    /// GeoDataFrames), read as a file's.
+    GeoJsonBytes {
+        /// The name it goes by in messages and the run's manifest.
+        name: PathBuf,
+        /// The GeoJSON text.
+        bytes: std::sync::Arc<[u8]>,
+        /// The property that names a district.
+        key: String,
+    },
 }
 
 /// What service areas to draw.
@@ -281,6 +291,7 @@ impl AnalyzeConfig {
                 let what = match s {
                     DistrictSource::AdminLevel(l) => format!("admin_level {l}"),
                     DistrictSource::GeoJson { path, .. } => path.display().to_string(),
+                    DistrictSource::GeoJsonBytes { name, .. } => name.display().to_string(),
                 };
                 return Err(Error::parameter("--admin-level", format!("{what} is given twice as a district level")));
             }

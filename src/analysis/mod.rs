@@ -273,6 +273,9 @@ impl Network {
                     .map(|source| match source {
                         DistrictSource::AdminLevel(level) => self.admin_districts(*level),
                         DistrictSource::GeoJson { path, key } => districts_from_geojson(path, key),
+                        DistrictSource::GeoJsonBytes { name, bytes, key } => {
+                            crate::district::sources::districts_from_geojson_bytes(name, bytes, key)
+                        }
                     })
                     .collect::<Result<Vec<DistrictSet>>>()?,
             ),

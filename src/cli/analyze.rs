@@ -250,9 +250,14 @@ impl AnalyzeArgs {
         }
         let facilities_crs = parse_crs("--facilities-crs", &self.facilities_crs)?;
         let homes_crs = parse_crs("--homes-crs", &self.homes_crs)?;
-        config.facilities_input =
-            self.facilities.map(|path| PointsInput { path, crs: facilities_crs, mode: self.facilities_mode.into() });
-        config.homes_input = self.homes.map(|path| PointsInput { path, crs: homes_crs, mode: self.homes_mode.into() });
+        config.facilities_input = self.facilities.map(|path| PointsInput {
+            path,
+            crs: facilities_crs,
+            mode: self.facilities_mode.into(),
+            table: None,
+        });
+        config.homes_input =
+            self.homes.map(|path| PointsInput { path, crs: homes_crs, mode: self.homes_mode.into(), table: None });
         config.skip_bad_rows = self.skip_bad_rows;
         if let Some(path) = self.population {
             let crs = match &self.population_crs {
@@ -269,7 +274,7 @@ impl AnalyzeArgs {
                     remove.push(id);
                 }
             }
-            let add = self.add_facilities.map(|path| PointsInput { path, crs, mode: MergeMode::Add });
+            let add = self.add_facilities.map(|path| PointsInput { path, crs, mode: MergeMode::Add, table: None });
             config.plan = Some(Plan { add, remove });
         }
         if self.isochrones {

@@ -1,5 +1,5 @@
-//! User-supplied homes and facilities: read (CSV or GeoJSON), converted to
-//! WGS-84, and merged with what OSM gave.
+//! User-supplied homes and facilities: read (CSV or GeoJSON, or a table in
+//! memory), converted to WGS-84, and merged with what OSM gave.
 //!
 //! Merging is `O(n log n)`; the duplicate check uses an R-tree of the
 //! facilities of each category (`O(n log n)` in all).
@@ -7,6 +7,7 @@
 pub mod plan;
 
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use rayon::prelude::*;
 use rstar::RTree;
@@ -17,7 +18,10 @@ use crate::error::Result;
 use crate::geometry::{haversine_m, to_ecef};
 use crate::ids::{OsmRef, OsmType};
 use crate::io::crs::{Crs, to_wgs84};
-use crate::io::points::{ReadReport, read_facilities, read_homes};
+use crate::io::points::{
+    PointsTable, ReadReport, UserFacility, UserHome, read_facilities, read_facilities_table, read_homes,
+    read_homes_table,
+};
 use crate::osm::{Facility, Home};
 use crate::taxonomy::Taxonomy;
 
@@ -31,15 +35,35 @@ pub enum MergeMode {
     Replace,
 }
 
-/// A user file of points.
+/// A user file of points, or a table of them in memory.
 #[derive(Debug, Clone)]
 pub struct PointsInput {
-    /// The file (CSV or GeoJSON).
+    /// The file (CSV or GeoJSON); with a `table`, the name the table goes by in messages.
     pub path: PathBuf,
     /// Its coordinate system.
     pub crs: Crs,
     /// How it combines with OSM.
     pub mode: MergeMode,
+    /// The points, when they come from memory rather than from the file (the Python package's GeoDataFrames).
+    pub table: Option<Arc<PointsTable>>,
+}
+
+impl PointsInput {
+    /// The user's facilities, read from the file or the table.
+    fn read_facilities(&self, taxonomy: &Taxonomy, skip_bad_rows: bool) -> Result<(Vec<UserFacility>, ReadReport)> {
+        match &self.table {
+            Some(t) => read_facilities_table(&self.path, t, taxonomy, skip_bad_rows),
+            None => read_facilities(&self.path, taxonomy, skip_bad_rows),
+        }
+    }
+
+    /// The user's homes, read from the file or the table.
+    fn read_homes(&self, skip_bad_rows: bool) -> Result<(Vec<UserHome>, ReadReport)> {
+        match &self.table {
+            Some(t) => read_homes_table(&self.path, t, skip_bad_rows),
+            None => read_homes(&self.path, skip_bad_rows),
+        }
+    }
 }
 
 /// Facilities of the same category closer than this are reported as likely duplicates.
@@ -50,7 +74,7 @@ pub const DUPLICATE_DISTANCE_M: f64 = 30.0;
 pub struct InputReport {
     /// The file.
     pub path: String,
-    /// `csv` or `geojson`.
+    /// `csv`, `geojson` or `table`.
     pub format: String,
     /// Its coordinate system.
     pub crs: Crs,
@@ -97,7 +121,7 @@ pub fn merge_facilities(
     taxonomy: &Taxonomy,
     skip_bad_rows: bool,
 ) -> Result<InputReport> {
-    let (user, read) = read_facilities(&input.path, taxonomy, skip_bad_rows)?;
+    let (user, read) = input.read_facilities(taxonomy, skip_bad_rows)?;
     let mut rep = report(input, &read);
     if input.mode == MergeMode::Replace {
         let before = facilities.len();
@@ -180,9 +204,11 @@ fn outside_china(crs: Crs, points: impl Iterator<Item = [f64; 2]>) -> usize {
 
 /// Reads the user's homes: they replace OSM's homes, or are added to them.
 pub fn merge_homes(homes: &mut Vec<Home>, input: &PointsInput, skip_bad_rows: bool) -> Result<InputReport> {
-    let (user, read) = read_homes(&input.path, skip_bad_rows)?;
+    let (user, read) = input.read_homes(skip_bad_rows)?;
     if user.is_empty() {
-        let why = if read.rows == 0 {
+        let why = if read.rows == 0 && input.table.is_some() {
+            "holds no homes (an empty table)".to_string()
+        } else if read.rows == 0 {
             "holds no homes (a header line or an empty collection only)".to_string()
         } else {
             format!("all {} rows are bad and were skipped (--skip-bad-rows)", read.rows)

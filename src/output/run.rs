@@ -99,22 +99,25 @@ pub fn manifest(config: &AnalyzeConfig) -> Result<RunManifest> {
     if let Some(path) = &config.taxonomy_path {
         m.add_input("taxonomy", path)?;
     }
-    if let Some(input) = &config.facilities_input {
+    // Points from a table in memory are no file to checksum.
+    if let Some(input) = config.facilities_input.as_ref().filter(|i| i.table.is_none()) {
         m.add_input("facilities", &input.path)?;
     }
-    if let Some(input) = &config.homes_input {
+    if let Some(input) = config.homes_input.as_ref().filter(|i| i.table.is_none()) {
         m.add_input("homes", &input.path)?;
     }
     if let Some(input) = &config.population {
         m.add_input("population", &input.path)?;
     }
-    if let Some(add) = config.plan.as_ref().and_then(|p| p.add.as_ref()) {
+    if let Some(add) = config.plan.as_ref().and_then(|p| p.add.as_ref()).filter(|i| i.table.is_none()) {
         m.add_input("add_facilities", &add.path)?;
     }
     if let Some(d) = &config.districts {
         for source in d.sources() {
-            if let DistrictSource::GeoJson { path, .. } = source {
-                m.add_input("districts", path)?;
+            match source {
+                DistrictSource::GeoJson { path, .. } => m.add_input("districts", path)?,
+                DistrictSource::GeoJsonBytes { name, bytes, .. } => m.add_input_bytes("districts", name, bytes),
+                DistrictSource::AdminLevel(_) => {}
             }
         }
         if let Some(path) = &d.targets_path {

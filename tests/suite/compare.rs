@@ -34,6 +34,7 @@ fn run_b(out: &Path) -> PathBuf {
         path: repo_file("tests/fixtures/userdata/beijing-facilities-add.csv"),
         crs: Crs::Wgs84,
         mode: MergeMode::Add,
+        table: None,
     });
     lifecircle::analyze(&c).expect("run B");
     out.to_path_buf()

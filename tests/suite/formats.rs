@@ -715,6 +715,7 @@ fn beijing_coverage_and_facilities_read_back_in_every_format() {
                     path: clinics.clone(),
                     crs: lifecircle::io::crs::Crs::Wgs84,
                     mode: MergeMode::Add,
+                    table: None,
                 })
             }
             _ => {}

@@ -67,7 +67,7 @@ fn with_profile(mut c: AnalyzeConfig, name: &str) -> AnalyzeConfig {
 }
 
 fn points(path: &Path, crs: Crs, mode: MergeMode) -> Option<PointsInput> {
-    Some(PointsInput { path: path.to_path_buf(), crs, mode })
+    Some(PointsInput { path: path.to_path_buf(), crs, mode, table: None })
 }
 
 /// One feature of an output GeoJSON: its properties and position.

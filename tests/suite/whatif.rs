@@ -469,8 +469,10 @@ fn plan_mode_is_always_add() {
     let file = write_csv(root.path(), "plan.csv", &[("p1".into(), "grocery".into(), NEW_POINTS[0])]);
     let mut c = config(&beijing(), &root.path().join("out"));
     c.minutes = vec![5.0];
-    let plan =
-        Plan { add: Some(PointsInput { path: file, crs: Crs::Wgs84, mode: MergeMode::Replace }), remove: vec![] };
+    let plan = Plan {
+        add: Some(PointsInput { path: file, crs: Crs::Wgs84, mode: MergeMode::Replace, table: None }),
+        remove: vec![],
+    };
     let w = what_if(&c, &plan).expect("what-if");
     assert_eq!(w.base.facilities.get("grocery"), Some(&4));
     assert_eq!(w.planned.facilities.get("grocery"), Some(&5));

@@ -91,6 +91,7 @@
 mod csv;
 mod fields;
 mod geojson;
+mod table;
 
 use std::fmt;
 use std::path::Path;
@@ -104,6 +105,7 @@ use self::geojson::read_geojson;
 
 pub use fields::MAX_QUANTITY;
 use fields::{Builder, FacilityBuilder, HomeBuilder, accepted_categories};
+pub use table::{Cell, PointsTable, TableColumn, TableGeometry, field_columns};
 
 /// At most this many skipped-row messages are kept in [`ReadReport::skipped`].
 pub const MAX_SKIPPED_MESSAGES: usize = 100;
@@ -145,6 +147,8 @@ pub enum InputFormat {
     Csv,
     /// A GeoJSON FeatureCollection or Feature.
     GeoJson,
+    /// A table in memory ([`PointsTable`]).
+    Table,
 }
 
 impl fmt::Display for InputFormat {
@@ -152,6 +156,7 @@ impl fmt::Display for InputFormat {
         f.write_str(match self {
             InputFormat::Csv => "CSV",
             InputFormat::GeoJson => "GeoJSON",
+            InputFormat::Table => "table",
         })
     }
 }
@@ -205,6 +210,22 @@ pub fn read_facilities_bytes(
 /// [`read_homes`] on a file's bytes already in memory; `path` names it in errors.
 pub fn read_homes_bytes(path: &Path, bytes: Vec<u8>, skip_bad_rows: bool) -> Result<(Vec<UserHome>, ReadReport)> {
     read_points_bytes(path, bytes, skip_bad_rows, &HomeBuilder)
+}
+
+/// [`read_facilities`] on a table in memory; `name` names it in errors (see [`PointsTable`]).
+pub fn read_facilities_table(
+    name: &Path,
+    table: &PointsTable,
+    taxonomy: &Taxonomy,
+    skip_bad_rows: bool,
+) -> Result<(Vec<UserFacility>, ReadReport)> {
+    let builder = FacilityBuilder { taxonomy, accepted: accepted_categories(taxonomy) };
+    table::read_table(name, table, skip_bad_rows, &builder)
+}
+
+/// [`read_homes`] on a table in memory; `name` names it in errors (see [`PointsTable`]).
+pub fn read_homes_table(name: &Path, table: &PointsTable, skip_bad_rows: bool) -> Result<(Vec<UserHome>, ReadReport)> {
+    table::read_table(name, table, skip_bad_rows, &HomeBuilder)
 }
 
 // ---------------------------------------------------------------------------
