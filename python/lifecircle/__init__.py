@@ -78,8 +78,10 @@ class Network:
         Liechtenstein (March 2024).
     profile : {"adult", "elderly", "wheelchair"} or a profile of data/profiles.toml
         Walkable ways, speed factors and barriers.
-    taxonomy : path, optional
-        A taxonomy TOML replacing the built-in service categories.
+    taxonomy : str or path, optional
+        A bundled category list by name (``"mofcom-2021"``, ``"mohurd-2020"``,
+        ``"elderly-three-tier"``, ``"peers"``) or a taxonomy TOML file
+        replacing the built-in service categories, as the CLI's ``--taxonomy``.
     speed_kmh : float, optional
         Walking speed (default: the profile's, 4.5 km/h for adults).
     max_snap_m : float

@@ -29,7 +29,7 @@ pub struct NetworkSettings {
     pub pbf: Option<PathBuf>,
     /// The walking profile's name.
     pub profile: String,
-    /// A taxonomy TOML replacing the built-in one.
+    /// A bundled category list by name (`mofcom-2021`, ...) or a taxonomy TOML file.
     pub taxonomy: Option<PathBuf>,
     /// Walking speed (`None`: the profile's).
     pub speed_kmh: Option<f64>,
@@ -45,16 +45,20 @@ impl NetworkSettings {
     /// The configuration's network part, validated.
     pub fn config(&self) -> PyResult<AnalyzeConfig> {
         let pbf = self.pbf.clone().map_or(PbfSource::BuiltIn, PbfSource::File);
-        let (taxonomy, taxonomy_source) = match &self.taxonomy {
-            Some(path) => (Taxonomy::from_file(path).map_err(to_py_err)?, path.display().to_string()),
-            None => (Taxonomy::builtin(), "built-in".to_string()),
+        // A bundled list by name (mofcom-2021, ...) or a TOML file, as the CLI's --taxonomy.
+        let (taxonomy, taxonomy_source, taxonomy_path) = match &self.taxonomy {
+            Some(value) => {
+                let chosen = Taxonomy::from_name_or_file(&value.to_string_lossy()).map_err(to_py_err)?;
+                (chosen.taxonomy, chosen.source, chosen.path)
+            }
+            None => (Taxonomy::builtin(), "built-in".to_string(), None),
         };
         let profile = Profiles::builtin().get(&self.profile).map_err(to_py_err)?.clone();
         let mut config = AnalyzeConfig::new(pbf, PathBuf::from("out"));
         config.speed_kmh = self.speed_kmh.unwrap_or(profile.speed_kmh);
         config.taxonomy = taxonomy;
         config.taxonomy_source = taxonomy_source;
-        config.taxonomy_path = self.taxonomy.clone();
+        config.taxonomy_path = taxonomy_path;
         config.profile = profile;
         config.profile_name = self.profile.clone();
         config.max_snap_m = self.max_snap_m;
@@ -226,6 +230,8 @@ impl RunSettings {
                 };
                 config.districts = Some(DistrictOptions {
                     source,
+                    coarser: Vec::new(),
+                    tiers: Vec::new(),
                     k_nearest: count("--k-nearest", self.k_nearest)?,
                     targets: Some(targets),
                     targets_path: self.targets.clone(),

@@ -71,11 +71,13 @@ def test_to_parquet_writes_the_cli_files_byte_for_byte(default_run, default_cli,
     ]
 
 
-def test_thresholds_tiers_and_profiles_equal_the_cli(cli, tmp_path):
+def test_thresholds_tiers_profiles_and_taxonomies_equal_the_cli(cli, tmp_path):
     for kwargs, args in [
         (dict(minutes=[5, 10, 15]), ["--minutes", "5,10,15"]),
         (dict(tiers="gb50180"), ["--tiers", "gb50180"]),
         (dict(profile="elderly", minutes=10), ["--profile", "elderly", "--minutes", "10"]),
+        # A bundled national list by name, as --taxonomy NAME.
+        (dict(taxonomy="mofcom-2021"), ["--taxonomy", "mofcom-2021"]),
     ]:
         out = tmp_path / "-".join(args).replace(",", "_")
         run_cli(cli, ["analyze", "--pbf", str(BEIJING), "--out", str(out), "--quiet", "--format", "parquet", *args])
