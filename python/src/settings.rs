@@ -46,19 +46,12 @@ impl NetworkSettings {
     pub fn config(&self) -> PyResult<AnalyzeConfig> {
         let pbf = self.pbf.clone().map_or(PbfSource::BuiltIn, PbfSource::File);
         // A bundled list by name (mofcom-2021, ...) or a TOML file, as the CLI's --taxonomy.
-        let (taxonomy, taxonomy_source, taxonomy_path) = match &self.taxonomy {
-            Some(value) => {
-                let chosen = Taxonomy::from_name_or_file(&value.to_string_lossy()).map_err(to_py_err)?;
-                (chosen.taxonomy, chosen.source, chosen.path)
-            }
-            None => (Taxonomy::builtin(), "built-in".to_string(), None),
-        };
+        let value = self.taxonomy.as_ref().map(|p| p.to_string_lossy());
+        let taxonomy = Taxonomy::chosen(value.as_deref()).map_err(to_py_err)?;
         let profile = Profiles::builtin().get(&self.profile).map_err(to_py_err)?.clone();
         let mut config = AnalyzeConfig::new(pbf, PathBuf::from("out"));
         config.speed_kmh = self.speed_kmh.unwrap_or(profile.speed_kmh);
-        config.taxonomy = taxonomy;
-        config.taxonomy_source = taxonomy_source;
-        config.taxonomy_path = taxonomy_path;
+        config.set_taxonomy(taxonomy);
         config.profile = profile;
         config.profile_name = self.profile.clone();
         config.max_snap_m = self.max_snap_m;

@@ -167,6 +167,13 @@ pub struct IsochroneOptions {
 }
 
 impl AnalyzeConfig {
+    /// Takes `chosen` as the run's taxonomy, with where it came from.
+    pub fn set_taxonomy(&mut self, chosen: crate::taxonomy::ChosenTaxonomy) {
+        self.taxonomy = chosen.taxonomy;
+        self.taxonomy_source = chosen.source;
+        self.taxonomy_path = chosen.path;
+    }
+
     /// A configuration with the defaults: built-in taxonomy, `adult` profile, 15 minutes at 4.5 km/h.
     pub fn new(pbf: impl Into<PbfSource>, out_dir: impl Into<PathBuf>) -> AnalyzeConfig {
         let profiles = crate::taxonomy::Profiles::builtin();

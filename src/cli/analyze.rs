@@ -222,19 +222,11 @@ impl AnalyzeArgs {
     pub(crate) fn into_config(self) -> Result<AnalyzeConfig> {
         let report = self.report.then(|| self.map_options());
         let pbf = self.pbf.map_or(PbfSource::BuiltIn, PbfSource::File);
-        let (taxonomy, taxonomy_source, taxonomy_path) = match &self.taxonomy {
-            Some(value) => {
-                let chosen = Taxonomy::from_name_or_file(value)?;
-                (chosen.taxonomy, chosen.source, chosen.path)
-            }
-            None => (Taxonomy::builtin(), "built-in".to_string(), None),
-        };
+        let taxonomy = Taxonomy::chosen(self.taxonomy.as_deref())?;
         let profile = Profiles::builtin().get(&self.profile)?.clone();
         let mut config = AnalyzeConfig::new(pbf, self.out.unwrap_or_else(|| PathBuf::from("out")));
         config.speed_kmh = self.speed_kmh.unwrap_or(profile.speed_kmh);
-        config.taxonomy = taxonomy;
-        config.taxonomy_source = taxonomy_source;
-        config.taxonomy_path = taxonomy_path;
+        config.set_taxonomy(taxonomy);
         config.invocation = super::invocation();
         config.formats = lifecircle::output::Format::parse_list(&self.format)?;
         config.h3 = self.h3;

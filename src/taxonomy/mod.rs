@@ -288,6 +288,15 @@ impl Taxonomy {
         Ok(ChosenTaxonomy { taxonomy: Taxonomy::from_file(&path)?, source: value.to_string(), path: Some(path) })
     }
 
+    /// `--taxonomy` given or not: [`Taxonomy::from_name_or_file`] of `value`,
+    /// or the built-in table when there is none.
+    pub fn chosen(value: Option<&str>) -> Result<ChosenTaxonomy> {
+        match value {
+            Some(value) => Taxonomy::from_name_or_file(value),
+            None => Ok(ChosenTaxonomy { taxonomy: Taxonomy::builtin(), source: "built-in".to_string(), path: None }),
+        }
+    }
+
     /// Reads a taxonomy file.
     pub fn from_file(path: &Path) -> Result<Taxonomy> {
         let text = crate::io::limits::read_text_bounded(path, crate::io::limits::MAX_TABLE_FILE_BYTES, "taxonomy")?;
