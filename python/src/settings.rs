@@ -7,7 +7,6 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use lifecircle::analysis::{DistrictOptions, DistrictSource, IsochroneOptions, MAX_THREADS, PbfSource, SnapMode};
-use lifecircle::district::targets::Targets;
 use lifecircle::inputs::{MergeMode, PointsInput};
 use lifecircle::io::crs::Crs;
 use lifecircle::io::manifest::Invocation;
@@ -217,18 +216,10 @@ impl RunSettings {
         };
         match source {
             Some(source) => {
-                let targets = match &self.targets {
-                    Some(path) => Targets::from_file(path, &config.taxonomy).map_err(to_py_err)?,
-                    None => Targets::builtin(),
-                };
-                config.districts = Some(DistrictOptions {
-                    source,
-                    coarser: Vec::new(),
-                    tiers: Vec::new(),
-                    k_nearest: count("--k-nearest", self.k_nearest)?,
-                    targets: Some(targets),
-                    targets_path: self.targets.clone(),
-                });
+                let mut opts = DistrictOptions::new(source);
+                opts.k_nearest = count("--k-nearest", self.k_nearest)?;
+                opts.set_targets(self.targets.as_deref(), &config.taxonomy).map_err(to_py_err)?;
+                config.districts = Some(opts);
             }
             None if self.targets.is_some() => {
                 return Err(value_error("--targets: applies to districts; give --districts FILE or --admin-level N"));

@@ -118,6 +118,17 @@ impl DistrictOptions {
         }
     }
 
+    /// Sets the policy targets: read from `path` against `taxonomy`, or the
+    /// built-in Tianjin table when there is no file.
+    pub fn set_targets(&mut self, path: Option<&Path>, taxonomy: &Taxonomy) -> Result<()> {
+        self.targets = Some(match path {
+            Some(path) => crate::district::targets::Targets::from_file(path, taxonomy)?,
+            None => crate::district::targets::Targets::builtin(),
+        });
+        self.targets_path = path.map(Path::to_path_buf);
+        Ok(())
+    }
+
     /// Every level's source, coarse to fine.
     pub fn sources(&self) -> Vec<&DistrictSource> {
         self.coarser.iter().chain(std::iter::once(&self.source)).collect()

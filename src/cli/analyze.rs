@@ -8,7 +8,6 @@ use clap::Args;
 
 use lifecircle::analysis::{DEFAULT_MIN_COMPONENT_NODES, PbfSource, SnapMode};
 use lifecircle::analysis::{DistrictOptions, DistrictSource, IsochroneOptions, PopulationInput};
-use lifecircle::district::targets::Targets;
 use lifecircle::inputs::{MergeMode, PointsInput};
 use lifecircle::io::crs::Crs;
 use lifecircle::isochrone::IsochroneParams;
@@ -312,16 +311,11 @@ impl AnalyzeArgs {
         }
         match sources.pop() {
             Some(source) => {
-                let targets = match &self.targets {
-                    Some(path) => Targets::from_file(path, &config.taxonomy)?,
-                    None => Targets::builtin(),
-                };
                 let mut opts = DistrictOptions::new(source);
                 opts.coarser = sources;
                 opts.tiers = tiers;
                 opts.k_nearest = self.k_nearest;
-                opts.targets = Some(targets);
-                opts.targets_path = self.targets.clone();
+                opts.set_targets(self.targets.as_deref(), &config.taxonomy)?;
                 config.districts = Some(opts);
             }
             None if self.district_command => {
