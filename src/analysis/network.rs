@@ -53,9 +53,10 @@ pub struct Network {
     pub admin_levels: Vec<u8>,
     /// The PBF's size in bytes.
     pub pbf_bytes: u64,
-    /// Seconds spent reading the PBF.
+    /// Seconds spent reading the PBF (its blocks decoded and the elements kept).
     pub parse_s: f64,
-    /// Seconds spent building the graph and the indexes.
+    /// Seconds spent building the graph and the indexes, with the homes,
+    /// facilities and boundaries found meanwhile.
     pub build_s: f64,
     /// What the network depends on, to refuse a config it was not built for.
     key: NetworkKey,
@@ -112,22 +113,33 @@ impl Network {
         let pb = progress.stage(&format!("reading {}", pbf_path.display()));
         let pbf_bytes = config.pbf.len_bytes()?;
         let data = config.pbf.read(&config.taxonomy, &config.profile)?;
-        let (homes, facilities, feature_report) = extract_features(&data, &config.taxonomy);
         pb.finish_and_clear();
         let parse_s = t0.elapsed().as_secs_f64();
 
         let t = Instant::now();
         let pb = progress.stage("building the walking graph");
-        let BuiltGraph { graph, islands, report: graph_report } =
-            build_graph(&data, config.speed_kmh / 3.6, config.min_component_nodes, &pbf_path)?;
-        let admin_levels = admin_levels(&data);
-        let admin_districts = if boundaries { admin_district_sets(&data) } else { BTreeMap::new() };
+        // The graph and its edge index on one side, the homes, facilities and
+        // boundaries on the other: rstar's bulk load is sequential, and the
+        // features' parallel work fills the other cores meanwhile.
+        let (built, (features, admin_levels, admin_districts)) = rayon::join(
+            || -> Result<(BuiltGraph, SnapIndex)> {
+                let built = build_graph(&data, config.speed_kmh / 3.6, config.min_component_nodes, &pbf_path)?;
+                // Vertex snapping needs the edge index only if something asks later (siting).
+                let snap_index = match config.snap_mode {
+                    SnapMode::Edge => SnapIndex::new(&built.graph),
+                    SnapMode::Vertex => SnapIndex::deferred(),
+                };
+                Ok((built, snap_index))
+            },
+            || {
+                let features = extract_features(&data, &config.taxonomy);
+                let admin_districts = if boundaries { admin_district_sets(&data) } else { BTreeMap::new() };
+                (features, admin_levels(&data), admin_districts)
+            },
+        );
+        let (BuiltGraph { graph, islands, report: graph_report }, snap_index) = built?;
+        let (homes, facilities, feature_report) = features;
         drop(data);
-        // Vertex snapping needs the edge index only if something asks later (siting).
-        let snap_index = match config.snap_mode {
-            SnapMode::Edge => SnapIndex::new(&graph),
-            SnapMode::Vertex => SnapIndex::deferred(),
-        };
         let vertex_index = (config.snap_mode == SnapMode::Vertex).then(|| Arc::new(VertexSnapIndex::new(&graph)));
         pb.finish_and_clear();
         let build_s = t.elapsed().as_secs_f64();

@@ -10,7 +10,7 @@ pub mod kdtree;
 use std::sync::OnceLock;
 
 use rayon::prelude::*;
-use rstar::{AABB, PointDistance, RTree, RTreeObject};
+use rstar::{AABB, PointDistance, RStarInsertionStrategy, RTree, RTreeObject, RTreeParams};
 
 use kdtree::KdTree;
 
@@ -73,10 +73,22 @@ impl EdgeShape {
     }
 }
 
+/// The edge tree's node size: wider than rstar's default of 6, so the bulk
+/// load partitions fewer times and a query visits fewer levels (measured on
+/// scale-6regions' 242k edges: bulk load 0.21 s with 6, 0.09 s with 32).
+struct EdgeTreeParams;
+
+impl RTreeParams for EdgeTreeParams {
+    const MIN_SIZE: usize = 12;
+    const MAX_SIZE: usize = 32;
+    const REINSERTION_COUNT: usize = 8;
+    type DefaultInsertionStrategy = RStarInsertionStrategy;
+}
+
 /// R-tree of edges, built at once ([`SnapIndex::new`]) or on first use
 /// ([`SnapIndex::deferred`]).
 pub struct SnapIndex {
-    tree: OnceLock<RTree<EdgeShape>>,
+    tree: OnceLock<RTree<EdgeShape, EdgeTreeParams>>,
 }
 
 fn dist3(a: [f64; 3], b: [f64; 3]) -> f64 {
@@ -122,7 +134,7 @@ impl SnapIndex {
         SnapIndex { tree: OnceLock::new() }
     }
 
-    fn tree(&self, graph: &WalkGraph) -> &RTree<EdgeShape> {
+    fn tree(&self, graph: &WalkGraph) -> &RTree<EdgeShape, EdgeTreeParams> {
         self.tree.get_or_init(|| {
             let edges: Vec<EdgeShape> = (0..graph.num_edges() as u32)
                 .into_par_iter()
@@ -135,15 +147,27 @@ impl SnapIndex {
                     })
                 })
                 .collect();
-            RTree::bulk_load(edges)
+            RTree::bulk_load_with_params(edges)
         })
     }
 
     /// Snaps a `[lon, lat]` point to the nearest point of the network (`None` only for an empty graph).
     pub fn snap(&self, graph: &WalkGraph, lonlat: [f64; 2]) -> Option<Snap> {
         let q = to_ecef(lonlat);
-        let nearest = self.tree(graph).nearest_neighbor(q)?;
-        Some(snap_on_segment(graph, nearest.edge, nearest.nearest_segment(q), q))
+        // Of edges at the same distance (a point nearest a junction is as near
+        // every edge meeting there) the first in edge order wins, as in
+        // `snap_brute_force`, whatever the tree's shape.
+        let on = |shape: &EdgeShape| snap_on_segment(graph, shape.edge, shape.nearest_segment(q), q);
+        let mut candidates = self.tree(graph).nearest_neighbor_iter_with_distance_2(q);
+        let (first, d2) = candidates.next()?;
+        let mut best = on(first);
+        for (shape, _) in candidates.take_while(|&(_, d)| d <= d2) {
+            let snap = on(shape);
+            if (snap.access_m, snap.edge) < (best.access_m, best.edge) {
+                best = snap;
+            }
+        }
+        Some(best)
     }
 
     /// Snaps many points in parallel, keeping their order.

@@ -519,7 +519,7 @@ fn snaps_against_brute_force(a: &Analysis, step: usize) {
     for (h, home) in a.homes.iter().enumerate().step_by(step) {
         let s = a.home_snaps[h].expect("a graph with edges snaps everything");
         let b = snap_brute_force(&a.graph, home.lonlat).expect("snap");
-        assert!((s.access_m - b.access_m).abs() < 1e-6, "home {}: {s:?} vs {b:?}", home.osm);
+        assert_eq!(s, b, "home {}: the same snap, ties to the first edge", home.osm);
         assert_eq!(a.home_anchors[h].is_some(), s.access_m <= a.config.max_snap_m, "home {}", home.osm);
     }
 }
