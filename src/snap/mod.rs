@@ -6,6 +6,7 @@
 //! expected, times the segments of the edges it inspects.
 
 pub mod kdtree;
+mod nearest;
 
 use std::sync::OnceLock;
 
@@ -153,21 +154,26 @@ impl SnapIndex {
 
     /// Snaps a `[lon, lat]` point to the nearest point of the network (`None` only for an empty graph).
     pub fn snap(&self, graph: &WalkGraph, lonlat: [f64; 2]) -> Option<Snap> {
+        self.snap_within(graph, lonlat, f64::INFINITY)
+    }
+
+    /// [`SnapIndex::snap`] when the nearest point is at most `max_m` away
+    /// (give or take a rounding error: compare the snap's `access_m`), else
+    /// `None`; the search stops at that radius.
+    pub fn snap_within(&self, graph: &WalkGraph, lonlat: [f64; 2], max_m: f64) -> Option<Snap> {
         let q = to_ecef(lonlat);
+        let max_d2 = if max_m.is_finite() { (max_m * (1.0 + 1e-9) + 1e-9).powi(2) } else { f64::INFINITY };
         // Of edges at the same distance (a point nearest a junction is as near
         // every edge meeting there) the first in edge order wins, as in
         // `snap_brute_force`, whatever the tree's shape.
-        let on = |shape: &EdgeShape| snap_on_segment(graph, shape.edge, shape.nearest_segment(q), q);
-        let mut candidates = self.tree(graph).nearest_neighbor_iter_with_distance_2(q);
-        let (first, d2) = candidates.next()?;
-        let mut best = on(first);
-        for (shape, _) in candidates.take_while(|&(_, d)| d <= d2) {
-            let snap = on(shape);
-            if (snap.access_m, snap.edge) < (best.access_m, best.edge) {
-                best = snap;
+        let mut best: Option<Snap> = None;
+        nearest::nearest_edges(self.tree(graph), q, max_d2, |shape| {
+            let snap = snap_on_segment(graph, shape.edge, shape.nearest_segment(q), q);
+            if best.is_none_or(|b| (snap.access_m, snap.edge) < (b.access_m, b.edge)) {
+                best = Some(snap);
             }
-        }
-        Some(best)
+        });
+        best
     }
 
     /// Snaps many points in parallel, keeping their order.

@@ -599,6 +599,12 @@ fn snap_index_matches_brute_force() {
             let b = snap_brute_force(g, q).expect("a graph with edges");
             // The same snap, ties (points at junctions) to the first edge in edge order.
             assert_eq!(s, b, "{what}: index vs brute force");
+            // A bounded search finds the same snap within its radius, nothing beyond.
+            let radius_m = rng.float(0.0, 2.0 * s.access_m + 1.0);
+            match index.snap_within(g, q, radius_m) {
+                Some(w) => assert_eq!(w, s, "{what}: within {radius_m} m"),
+                None => assert!(s.access_m > radius_m, "{what}: nothing within {radius_m} m but {s:?}"),
+            }
             let reference = independent_nearest_distance(g, q);
             assert!((b.access_m - reference).abs() <= 1e-6, "{what}: brute force {b:?} vs independent {reference}");
             for snap in [s, b] {
