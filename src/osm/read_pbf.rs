@@ -29,7 +29,7 @@ use super::blob::{BlobReader, RawBlob};
 use super::block::{BlockScratch, BlockTags, ElementSink, Member, MemberType, parse_block, walk_block};
 use super::node_store::{IdIndex, NodeChunk, keep_needed};
 use crate::error::{Error, Result};
-use crate::taxonomy::{BuildingClass, Profile, TagLookup, Taxonomy};
+use crate::taxonomy::{BuildingClass, Classifier, Profile, TagLookup, Taxonomy};
 
 impl TagLookup for Tags {
     fn tag(&self, key: &str) -> Option<&str> {
@@ -211,6 +211,8 @@ fn display_name(tags: &BlockTags<'_>) -> Option<String> {
 /// The taxonomy and profile decisions of one blob's elements.
 struct Decisions<'t> {
     taxonomy: &'t Taxonomy,
+    /// The taxonomy's rules with their keys gathered (once per blob).
+    classifier: Classifier<'t>,
     profile: &'t Profile,
     out: &'t mut BlockOut,
 }
@@ -230,7 +232,7 @@ impl ElementSink for Decisions<'_> {
         if self.profile.has_blocked_nodes() && self.profile.blocks_node(&tags) {
             out.blocked_nodes.push(id);
         }
-        let categories = self.taxonomy.classify(&tags);
+        let categories = self.classifier.classify(&tags);
         if categories != 0 {
             out.pois.push(PoiNode { id, lonlat, categories, name: display_name(&tags) });
         }
@@ -248,7 +250,7 @@ impl ElementSink for Decisions<'_> {
         let walkable = profile.is_walkable(&tags);
         let building = tags.tag("building").map(|b| taxonomy.building_class(b));
         let residential = tags.tag("landuse").is_some_and(|l| taxonomy.is_residential_landuse(l));
-        let categories = taxonomy.classify(&tags);
+        let categories = self.classifier.classify(&tags);
         let home_like = matches!(building, Some(BuildingClass::Home | BuildingClass::HomeIfResidential));
         if walkable || home_like || residential || categories != 0 {
             let highway = tags.tag("highway").filter(|_| walkable).map(|h| {
@@ -286,7 +288,7 @@ impl ElementSink for Decisions<'_> {
         }
         let building = tags.tag("building").map(|b| taxonomy.building_class(b));
         let residential = tags.tag("landuse").is_some_and(|l| taxonomy.is_residential_landuse(l));
-        let categories = taxonomy.classify(&tags);
+        let categories = self.classifier.classify(&tags);
         let home_like = matches!(building, Some(BuildingClass::Home | BuildingClass::HomeIfResidential));
         if !(home_like || residential || categories != 0 || admin_level.is_some()) {
             return;
@@ -320,7 +322,11 @@ fn decode_blob(
     profile: &Profile,
 ) -> std::result::Result<BlockOut, String> {
     let block = parse_block(blob.inflate(buf)?)?;
-    let walked = walk_block(&block, scratch, &mut Decisions { taxonomy, profile, out: records });
+    let walked = walk_block(
+        &block,
+        scratch,
+        &mut Decisions { taxonomy, classifier: taxonomy.classifier(), profile, out: records },
+    );
     drop(block);
     walked?;
     Ok(records.take_compact())

@@ -656,3 +656,61 @@ fn vertex_snap_finds_the_nearest_vertex() {
         }
     }
 }
+
+#[test]
+fn classifier_agrees_with_classify_on_every_bundled_taxonomy() {
+    use lifecircle::Taxonomy;
+    const KEYS: [&str; 16] = [
+        "amenity",
+        "shop",
+        "healthcare",
+        "social_facility",
+        "social_facility:for",
+        "community_centre",
+        "community_centre:for",
+        "leisure",
+        "office",
+        "craft",
+        "cuisine",
+        "breakfast",
+        "name",
+        "name:zh",
+        "highway",
+        "building",
+    ];
+    const VALUES: [&str; 18] = [
+        "supermarket",
+        "convenience",
+        "marketplace",
+        "clinic",
+        "doctors",
+        "kindergarten",
+        "childcare",
+        "social_facility",
+        "community_centre",
+        "senior",
+        "nursing_home",
+        "yes",
+        "no",
+        "residential",
+        "footway",
+        "社区卫生服务站",
+        "老年食堂",
+        "幼儿园",
+    ];
+    let mut taxonomies: Vec<Taxonomy> =
+        Taxonomy::bundled_names().into_iter().map(|n| Taxonomy::bundled(n).expect("bundled")).collect();
+    taxonomies.push(Taxonomy::builtin());
+    let mut rng = SplitMix64::new(SEEDS[0]);
+    let mut matched = 0;
+    for _ in 0..20_000 {
+        let n = rng.below(4);
+        let tags: Vec<(&str, &str)> = (0..n).map(|_| (*rng.pick(&KEYS), *rng.pick(&VALUES))).collect();
+        for t in &taxonomies {
+            let want = t.classify(tags.as_slice());
+            assert_eq!(t.classifier().classify(tags.as_slice()), want, "{:?}: {tags:?}", t.name);
+            matched += (want != 0) as usize;
+        }
+    }
+    assert!(matched > 1000, "the random tags match categories often enough to test ({matched})");
+}
