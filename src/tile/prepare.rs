@@ -84,10 +84,24 @@ pub fn halo_m(config: &AnalyzeConfig, reach_minutes: f64) -> f64 {
 /// Prepares the tiles of `config.pbf` (its parameters; `config.reach_minutes` is
 /// the reach) with cores of `tile_km` km into `out`; returns the manifest.
 pub fn prepare(config: &AnalyzeConfig, tile_km: f64, out: &Path) -> Result<Manifest> {
+    let reach_minutes = config
+        .reach_minutes
+        .ok_or_else(|| Error::parameter("--reach-minutes", "tiles need a reach: give --reach-minutes"))?;
+    prepare_with_halo(config, tile_km, halo_m(config, reach_minutes), out)
+}
+
+/// [`prepare`] starting from a halo of `start_halo_m` metres instead of the
+/// derived one ([`halo_m`]): each tile's check grows it (by half, as often as
+/// needed) until the tile is exact, so any start gives exact tiles, a small
+/// one only larger halos by steps (for tests and experiments).
+pub fn prepare_with_halo(config: &AnalyzeConfig, tile_km: f64, start_halo_m: f64, out: &Path) -> Result<Manifest> {
     config.validate()?;
     let reach_minutes = config
         .reach_minutes
         .ok_or_else(|| Error::parameter("--reach-minutes", "tiles need a reach: give --reach-minutes"))?;
+    if !(start_halo_m.is_finite() && start_halo_m > 0.0) {
+        return Err(Error::parameter("halo", format!("{start_halo_m} m is not a positive width")));
+    }
     if !(tile_km.is_finite() && tile_km >= 0.1) {
         return Err(Error::parameter("--tile-km", format!("{tile_km} is not at least 0.1")));
     }
@@ -170,7 +184,7 @@ pub fn prepare(config: &AnalyzeConfig, tile_km: f64, out: &Path) -> Result<Manif
         let id = format!("r{row}c{col}");
         let core =
             [w + col as f64 * dlon, s + row as f64 * dlat, w + (col + 1) as f64 * dlon, s + (row + 1) as f64 * dlat];
-        let mut halo = params.halo_m;
+        let mut halo = start_halo_m;
         let tile = loop {
             let grown = grow(core, halo);
             let mut keep = vec![false; g.num_edges()];

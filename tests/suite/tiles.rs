@@ -190,6 +190,38 @@ fn random_networks_and_tile_sizes_are_exact() {
     assert!(checked > 100);
 }
 
+#[test]
+fn the_check_alone_makes_tiles_exact_from_a_tiny_halo() {
+    // Tiles started from a 1 m halo: the cut-node check must grow every tile
+    // whose core homes reach beyond it, and the answers stay the whole run's.
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let mut whole = config(&tiled_fixture(), &tmp.path().join("whole"));
+    whole.minutes = vec![5.0, 10.0];
+    whole.reach_minutes = Some(10.0);
+    lifecircle::analyze(&whole).expect("whole run");
+    let want = coverage_rows(&whole.out_dir);
+    let tiles = tmp.path().join("tiles");
+    let manifest = lifecircle::tile::prepare::prepare_with_halo(&whole, 0.6, 1.0, &tiles).expect("prepare");
+    assert!(manifest.tiles.iter().any(|t| t.halo_m > 1.0), "some tile grew its halo");
+    assert!(
+        manifest.tiles.iter().all(|t| t.halo_m < manifest.params.halo_m * 2.0),
+        "no halo grew past twice the derived one"
+    );
+    let mut seen = 0;
+    for t in &manifest.tiles {
+        let mut c = whole.clone();
+        c.tile = Some(tiles.join(&t.id));
+        c.reach_minutes = None;
+        c.out_dir = tmp.path().join("runs").join(&t.id);
+        lifecircle::analyze(&c).unwrap_or_else(|e| panic!("tile {}: {e}", t.id));
+        for (id, row) in coverage_rows(&c.out_dir) {
+            assert_eq!(Some(&row), want.get(&id), "tile {} (halo {:.0} m): home {id}", t.id, t.halo_m);
+            seen += 1;
+        }
+    }
+    assert_eq!(seen, want.len());
+}
+
 /// Prepares the Beijing fixture's tiles into `dir` with reach 10 (CLI).
 fn prepare_beijing(dir: &Path) -> PathBuf {
     let pbf = crate::common::beijing();
