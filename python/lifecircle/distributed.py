@@ -204,7 +204,7 @@ def _tiles(manifest: str) -> List[Part]:
         with open(manifest, encoding="utf-8") as f:
             doc = json.load(f)
         tiles = doc["tiles"]
-        entries = [(str(t["id"]), t.get("file", t.get("path", str(t["id"])))) for t in tiles]
+        entries = [(str(t["id"]), t.get("file", f"{t['id']}.tile")) for t in tiles]
     except (OSError, ValueError, KeyError, TypeError) as e:
         raise ValueError(f"{manifest}: not a tile manifest of `lifecircle prepare` ({e})") from None
     folder = os.path.dirname(os.path.abspath(manifest))

@@ -155,7 +155,7 @@ def test_a_worker_killed_mid_task_changes_nothing(regions_run, tmp_path):
     out = tmp_path / "again"
     # A task whose worker dies is rescheduled up to allowed-failures times (Dask's default, stated here).
     with dask.config.set({"distributed.scheduler.allowed-failures": 3}), _cluster() as cluster, distributed_dask.Client(cluster) as client:
-        client.register_plugin(_KillOnce(str(marker), "lifecircle-region-liechtenstein", 0.3), name="kill-once")
+        client.register_plugin(_KillOnce(str(marker), "lifecircle-region-liechtenstein", 0.05), name="kill-once")
         with pytest.warns(lifecircle.LifecircleWarning):
             again = distributed.run(REGIONS, client, out=out)
     assert marker.exists(), "no worker was killed"
