@@ -53,6 +53,7 @@ pub mod routing;
 pub mod siting;
 pub mod snap;
 pub mod taxonomy;
+pub mod tile;
 pub mod whatif;
 
 pub use analysis::summary;

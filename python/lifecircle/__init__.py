@@ -39,6 +39,7 @@ __all__ = [
     "Network",
     "Sites",
     "analyze",
+    "merge_summaries",
     "__version__",
 ]
 
@@ -98,6 +99,16 @@ class Network:
         Worker threads (default: one per core).
     progress : bool
         Show progress as tqdm bars (when tqdm is installed).
+    tile : path, optional
+        A tile of ``lifecircle prepare`` (``TILES/ID`` or ``TILES/ID.tile``)
+        instead of ``pbf``: analyses answer the homes of its core exactly as
+        the whole extract with ``reach_minutes`` of the prepare; what a tile
+        cannot answer exactly (own homes or facilities, service areas,
+        districts) is refused with a ``ValueError``.
+    reach_minutes : float, optional
+        Search no farther than this (at least the largest threshold): a
+        facility beyond counts as none reachable. For a tile: its prepared
+        reach (the default); for an extract: ``None`` (unbounded).
 
     Examples
     --------
@@ -122,6 +133,8 @@ class Network:
         admin_boundaries: bool = False,
         threads: Optional[int] = None,
         progress: bool = True,
+        tile: Optional[PathLike] = None,
+        reach_minutes: Optional[float] = None,
     ) -> None:
         self._settings = dict(
             pbf=None if pbf is None else os.fspath(pbf),
@@ -140,6 +153,8 @@ class Network:
             admin_boundaries=admin_boundaries,
             threads=threads,
             progress=_progress.driver(progress),
+            tile=None if tile is None else os.fspath(tile),
+            reach_minutes=None if reach_minutes is None else float(reach_minutes),
         )
 
     @property
@@ -329,6 +344,8 @@ def analyze(
     min_component_nodes: int = 500,
     snap: str = "edge",
     progress: bool = True,
+    tile: Optional[PathLike] = None,
+    reach_minutes: Optional[float] = None,
 ) -> "Analysis":
     """Analyse an extract: ``lifecircle analyze`` as a function.
 
@@ -355,6 +372,8 @@ def analyze(
         admin_boundaries=isinstance(districts, int) and not isinstance(districts, bool),
         threads=threads,
         progress=progress,
+        tile=tile,
+        reach_minutes=reach_minutes,
     )
     return network.analyze(
         minutes=minutes,
@@ -378,6 +397,30 @@ def analyze(
     )
 
 
+
+def merge_summaries(summaries: Sequence[Union[Mapping[str, Any], PathLike]]) -> dict:
+    """Merge the summaries of every tile run of one ``lifecircle prepare``
+    into the whole run's summary, as ``lifecircle merge``: from counts,
+    population sums and exact histograms of nearest times (never by
+    averaging shares), so the numbers are those of the whole extract analysed
+    with the prepare's ``reach_minutes`` (timings are summed).
+
+    ``summaries``: ``Analysis.summary`` dicts of tile runs, paths of their
+    ``summary.json``, or folders holding one. Every tile must be there once.
+    """
+    import json
+
+    named = []
+    for i, item in enumerate(summaries):
+        if isinstance(item, Mapping):
+            named.append((f"summary {i}", json.dumps(item)))
+            continue
+        path = os.fspath(item)
+        if os.path.isdir(path):
+            path = os.path.join(path, "summary.json")
+        with open(path, encoding="utf-8") as f:
+            named.append((path, f.read()))
+    return json.loads(_lifecircle.merge_summaries(named))
 
 
 # Shown as lifecircle.Analysis / lifecircle.Sites / lifecircle.LifecircleWarning.

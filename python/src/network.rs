@@ -55,7 +55,7 @@ impl Network {
     #[pyo3(signature = (
         pbf = None, *, profile = "adult".to_string(), taxonomy = None, speed_kmh = None, max_snap_m = 500.0,
         min_component_nodes = 500, snap = "edge".to_string(), admin_boundaries = false, threads = None,
-        progress = None
+        progress = None, tile = None, reach_minutes = None
     ))]
     #[allow(clippy::too_many_arguments)]
     fn new(
@@ -70,13 +70,25 @@ impl Network {
         admin_boundaries: bool,
         threads: Option<i64>,
         progress: Option<Bound<'_, PyAny>>,
+        tile: Option<PathBuf>,
+        reach_minutes: Option<f64>,
     ) -> PyResult<Network> {
+        if tile.is_some() && pbf.is_some() {
+            return Err(crate::value_error("--tile: cannot be used with --pbf (a tile holds its own network)"));
+        }
         let settings = NetworkSettings { pbf, profile, taxonomy, speed_kmh, max_snap_m, min_component_nodes, snap };
-        let base = settings.config()?;
+        let mut base = settings.config()?;
+        base.reach_minutes = reach_minutes;
+        base.tile = tile;
+        base.validate().map_err(crate::to_py_err)?;
         let threads = crate::settings::threads(threads)?;
         let config = base.clone();
-        let inner = run_blocking(py, progress.as_ref(), move || {
-            with_threads(threads, || lifecircle::Network::build_with(&config, admin_boundaries))?
+        let (inner, base) = run_blocking(py, progress.as_ref(), move || {
+            with_threads(threads, || match &config.tile {
+                // A tile's network comes with the configuration it answers (its reach filled in).
+                Some(_) => lifecircle::tile::open(&config),
+                None => lifecircle::Network::build_with(&config, admin_boundaries).map(|n| (n, config.clone())),
+            })?
         })?;
         Ok(Network { inner: Arc::new(inner), base })
     }
@@ -146,6 +158,18 @@ impl Network {
         Ok(Run::new(Arc::new(RwLock::new(analysis)), started.checked_sub(built).unwrap_or(started)))
     }
 
+    /// The reach the analyses search to, minutes (`None`: unbounded; a tile's: the prepared reach).
+    #[getter]
+    fn reach_minutes(&self) -> Option<f64> {
+        self.base.reach_minutes
+    }
+
+    /// The tile's id, when this network is a tile of `lifecircle prepare`.
+    #[getter]
+    fn tile(&self) -> Option<String> {
+        self.inner.tile.as_ref().map(|t| t.id.clone())
+    }
+
     /// The extract's path (`<built-in>/...` for the one built in).
     #[getter]
     fn pbf(&self) -> String {
@@ -211,6 +235,24 @@ pub fn rust_run_seconds(py: Python<'_>, repeat: usize, threads: Option<i64>) -> 
                 Ok(t.elapsed().as_secs_f64())
             })
             .collect::<lifecircle::Result<Vec<f64>>>()
+    })
+    .map_err(crate::to_py_err)
+}
+
+/// The summaries of a prepare's tile runs, `(name, summary.json text)` each,
+/// merged into the whole run's summary (JSON text); see `lifecircle.merge_summaries`.
+#[pyfunction]
+pub fn merge_summaries(py: Python<'_>, summaries: Vec<(String, String)>) -> PyResult<String> {
+    py.detach(move || {
+        let mut named = Vec::with_capacity(summaries.len());
+        for (name, text) in summaries {
+            let v: serde_json::Value = serde_json::from_str(&text).map_err(|e| {
+                lifecircle::Error::bad_input(std::path::Path::new(&name), "", format!("not a summary: {e}"))
+            })?;
+            named.push((name, v));
+        }
+        let merged = lifecircle::tile::merge_summaries(&named)?;
+        Ok(serde_json::to_string(&merged).expect("a JSON value serialises"))
     })
     .map_err(crate::to_py_err)
 }

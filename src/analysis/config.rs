@@ -73,6 +73,9 @@ pub struct AnalyzeConfig {
     /// reachable" (`None`: no bound). Tiles answer exactly within their reach
     /// (`lifecircle prepare`); a whole run with the same reach gives the same answer.
     pub reach_minutes: Option<f64>,
+    /// Analyse one tile of `lifecircle prepare` instead of `pbf`: only the
+    /// homes of its core are answered (see [`crate::tile`]).
+    pub tile: Option<PathBuf>,
 }
 
 /// A population grid as homes (`--population FILE.tif`).
@@ -217,6 +220,7 @@ impl AnalyzeConfig {
             formats: vec![crate::options::Format::GeoJson],
             h3: None,
             reach_minutes: None,
+            tile: None,
         }
     }
 

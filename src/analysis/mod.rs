@@ -20,7 +20,7 @@
 
 pub mod config;
 pub mod network;
-mod summarize;
+pub(crate) mod summarize;
 pub mod summary;
 
 use std::sync::Arc;
@@ -33,7 +33,7 @@ pub use config::{
     IsochroneOptions, MAX_DISTRICT_LEVELS, MAX_THREADS, MIN_POOL_CAP, MIN_SPEED_KMH, PbfSource, PopulationInput,
     SnapMode, default_pbf, minutes_label, pool_threads,
 };
-pub use network::Network;
+pub use network::{Network, NetworkParts, TileFacts, tile_refusal};
 
 use crate::coverage::ByEdge;
 use crate::coverage::count_within::{Supply, within_thresholds};
@@ -286,6 +286,7 @@ impl Network {
         // Snap.
         let t = Instant::now();
         let pb = progress.stage("snapping homes and facilities");
+        let user_homes_given = user_homes.is_some();
         let (homes, home_snaps, home_anchors) = match user_homes {
             None => {
                 let (snaps, anchors) = self.osm_home_snaps().clone();
@@ -299,7 +300,10 @@ impl Network {
         };
         let home_points: Vec<[f64; 2]> = homes.iter().map(|h| h.lonlat).collect();
         let fac_points: Vec<[f64; 2]> = facilities.iter().map(|f| f.lonlat).collect();
-        let (facility_snaps, facility_anchors) = self.snap(&fac_points, config.max_snap_m);
+        let (facility_snaps, facility_anchors) = match self.given_facility_snaps() {
+            Some(given) if config.facilities_input.is_none() && config.plan.is_none() => given.clone(),
+            _ => self.snap(&fac_points, config.max_snap_m),
+        };
         let graph = &self.graph;
         let mut far_notes = Vec::new();
         if let Some(input) = &config.homes_input {
@@ -331,7 +335,10 @@ impl Network {
                 &facility_snaps,
             ));
         }
-        let nearest_island = homes_nearest_to_an_island(&self.islands, &home_points, &home_snaps);
+        let nearest_island = match (self.given_island_homes(), user_homes_given) {
+            (Some(n), false) => n,
+            _ => homes_nearest_to_an_island(&self.islands, &home_points, &home_snaps),
+        };
         pb.finish_and_clear();
         timings.snap_s = t.elapsed().as_secs_f64();
 
@@ -421,6 +428,7 @@ impl Network {
                 homes_report,
                 far_notes,
                 population_report,
+                tile: self.tile.clone(),
             },
         );
         Ok(analysis)

@@ -59,6 +59,77 @@ pub struct Network {
     pub build_s: f64,
     /// What the network depends on, to refuse a config it was not built for.
     key: NetworkKey,
+    /// OSM facilities' snaps and anchors when they were given with the network
+    /// (a tile's: the whole run's snaps), used when no user file changes the facilities.
+    facility_snaps: Option<Snapped>,
+    /// Per OSM home, whether a dropped island is nearer than the graph, when
+    /// given with the network (a tile's, from the whole run's islands).
+    home_near_island: Option<Vec<bool>>,
+    /// The tile this network is, when it is one.
+    pub tile: Option<TileFacts>,
+}
+
+/// A tile's identity and the whole run's figures a merge of tile summaries
+/// needs (see [`crate::tile`]).
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct TileFacts {
+    /// The tile's id (`r3c4`).
+    pub id: String,
+    /// The extract the tiles were prepared from, as given.
+    pub pbf: String,
+    /// Its size in bytes.
+    pub pbf_bytes: u64,
+    /// Facilities per category in the whole run (taxonomy order).
+    pub facilities: Vec<usize>,
+    /// Of those, the ones farther than the snapping limit from the network.
+    pub facilities_unreachable: Vec<usize>,
+    /// Homes of the whole run.
+    pub homes: usize,
+    /// The reach the tile answers exactly, minutes (the run's `--reach-minutes`).
+    pub reach_minutes: f64,
+}
+
+/// What a tile cannot answer exactly (see [`crate::tile`]), or `None` when it can answer `config`.
+pub fn tile_refusal(config: &AnalyzeConfig) -> Option<&'static str> {
+    if config.snap_mode != SnapMode::Edge {
+        Some("--snap vertex")
+    } else if config.facilities_input.is_some() || config.plan.is_some() {
+        Some("your own facilities (--facilities, --add-facilities, --remove-facilities)")
+    } else if config.homes_input.is_some() || config.population.is_some() {
+        Some("your own homes (--homes, --population)")
+    } else if config.isochrones.is_some() {
+        Some("service areas (--isochrones)")
+    } else if config.districts.is_some() || config.h3.is_some() {
+        Some("district and H3 tables (--districts, --admin-level, --h3)")
+    } else {
+        None
+    }
+}
+
+/// The parts of a network given rather than read from a PBF ([`Network::from_parts`]).
+pub struct NetworkParts {
+    /// The walking graph.
+    pub graph: WalkGraph,
+    /// OSM's homes, in the whole run's order.
+    pub homes: Vec<Home>,
+    /// Their snaps (edges of `graph`).
+    pub home_snaps: Vec<Option<Snap>>,
+    /// Per home, whether a dropped island is nearer than the graph.
+    pub home_near_island: Vec<bool>,
+    /// OSM's facilities, in the whole run's order.
+    pub facilities: Vec<Facility>,
+    /// Their snaps (edges of `graph`).
+    pub facility_snaps: Vec<Option<Snap>>,
+    /// How the whole run found homes and facilities.
+    pub feature_report: FeatureReport,
+    /// The whole run's graph.
+    pub graph_report: GraphReport,
+    /// The tile's identity and whole-run figures.
+    pub tile: TileFacts,
+    /// The size of the file read.
+    pub bytes: u64,
+    /// Seconds spent reading it.
+    pub parse_s: f64,
 }
 
 /// Points' snaps and their anchors on the network.
@@ -106,6 +177,9 @@ impl Network {
     /// level when `boundaries` (for a network reused with any districts).
     pub fn build_with(config: &AnalyzeConfig, boundaries: bool) -> Result<Network> {
         config.validate()?;
+        if config.tile.is_some() {
+            return Err(Error::parameter("--tile", "only `analyze` runs on a tile (crate::tile::open)"));
+        }
         let progress = Progress::new(config.progress);
         let t0 = Instant::now();
         let pbf_path = config.pbf.path();
@@ -147,7 +221,64 @@ impl Network {
             parse_s,
             build_s,
             key: NetworkKey::of(config),
+            facility_snaps: None,
+            home_near_island: None,
+            tile: None,
         })
+    }
+
+    /// A network from parts computed elsewhere (a tile of `lifecircle prepare`):
+    /// the graph is taken as it is (no component filtering), the homes' and
+    /// facilities' snaps as given, so ties break as where they were computed.
+    /// Edge snapping only.
+    pub fn from_parts(config: &AnalyzeConfig, parts: NetworkParts) -> Result<Network> {
+        if config.snap_mode != SnapMode::Edge {
+            return Err(Error::parameter("--snap", "tiles are prepared for edge snapping only"));
+        }
+        let t = Instant::now();
+        let graph = parts.graph;
+        let snap_index = SnapIndex::new(&graph);
+        let anchors = |snaps: &[Option<Snap>]| -> Vec<Option<Anchor>> {
+            snaps
+                .iter()
+                .map(|s| s.filter(|s| s.access_m <= config.max_snap_m).map(|s| Anchor::from_snap(&graph, &s)))
+                .collect()
+        };
+        let home_anchors = anchors(&parts.home_snaps);
+        let facility_anchors = anchors(&parts.facility_snaps);
+        let home_snaps = OnceLock::new();
+        let _ = home_snaps.set((parts.home_snaps, home_anchors));
+        let islands = WalkGraph::new(Vec::new(), Vec::new(), graph.speed_m_s());
+        Ok(Network {
+            graph: Arc::new(graph),
+            islands: Arc::new(islands),
+            snap_index: Arc::new(snap_index),
+            vertex_index: None,
+            homes: parts.homes,
+            home_snaps,
+            facilities: parts.facilities,
+            feature_report: parts.feature_report,
+            graph_report: parts.graph_report,
+            admin_districts: BTreeMap::new(),
+            admin_levels: Vec::new(),
+            pbf_bytes: parts.bytes,
+            parse_s: parts.parse_s,
+            build_s: t.elapsed().as_secs_f64(),
+            key: NetworkKey::of(config),
+            facility_snaps: Some((parts.facility_snaps, facility_anchors)),
+            home_near_island: Some(parts.home_near_island),
+            tile: Some(parts.tile),
+        })
+    }
+
+    /// The given facilities' snaps, when the network came with them (see [`Network::from_parts`]).
+    pub(super) fn given_facility_snaps(&self) -> Option<&Snapped> {
+        self.facility_snaps.as_ref()
+    }
+
+    /// How many OSM homes are nearer to a dropped island than to the graph, when given with the network.
+    pub(super) fn given_island_homes(&self) -> Option<usize> {
+        self.home_near_island.as_ref().map(|f| f.iter().filter(|x| **x).count())
     }
 
     /// OSM homes' snaps and anchors (snapped on first use, then kept).
@@ -179,8 +310,26 @@ impl Network {
         ))
     }
 
-    /// Checks that `config` asks for what this network was built for.
+    /// Checks that `config` asks for what this network was built for (a
+    /// tile's: its reach, and only what it answers exactly, [`tile_refusal`]).
     pub fn check(&self, config: &AnalyzeConfig) -> Result<()> {
+        if let Some(t) = &self.tile {
+            if config.reach_minutes != Some(t.reach_minutes) {
+                return Err(Error::parameter(
+                    "--reach-minutes",
+                    format!(
+                        "tile {} answers exactly with a reach of {} minutes; give that reach",
+                        t.id, t.reach_minutes
+                    ),
+                ));
+            }
+            if let Some(what) = tile_refusal(config) {
+                return Err(Error::parameter(
+                    "--tile",
+                    format!("{what} cannot be answered exactly from a tile; run on the whole extract"),
+                ));
+            }
+        }
         let want = NetworkKey::of(config);
         if want == self.key {
             return Ok(());

@@ -8,9 +8,9 @@ use super::Analysis;
 use super::config::AnalyzeConfig;
 use super::summary::{
     CapacitySummary, CategorySummary, CompleteSummary, DistrictsSummary, HomesSummary, Inputs, OverCapacity,
-    Parameters, Summary, TargetMiss, TargetMisses, ThresholdSummary, Timings,
+    Parameters, Summary, TargetMiss, TargetMisses, ThresholdSummary, TileCategory, TileSummary, Timings,
 };
-use crate::coverage::stats::{median_time, minutes_ceil_2dp, round_to, share};
+use crate::coverage::stats::{ExactSum, median_time, minutes_ceil_2dp, round_to, share};
 use crate::graph::WalkGraph;
 use crate::ids::TimeMs;
 use crate::inputs::InputReport;
@@ -82,17 +82,112 @@ pub(super) struct SummaryParts {
     pub(super) far_notes: Vec<String>,
     /// What reading the population grid saw (`--population`).
     pub(super) population_report: Option<crate::io::raster::RasterReport>,
+    /// The tile analysed, when the network is one.
+    pub(super) tile: Option<super::TileFacts>,
 }
 
-/// `(homes, population)` for which `pred(home)` holds.
+/// The note on a category's facilities: none found, or some too far from the network.
+pub(crate) fn category_note(key: &str, n_fac: usize, unreachable: usize, max_snap_m: f64) -> Option<String> {
+    if n_fac == 0 {
+        Some(format!(
+            "{key}: no facilities found (normal where OSM has few POIs; supply your own list with --facilities)"
+        ))
+    } else if unreachable > 0 {
+        Some(format!("{key}: {unreachable} of {n_fac} facilities are more than {max_snap_m} m from any walkable way"))
+    } else {
+        None
+    }
+}
+
+/// The notes on homes: some too far from the network, or none at all.
+pub(crate) fn home_notes(n_homes: usize, unreachable: usize, max_snap_m: f64) -> Vec<String> {
+    let mut notes = Vec::new();
+    if unreachable > 0 {
+        notes.push(format!(
+            "{unreachable} homes are more than {max_snap_m} m from any walkable way: counted as uncovered"
+        ));
+    }
+    if n_homes == 0 {
+        notes.push("no homes found: check the taxonomy's home rules for this extract, or give --homes".into());
+    }
+    notes
+}
+
+/// `[key, count]` pairs of `keys`, ascending.
+fn histogram(keys: impl Iterator<Item = u64>) -> Vec<[u64; 2]> {
+    let mut counts = std::collections::BTreeMap::new();
+    for k in keys {
+        *counts.entry(k).or_insert(0u64) += 1;
+    }
+    counts.into_iter().map(|(k, n)| [k, n]).collect()
+}
+
+/// What merging this tile's summary with the others' needs.
+fn tile_summary(a: &Analysis, facts: super::TileFacts, nearest_island: usize, unreachable: usize) -> TileSummary {
+    let config = &a.config;
+    let ncat = config.taxonomy.len();
+    let mains: Vec<TimeMs> = (0..ncat).map(|c| config.thresholds(c).last().expect("a threshold").1).collect();
+    let categories = config
+        .taxonomy
+        .categories
+        .iter()
+        .enumerate()
+        .map(|(c, cat)| {
+            let (covered_homes, covered_population) = exact_tally(a, |h| a.nearest[c][h] <= mains[c]);
+            let thresholds = config
+                .thresholds(c)
+                .into_iter()
+                .map(|(_, limit)| {
+                    let (n, sum) = exact_tally(a, |h| a.nearest[c][h] <= limit);
+                    (n, sum.to_bits())
+                })
+                .collect();
+            let reached = a.nearest[c].iter().filter(|t| **t != TimeMs::INF);
+            TileCategory {
+                key: cat.key.clone(),
+                covered_homes,
+                covered_population: covered_population.to_bits(),
+                thresholds,
+                nearest_hundredths: histogram(reached.map(|t| u64::from(t.0.div_ceil(600)))),
+                unreached: a.nearest[c].iter().filter(|t| **t == TimeMs::INF).count(),
+            }
+        })
+        .collect();
+    let (complete_homes, complete_population) = exact_tally(a, |h| (0..ncat).all(|c| a.nearest[c][h] <= mains[c]));
+    TileSummary {
+        facts: Some(facts),
+        homes: a.homes.len(),
+        population: exact_tally(a, |_| true).1.to_bits(),
+        unreachable,
+        nearest_island,
+        snap_dm: histogram(a.home_snaps.iter().flatten().map(|s| (s.access_m * 10.0).round() as u64)),
+        categories,
+        complete_homes,
+        complete_population: complete_population.to_bits(),
+    }
+}
+
+/// `(homes, population)` for which `pred(home)` holds, the population summed exactly.
 fn tally(a: &Analysis, pred: impl Fn(usize) -> bool) -> (usize, f64) {
-    (0..a.homes.len()).filter(|&h| pred(h)).fold((0, 0.0), |(n, p), h| (n + 1, p + a.homes[h].population))
+    let (n, sum) = exact_tally(a, pred);
+    (n, sum.value())
+}
+
+/// [`tally`] with the population as an exact sum (mergeable across tiles).
+fn exact_tally(a: &Analysis, pred: impl Fn(usize) -> bool) -> (usize, ExactSum) {
+    let mut sum = ExactSum::default();
+    let mut n = 0;
+    for h in (0..a.homes.len()).filter(|&h| pred(h)) {
+        n += 1;
+        sum.add(a.homes[h].population);
+    }
+    (n, sum)
 }
 
 pub(super) fn summarize(a: &Analysis, parts: SummaryParts) -> Summary {
     let config = &a.config;
     let n_homes = a.homes.len();
-    let total_population: f64 = a.homes.iter().map(|h| h.population).fold(0.0, |acc, p| acc + p);
+    let total_population: f64 = exact_tally(a, |_| true).1.value();
     let pshare = |p: f64| if total_population > 0.0 { p / total_population } else { 0.0 };
     let ncat = config.taxonomy.len();
     let mut categories = Vec::with_capacity(ncat);
@@ -106,17 +201,7 @@ pub(super) fn summarize(a: &Analysis, parts: SummaryParts) -> Summary {
         let main = main_of(c);
         let (covered, covered_pop) = tally(a, |h| a.nearest[c][h] <= main);
         let note = (n_fac == 0).then(|| "no facilities found".to_string());
-        if n_fac == 0 {
-            notes.push(format!(
-                "{}: no facilities found (normal where OSM has few POIs; supply your own list with --facilities)",
-                cat.key
-            ));
-        } else if unreachable > 0 {
-            notes.push(format!(
-                "{}: {unreachable} of {n_fac} facilities are more than {} m from any walkable way",
-                cat.key, config.max_snap_m
-            ));
-        }
+        notes.extend(category_note(&cat.key, n_fac, unreachable, config.max_snap_m));
         let thresholds = config
             .thresholds(c)
             .into_iter()
@@ -173,15 +258,7 @@ pub(super) fn summarize(a: &Analysis, parts: SummaryParts) -> Summary {
     }
     let (complete, complete_pop) = tally(a, |h| (0..ncat).all(|c| a.nearest[c][h] <= main_of(c)));
     let unreachable_homes = a.home_anchors.iter().filter(|x| x.is_none()).count();
-    if unreachable_homes > 0 {
-        notes.push(format!(
-            "{unreachable_homes} homes are more than {} m from any walkable way: counted as uncovered",
-            config.max_snap_m
-        ));
-    }
-    if n_homes == 0 {
-        notes.push("no homes found: check the taxonomy's home rules for this extract, or give --homes".into());
-    }
+    notes.extend(home_notes(n_homes, unreachable_homes, config.max_snap_m));
     let district_summary = |d: &super::Districts, notes: &mut Vec<String>| {
         let misses = crate::district::targets::failures_by_rule(&d.results);
         let level = match d.tier {
@@ -277,6 +354,7 @@ pub(super) fn summarize(a: &Analysis, parts: SummaryParts) -> Summary {
         Some(round_to(*m, 1))
     };
     let speed_m_s = config.speed_kmh / 3.6;
+    let tile = parts.tile.clone().map(|facts| tile_summary(a, facts, parts.nearest_island, unreachable_homes));
     Summary {
         lifecircle_version: env!("CARGO_PKG_VERSION").to_string(),
         inputs: Inputs {
@@ -330,5 +408,6 @@ pub(super) fn summarize(a: &Analysis, parts: SummaryParts) -> Summary {
         },
         districts,
         notes,
+        tile,
     }
 }

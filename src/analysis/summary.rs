@@ -207,6 +207,55 @@ pub struct Summary {
     pub districts: Option<DistrictsSummary>,
     /// Things worth knowing about this run.
     pub notes: Vec<String>,
+    /// A tile's run (`analyze --tile`): what merging tile summaries needs (see [`crate::tile`]).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tile: Option<TileSummary>,
+}
+
+/// What a tile's summary carries so that summaries of all tiles merge into the
+/// whole run's: counts, exact population sums (Shewchuk partials as f64 bit
+/// patterns: the merged sum is the whole run's bit for bit, whatever the
+/// order) and exact histograms (a median of the merged histogram is the
+/// whole run's median).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, serde::Deserialize)]
+pub struct TileSummary {
+    /// The tile and the whole run's figures.
+    pub facts: Option<crate::analysis::TileFacts>,
+    /// Homes answered (the tile's core).
+    pub homes: usize,
+    /// Their population: an exact sum ([`crate::coverage::stats::ExactSum::to_bits`]).
+    pub population: Vec<u64>,
+    /// Homes farther than the snapping limit from the network.
+    pub unreachable: usize,
+    /// Homes nearer to a dropped island than to the network.
+    pub nearest_island: usize,
+    /// Histogram of the homes' snapping distances in tenths of a metre (rounded):
+    /// `[tenths, homes]`, ascending.
+    pub snap_dm: Vec<[u64; 2]>,
+    /// Per category, in taxonomy order.
+    pub categories: Vec<TileCategory>,
+    /// Homes within the main threshold of every category.
+    pub complete_homes: usize,
+    /// Their population (exact sum, as `population`).
+    pub complete_population: Vec<u64>,
+}
+
+/// One category of a [`TileSummary`].
+#[derive(Debug, Clone, Default, PartialEq, Serialize, serde::Deserialize)]
+pub struct TileCategory {
+    /// The category's key.
+    pub key: String,
+    /// Homes within the main threshold.
+    pub covered_homes: usize,
+    /// Their population (exact sum, as [`TileSummary::population`]).
+    pub covered_population: Vec<u64>,
+    /// Per threshold (as the category's `thresholds`): homes and their population (exact sum).
+    pub thresholds: Vec<(usize, Vec<u64>)>,
+    /// Histogram of the nearest times in hundredths of a minute rounded up
+    /// (the summary's median unit): `[hundredths, homes]`, ascending.
+    pub nearest_hundredths: Vec<[u64; 2]>,
+    /// Homes with no facility of the category within reach.
+    pub unreached: usize,
 }
 
 /// What the district step saw.

@@ -52,6 +52,10 @@ pub struct AnalyzeArgs {
     /// OpenStreetMap PBF extract [default: the Liechtenstein extract built into the binary]
     #[arg(long, value_name = "FILE")]
     pbf: Option<PathBuf>,
+    /// Analyse one tile of `lifecircle prepare` (TILES/ID or TILES/ID.tile) instead of an extract:
+    /// the homes of its core only, exactly as the whole run with the prepared --reach-minutes
+    #[arg(long, value_name = "TILE", conflicts_with = "pbf")]
+    tile: Option<PathBuf>,
     /// Formats of the layers written (coverage, facilities, isochrones, districts, sites, hexagons):
     /// any of geojson, parquet (GeoParquet 1.1), fgb (FlatGeobuf), comma-separated
     #[arg(long, value_name = "LIST", default_value = "geojson")]
@@ -230,6 +234,7 @@ impl AnalyzeArgs {
         config.formats = lifecircle::output::Format::parse_list(&self.format)?;
         config.h3 = self.h3;
         config.reach_minutes = self.reach_minutes;
+        config.tile = self.tile;
         config.profile = profile;
         config.profile_name = self.profile;
         let mut minutes = self.minutes;

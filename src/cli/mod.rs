@@ -5,6 +5,7 @@ mod analyze;
 mod compare;
 mod map;
 mod site;
+mod tiles;
 
 use std::io::Write;
 use std::process::ExitCode;
@@ -35,6 +36,10 @@ enum Command {
     Site(site::SiteArgs),
     /// Two runs (two cities, or before and after a plan) side by side, with differences, as Markdown and CSV.
     Compare(compare::CompareArgs),
+    /// Cut an extract into tiles with a halo that `analyze --tile` answers exactly, in parallel or apart.
+    Prepare(tiles::PrepareArgs),
+    /// Merge the summary.json of tile runs into the whole run's summary.
+    Merge(tiles::MergeArgs),
 }
 
 /// Exit code of an interrupted run (SIGINT or SIGTERM): 128 + SIGINT.
@@ -74,6 +79,8 @@ pub fn main() -> ExitCode {
         Command::Map(args) => map::run(args),
         Command::Site(args) => site::run(args),
         Command::Compare(args) => compare::run(args),
+        Command::Prepare(args) => tiles::run_prepare(args),
+        Command::Merge(args) => tiles::run_merge(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

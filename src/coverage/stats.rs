@@ -48,3 +48,95 @@ pub fn round_to(v: f64, decimals: i32) -> f64 {
     let f = 10f64.powi(decimals);
     (v * f).round() / f
 }
+
+/// An exact running sum of floats (Shewchuk's non-overlapping partials, as
+/// Python's `math.fsum`): [`ExactSum::value`] is the correctly rounded sum
+/// whatever the order of the additions, so sums of parts (tiles) merged with
+/// [`ExactSum::merge`] equal the sum of the whole bit for bit.
+///
+/// ```
+/// use lifecircle::coverage::stats::ExactSum;
+/// let xs = [0.1, 1e16, 0.2, -1e16, 0.3];
+/// let mut all = ExactSum::default();
+/// xs.iter().for_each(|&x| all.add(x));
+/// let (mut a, mut b) = (ExactSum::default(), ExactSum::default());
+/// xs[..2].iter().for_each(|&x| a.add(x));
+/// xs[2..].iter().for_each(|&x| b.add(x));
+/// a.merge(&b);
+/// assert_eq!(all.value(), 0.6000000000000001); // the exact sum, rounded once
+/// assert_eq!(a.value(), all.value());
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ExactSum {
+    partials: Vec<f64>,
+}
+
+impl ExactSum {
+    /// Adds `x` (finite) exactly.
+    pub fn add(&mut self, mut x: f64) {
+        let mut i = 0;
+        for k in 0..self.partials.len() {
+            let mut y = self.partials[k];
+            if x.abs() < y.abs() {
+                std::mem::swap(&mut x, &mut y);
+            }
+            let hi = x + y;
+            let lo = y - (hi - x);
+            if lo != 0.0 {
+                self.partials[i] = lo;
+                i += 1;
+            }
+            x = hi;
+        }
+        self.partials.truncate(i);
+        self.partials.push(x);
+    }
+
+    /// Adds another exact sum.
+    pub fn merge(&mut self, other: &ExactSum) {
+        other.partials.iter().for_each(|&p| self.add(p));
+    }
+
+    /// The sum, correctly rounded (half to even).
+    pub fn value(&self) -> f64 {
+        let p = &self.partials;
+        let mut n = p.len();
+        if n == 0 {
+            return 0.0;
+        }
+        n -= 1;
+        let mut hi = p[n];
+        let mut lo = 0.0;
+        while n > 0 {
+            let x = hi;
+            n -= 1;
+            let y = p[n];
+            hi = x + y;
+            lo = y - (hi - x);
+            if lo != 0.0 {
+                break;
+            }
+        }
+        // Half-way cases: the rest of the partials decide the direction.
+        if n > 0 && ((lo < 0.0 && p[n - 1] < 0.0) || (lo > 0.0 && p[n - 1] > 0.0)) {
+            let y = lo * 2.0;
+            let x = hi + y;
+            if y == x - hi {
+                hi = x;
+            }
+        }
+        hi
+    }
+
+    /// The partials as bit patterns (exact in JSON).
+    pub fn to_bits(&self) -> Vec<u64> {
+        self.partials.iter().map(|p| p.to_bits()).collect()
+    }
+
+    /// The sum of partials given as bit patterns ([`ExactSum::to_bits`]).
+    pub fn from_bits(bits: &[u64]) -> ExactSum {
+        let mut s = ExactSum::default();
+        bits.iter().for_each(|&b| s.add(f64::from_bits(b)));
+        s
+    }
+}

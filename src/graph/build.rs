@@ -13,7 +13,7 @@
 
 use petgraph::graph::{NodeIndex, UnGraph};
 use rayon::prelude::*;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::path::Path;
 
 use super::components::{components_to_keep, connected_components};
@@ -22,7 +22,7 @@ use crate::error::{Error, ErrorKind, Result};
 use crate::osm::OsmData;
 
 /// What graph building saw and did, for the summary.
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct GraphReport {
     /// Walkable ways in the extract.
     pub walkable_ways: usize,

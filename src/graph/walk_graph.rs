@@ -162,6 +162,27 @@ impl WalkGraph {
         g
     }
 
+    /// Like [`WalkGraph::from_flat`] with each edge's time given in whole
+    /// milliseconds (`times_ms[i]` for edge `i`) instead of computed: a graph
+    /// cut out of another keeps its edges' times bit for bit (lengths are
+    /// recomputed from the same geometry, so they agree too).
+    pub(crate) fn from_flat_times(
+        node_lonlat: Vec<[f64; 2]>,
+        ends: Vec<(u32, u32, u16)>,
+        geom_offsets: Vec<u32>,
+        geom: Vec<[f64; 2]>,
+        speed_m_s: f64,
+        times_ms: &[u32],
+    ) -> WalkGraph {
+        assert_eq!(times_ms.len(), ends.len(), "one time per edge");
+        let mut g = WalkGraph::from_flat(node_lonlat, ends, geom_offsets, geom, speed_m_s, &[]);
+        g.edge_time.copy_from_slice(times_ms);
+        for (slot, &e) in g.adj_edge.iter().enumerate() {
+            g.adj_time[slot] = times_ms[e as usize];
+        }
+        g
+    }
+
     /// Number of nodes.
     #[inline]
     pub fn num_nodes(&self) -> usize {

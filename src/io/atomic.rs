@@ -318,7 +318,7 @@ impl Drop for FinishedFile {
 }
 
 /// Writes `bytes` to `file`, mapping errors to the output's path.
-pub(crate) fn write_all(file: &mut AtomicFile, bytes: &[u8]) -> Result<()> {
+pub fn write_all(file: &mut AtomicFile, bytes: &[u8]) -> Result<()> {
     let res = file.writer().write_all(bytes);
     res.map_err(|e| file.err(e))
 }

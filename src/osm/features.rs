@@ -64,7 +64,7 @@ impl Facility {
 }
 
 /// Which rule produced the homes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum HomeRule {
     /// Residential buildings (and unspecified buildings inside residential areas).
@@ -80,7 +80,7 @@ pub enum HomeRule {
 }
 
 /// What feature extraction saw, for the summary.
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, serde::Deserialize)]
 pub struct FeatureReport {
     /// The rule that produced the homes.
     pub home_rule: HomeRule,

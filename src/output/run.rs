@@ -25,7 +25,13 @@ pub fn analyze(config: &AnalyzeConfig) -> Result<Summary> {
     let started = Instant::now();
     let out = OutputDir::prepare(&config.out_dir)?;
     with_threads(config.threads, || {
-        let mut analysis = run(config)?;
+        let mut analysis = match &config.tile {
+            Some(_) => {
+                let (network, config) = crate::tile::open(config)?;
+                network.analyze(&config)?
+            }
+            None => run(config)?,
+        };
         write_run(&mut analysis, &out, started, Vec::new())?;
         Ok(analysis.summary)
     })?
@@ -92,9 +98,10 @@ pub fn write_run(analysis: &mut Analysis, out: &OutputDir, started: Instant, ext
 /// The run's manifest before its outputs: the invocation and every input file with its checksum.
 pub fn manifest(config: &AnalyzeConfig) -> Result<RunManifest> {
     let mut m = RunManifest::new(&config.invocation);
-    match &config.pbf {
-        PbfSource::File(p) => m.add_input("pbf", p)?,
-        PbfSource::BuiltIn => m.add_input_bytes("pbf", &config.pbf.path(), BUILTIN_PBF),
+    match (&config.tile, &config.pbf) {
+        (Some(t), _) => m.add_input("tile", t)?,
+        (None, PbfSource::File(p)) => m.add_input("pbf", p)?,
+        (None, PbfSource::BuiltIn) => m.add_input_bytes("pbf", &config.pbf.path(), BUILTIN_PBF),
     }
     if let Some(path) = &config.taxonomy_path {
         m.add_input("taxonomy", path)?;

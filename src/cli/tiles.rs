@@ -1,0 +1,118 @@
+//! `lifecircle prepare` (an extract cut into exact tiles) and `lifecircle merge`
+//! (tile summaries merged into the whole run's).
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use anyhow::{Context, Result};
+use clap::Args;
+
+use lifecircle::analysis::{DEFAULT_MIN_COMPONENT_NODES, PbfSource, with_threads};
+use lifecircle::io::OutputDir;
+use lifecircle::io::atomic::write_all;
+use lifecircle::io::manifest::RunManifest;
+use lifecircle::{AnalyzeConfig, Profiles, Taxonomy};
+
+/// Arguments of `prepare`.
+#[derive(Debug, Args)]
+pub struct PrepareArgs {
+    /// OpenStreetMap PBF extract [default: the Liechtenstein extract built into the binary]
+    #[arg(long, value_name = "FILE")]
+    pbf: Option<PathBuf>,
+    /// Side of a tile's core in km
+    #[arg(long, value_name = "K", allow_negative_numbers = true)]
+    tile_km: f64,
+    /// The largest walk the tiles answer exactly, minutes (`analyze --tile` searches this far)
+    #[arg(long, value_name = "MIN", default_value_t = 15.0, allow_negative_numbers = true)]
+    reach_minutes: f64,
+    /// Output folder for the tiles and manifest.json
+    #[arg(long, value_name = "DIR")]
+    out: PathBuf,
+    /// Walking speed in km/h [default: the profile's, 4.5 for adult]
+    #[arg(long, allow_negative_numbers = true)]
+    speed_kmh: Option<f64>,
+    /// Walking profile from data/profiles.toml: adult, elderly, wheelchair (or peers)
+    #[arg(long, default_value = "adult")]
+    profile: String,
+    /// Service categories: a bundled list by name or a taxonomy TOML file
+    #[arg(long, value_name = "NAME|FILE")]
+    taxonomy: Option<String>,
+    /// Homes and facilities farther than this from any walkable way are unreachable
+    #[arg(long, allow_negative_numbers = true, default_value_t = 500.0)]
+    max_snap_m: f64,
+    /// Keep, besides the largest, every connected component with at least this many junctions
+    #[arg(long, default_value_t = DEFAULT_MIN_COMPONENT_NODES)]
+    min_component_nodes: usize,
+    /// Worker threads [default: one per core]
+    #[arg(long)]
+    threads: Option<usize>,
+    /// No progress on stderr and no table on stdout
+    #[arg(long, short)]
+    quiet: bool,
+}
+
+/// Runs `prepare`: the tiles and their manifest, a line per tile on stdout unless `--quiet`.
+pub fn run_prepare(args: PrepareArgs) -> Result<()> {
+    let pbf = args.pbf.map_or(PbfSource::BuiltIn, PbfSource::File);
+    let profile = Profiles::builtin().get(&args.profile)?.clone();
+    let mut config = AnalyzeConfig::new(pbf, args.out.clone());
+    config.speed_kmh = args.speed_kmh.unwrap_or(profile.speed_kmh);
+    config.set_taxonomy(Taxonomy::chosen(args.taxonomy.as_deref())?);
+    config.profile = profile;
+    config.profile_name = args.profile;
+    config.invocation = super::invocation();
+    config.max_snap_m = args.max_snap_m;
+    config.min_component_nodes = args.min_component_nodes;
+    config.reach_minutes = Some(args.reach_minutes);
+    config.minutes = vec![args.reach_minutes.clamp(f64::MIN_POSITIVE, 600.0)];
+    config.threads = args.threads;
+    config.progress = !args.quiet;
+    let manifest = with_threads(config.threads, || lifecircle::tile::prepare(&config, args.tile_km, &args.out))??;
+    if !args.quiet {
+        let mut out = std::io::stdout().lock();
+        for t in &manifest.tiles {
+            writeln!(
+                out,
+                "{}: {} homes, {} edges, {} facilities, halo {:.0} m",
+                t.id, t.homes, t.edges, t.facilities, t.halo_m
+            )?;
+        }
+        writeln!(
+            out,
+            "{} tiles ({} cells without homes skipped) in {}",
+            manifest.tiles.len(),
+            manifest.skipped,
+            args.out.display()
+        )?;
+    }
+    Ok(())
+}
+
+/// Arguments of `merge`.
+#[derive(Debug, Args)]
+pub struct MergeArgs {
+    /// The summary.json of every tile run (or folders holding one)
+    #[arg(required = true, value_name = "SUMMARY")]
+    summaries: Vec<PathBuf>,
+    /// Output folder for the merged summary.json
+    #[arg(long, value_name = "DIR")]
+    out: PathBuf,
+}
+
+/// Runs `merge`: the whole run's summary.json from the tiles' summaries.
+pub fn run_merge(args: MergeArgs) -> Result<()> {
+    let paths: Vec<PathBuf> =
+        args.summaries.iter().map(|p| if p.is_dir() { p.join("summary.json") } else { p.clone() }).collect();
+    let dir = OutputDir::prepare(&args.out)?;
+    let merged = lifecircle::tile::merge::merge_summary_files(&paths)?;
+    let mut file = dir.create("summary.json")?;
+    let mut text = serde_json::to_vec_pretty(&merged).context("serialising the merged summary")?;
+    text.push(b'\n');
+    write_all(&mut file, &text)?;
+    let mut manifest = RunManifest::new(&super::invocation());
+    for p in &paths {
+        manifest.add_input("summary", p)?;
+    }
+    dir.commit(vec![file.finish()?], manifest)?;
+    Ok(())
+}

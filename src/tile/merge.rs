@@ -1,0 +1,167 @@
+//! Tile summaries merged into the whole run's summary: from counts, unrounded
+//! population sums and exact histograms (medians from the merged histograms),
+//! never by averaging shares. `O(tiles · categories · histogram)`.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use serde_json::{Value, json};
+
+use crate::analysis::summarize::{category_note, home_notes};
+use crate::analysis::summary::TileSummary;
+use crate::coverage::stats::{ExactSum, round_to, share};
+use crate::error::{Error, Result};
+
+/// Reads the `summary.json` files of tile runs and merges them ([`merge_summaries`]).
+pub fn merge_summary_files(paths: &[impl AsRef<Path>]) -> Result<Value> {
+    let mut named = Vec::with_capacity(paths.len());
+    for p in paths {
+        let p = p.as_ref();
+        let text = crate::io::limits::read_bounded(p, 256 << 20, "summary")?;
+        let v: Value =
+            serde_json::from_slice(&text).map_err(|e| Error::bad_input(p, "", format!("not a summary.json: {e}")))?;
+        named.push((p.display().to_string(), v));
+    }
+    merge_summaries(&named)
+}
+
+/// The lower median of a `[key, count]` histogram of `total` values, the
+/// `total - counted` values not in it larger than every key.
+fn median_key(hist: &BTreeMap<u64, u64>, total: u64) -> Option<u64> {
+    if total == 0 {
+        return None;
+    }
+    let mid = (total - 1) / 2;
+    let mut seen = 0u64;
+    for (&k, &n) in hist {
+        seen += n;
+        if seen > mid {
+            return Some(k);
+        }
+    }
+    None
+}
+
+fn add_hist(into: &mut BTreeMap<u64, u64>, pairs: &[[u64; 2]]) {
+    for [k, n] in pairs {
+        *into.entry(*k).or_insert(0) += n;
+    }
+}
+
+/// Merges the summaries of the tiles of one `prepare` (each `(name, summary)`,
+/// the name for errors) into the summary of the whole run: the same numbers
+/// as `analyze --reach-minutes R` on the whole extract, timings (summed here)
+/// and the per-run `parameters.threads` excepted. Every tile must be there
+/// once: the homes must add up to the whole run's.
+pub fn merge_summaries(summaries: &[(String, Value)]) -> Result<Value> {
+    let bad = |name: &str, msg: String| Error::bad_input(Path::new(name), "", msg);
+    let (first_name, first) = summaries.first().ok_or_else(|| Error::parameter("merge", "no summaries to merge"))?;
+    let mut tiles: Vec<TileSummary> = Vec::with_capacity(summaries.len());
+    for (name, v) in summaries {
+        let t =
+            v.get("tile").cloned().ok_or_else(|| bad(name, "not the summary of a tile run (no \"tile\")".into()))?;
+        let t: TileSummary =
+            serde_json::from_value(t).map_err(|e| bad(name, format!("its \"tile\" section is not valid: {e}")))?;
+        tiles.push(t);
+    }
+    let facts = tiles[0].facts.clone().ok_or_else(|| bad(first_name, "its tile has no facts".into()))?;
+    let mut ids = std::collections::BTreeSet::new();
+    for ((name, _), t) in summaries.iter().zip(&tiles) {
+        let f = t.facts.as_ref().ok_or_else(|| bad(name, "its tile has no facts".into()))?;
+        if (&f.pbf, f.pbf_bytes, &f.facilities, f.homes)
+            != (&facts.pbf, facts.pbf_bytes, &facts.facilities, facts.homes)
+        {
+            return Err(bad(name, format!("tile {} comes from another prepare than tile {}", f.id, facts.id)));
+        }
+        if !ids.insert(f.id.clone()) {
+            return Err(bad(name, format!("tile {} is given twice", f.id)));
+        }
+        if t.categories.len() != facts.facilities.len() {
+            return Err(bad(name, "its categories differ from the other tiles'".into()));
+        }
+    }
+    let n_homes: usize = tiles.iter().map(|t| t.homes).sum();
+    if n_homes != facts.homes {
+        return Err(Error::parameter(
+            "merge",
+            format!(
+                "the {} tiles hold {n_homes} homes of the whole run's {}: tiles are missing",
+                tiles.len(),
+                facts.homes
+            ),
+        ));
+    }
+    let sum = |parts: &mut dyn Iterator<Item = &Vec<u64>>| {
+        let mut s = ExactSum::default();
+        parts.for_each(|bits| s.merge(&ExactSum::from_bits(bits)));
+        s.value()
+    };
+    let population = sum(&mut tiles.iter().map(|t| &t.population));
+    let pshare = |p: f64| if population > 0.0 { p / population } else { 0.0 };
+    let unreachable: usize = tiles.iter().map(|t| t.unreachable).sum();
+    let mut snap = BTreeMap::new();
+    tiles.iter().for_each(|t| add_hist(&mut snap, &t.snap_dm));
+    let snapped: u64 = snap.values().sum();
+    let max_snap_m = first["parameters"]["max_snap_m"].as_f64().unwrap_or(0.0);
+
+    let mut out = first.clone();
+    out["inputs"]["pbf"] = json!(facts.pbf);
+    out["inputs"]["pbf_bytes"] = json!(facts.pbf_bytes);
+    if let Some(timings) = out["timings"].as_object_mut() {
+        for (key, value) in timings.iter_mut() {
+            let sum: f64 = summaries.iter().filter_map(|(_, s)| s["timings"][key].as_f64()).sum();
+            *value = json!(sum);
+        }
+    }
+    let h = &mut out["homes"];
+    h["total"] = json!(n_homes);
+    h["population"] = json!(round_to(population, 3));
+    h["unreachable"] = json!(unreachable);
+    h["nearest_way_on_dropped_island"] = json!(tiles.iter().map(|t| t.nearest_island).sum::<usize>());
+    h["median_snap_m"] = json!(median_key(&snap, snapped).map(|k| k as f64 / 10.0));
+    let mut notes = Vec::new();
+    let cats = out["categories"].as_array_mut().ok_or_else(|| bad(first_name, "no categories".into()))?;
+    let mut facilities_map = BTreeMap::new();
+    for (c, cat) in cats.iter_mut().enumerate() {
+        let key = tiles[0].categories[c].key.clone();
+        let (n_fac, unreach) = (facts.facilities[c], facts.facilities_unreachable[c]);
+        facilities_map.insert(key.clone(), json!(n_fac));
+        notes.extend(category_note(&key, n_fac, unreach, max_snap_m));
+        let parts: Vec<_> = tiles.iter().map(|t| &t.categories[c]).collect();
+        let covered: usize = parts.iter().map(|p| p.covered_homes).sum();
+        let covered_pop = sum(&mut parts.iter().map(|p| &p.covered_population));
+        let mut nearest = BTreeMap::new();
+        parts.iter().for_each(|p| add_hist(&mut nearest, &p.nearest_hundredths));
+        cat["facilities"] = json!(n_fac);
+        cat["facilities_unreachable"] = json!(unreach);
+        cat["homes_covered"] = json!(covered);
+        cat["share_covered"] = json!(share(covered, n_homes));
+        cat["population_covered"] = json!(round_to(covered_pop, 3));
+        cat["share_covered_population"] = json!(pshare(covered_pop));
+        cat["median_min"] = json!(median_key(&nearest, n_homes as u64).map(|k| k as f64 / 100.0));
+        let thresholds = cat["thresholds"].as_array_mut().ok_or_else(|| bad(first_name, "no thresholds".into()))?;
+        for (k, th) in thresholds.iter_mut().enumerate() {
+            let homes: usize = parts.iter().map(|p| p.thresholds.get(k).map_or(0, |x| x.0)).sum();
+            let pop = sum(&mut parts.iter().filter_map(|p| p.thresholds.get(k).map(|x| &x.1)));
+            th["homes"] = json!(homes);
+            th["share"] = json!(share(homes, n_homes));
+            th["population"] = json!(round_to(pop, 3));
+            th["share_population"] = json!(pshare(pop));
+        }
+    }
+    out["facilities"] = json!(facilities_map);
+    let complete: usize = tiles.iter().map(|t| t.complete_homes).sum();
+    let complete_pop = sum(&mut tiles.iter().map(|t| &t.complete_population));
+    out["complete"] = json!({
+        "homes": complete,
+        "share": share(complete, n_homes),
+        "population": round_to(complete_pop, 3),
+        "share_population": pshare(complete_pop),
+    });
+    notes.extend(home_notes(n_homes, unreachable, max_snap_m));
+    out["notes"] = json!(notes);
+    if let Some(o) = out.as_object_mut() {
+        o.remove("tile");
+    }
+    Ok(out)
+}
