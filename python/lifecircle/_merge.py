@@ -1,13 +1,16 @@
 """The total of disjoint regions' summaries from their sums and counts.
 
-Used by :mod:`lifecircle.distributed` for regions when the package has no
-``lifecircle.merge_summaries`` (the Rust merge). Shares are recomputed from
-the summed counts and population sums, never averaged; what cannot be merged
-from a summary's sums (medians, the median snapping distance) is ``None``.
+Used by :mod:`lifecircle.distributed` for regions (``lifecircle.merge_summaries``,
+the Rust merge, is for the tiles of one ``prepare``: it checks them against
+the whole run's facts). Shares are recomputed from the summed counts and
+population sums, never averaged; what cannot be merged from a summary's sums
+(medians, the median snapping distance) is ``None``. Population sums are
+added with ``math.fsum`` (each region's is rounded to 3 decimals in its summary).
 """
 
 from __future__ import annotations
 
+import math
 from typing import Any, Dict, List, Mapping, Sequence
 
 
@@ -38,7 +41,7 @@ def merge_regions(summaries: Sequence[Mapping[str, Any]], names: Sequence[str]) 
     _same(summaries, names, "the parameters", lambda s: {k: v for k, v in s["parameters"].items() if k != "threads"})
     keys = _same(summaries, names, "the categories", lambda s: [c["key"] for c in s["categories"]])
     homes_total = sum(s["homes"]["total"] for s in summaries)
-    population = sum(s["homes"]["population"] for s in summaries)
+    population = math.fsum(s["homes"]["population"] for s in summaries)
     homes: Dict[str, Any] = {}
     for field, value in summaries[0]["homes"].items():
         if isinstance(value, bool) or not isinstance(value, (int, float)):
@@ -52,12 +55,12 @@ def merge_regions(summaries: Sequence[Mapping[str, Any]], names: Sequence[str]) 
         parts = [s["categories"][c] for s in summaries]
         first = parts[0]
         covered = sum(p["homes_covered"] for p in parts)
-        covered_pop = sum(p["population_covered"] for p in parts)
+        covered_pop = math.fsum(p["population_covered"] for p in parts)
         facilities = sum(p["facilities"] for p in parts)
         thresholds = []
         for t, threshold in enumerate(first["thresholds"]):
             n = sum(p["thresholds"][t]["homes"] for p in parts)
-            pop = sum(p["thresholds"][t]["population"] for p in parts)
+            pop = math.fsum(p["thresholds"][t]["population"] for p in parts)
             thresholds.append(
                 {
                     "label": threshold["label"],
@@ -82,7 +85,7 @@ def merge_regions(summaries: Sequence[Mapping[str, Any]], names: Sequence[str]) 
         )
         categories.append(category)
     complete_homes = sum(s["complete"]["homes"] for s in summaries)
-    complete_pop = sum(s["complete"]["population"] for s in summaries)
+    complete_pop = math.fsum(s["complete"]["population"] for s in summaries)
     facility_counts: Dict[str, int] = {}
     for s in summaries:
         for k, n in s["facilities"].items():

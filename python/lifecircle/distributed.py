@@ -16,8 +16,10 @@ Each file is written under a temporary name on the same file system and
 renamed into place once flushed to disk, so a task that Dask reruns (after a
 worker died mid-task) replaces the same file and leaves exactly one
 partition. The merged summary is computed from the tasks' sums and counts
-(``lifecircle.merge_summaries``, the Rust merge, for tiles; the regions'
-counts and population sums for regions), never by averaging shares.
+(for tiles ``lifecircle.merge_summaries``, the Rust merge of counts, exact
+population sums and histograms of times: the whole run's summary, medians
+included; for regions their counts and population sums), never by averaging
+shares.
 
 The same code runs on a laptop's ``LocalCluster`` and on a cluster of
 machines (``dask_jobqueue.SLURMCluster``, ``dask_kubernetes``): the inputs
@@ -269,10 +271,13 @@ def _remove_stale(out: str, parts: Sequence[Part]) -> None:
     shutil.rmtree(os.path.join(out, STAGING), ignore_errors=True)
 
 
-def _check_options(options: Mapping[str, Any]) -> None:
+def _check_options(options: Mapping[str, Any], kind: str) -> None:
     for name, why in _NOT_OPTIONS.items():
         if name in options:
             raise ValueError(f"{name}=: not an option of lifecircle.distributed.run ({why})")
+    for name in ("facilities", "homes"):
+        if kind == "tile" and options.get(name) is not None:
+            raise ValueError(f"{name}=: tiles answer for the homes and facilities they were prepared with only")
     for name in ("facilities", "homes"):
         given = options.get(name)
         if isinstance(given, (str, os.PathLike)) and not os.path.exists(given):
@@ -280,13 +285,10 @@ def _check_options(options: Mapping[str, Any]) -> None:
 
 
 def _merge_summaries(kind: str, summaries: List[Dict[str, Any]], names: List[str]) -> Dict[str, Any]:
-    import lifecircle
-
-    merge = getattr(lifecircle, "merge_summaries", None)
     if kind == "tile":
-        if merge is None:
-            raise RuntimeError("this lifecircle has no merge_summaries: tiles cannot be merged")
-        return merge(summaries)
+        import lifecircle
+
+        return lifecircle.merge_summaries(summaries)
     return _merge.merge_regions(summaries, names)
 
 
@@ -353,7 +355,7 @@ def run(
             analyze_options[name] = os.path.abspath(os.fspath(value)) if isinstance(value, os.PathLike) else value
     if profile != "adult":
         analyze_options["profile"] = profile
-    _check_options(analyze_options)
+    _check_options(analyze_options, parts[0].kind)
     if isinstance(analyze_options.get("facilities"), str) and os.path.exists(analyze_options["facilities"]):
         analyze_options["facilities"] = os.path.abspath(analyze_options["facilities"])
     out = os.path.abspath(os.fspath(out))

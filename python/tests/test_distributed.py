@@ -20,7 +20,7 @@ import lifecircle
 distributed_dask = pytest.importorskip("dask.distributed")
 from lifecircle import distributed  # noqa: E402
 
-from conftest import BEIJING, FIXTURES, ROOT  # noqa: E402
+from conftest import BEIJING, FIXTURES, ROOT, USERDATA, run_cli  # noqa: E402
 
 NANJING = FIXTURES / "nanjing-xinjiekou.osm.pbf"
 LIECHTENSTEIN = ROOT / "data" / "liechtenstein-2024-03.osm.pbf"
@@ -88,7 +88,7 @@ def test_total_is_sums_of_counts_not_mean_of_shares(regions_run):
     parts = [regions_run.parts[n] for n in NAMES]
     n = sum(p["homes"]["total"] for p in parts)
     assert total["homes"]["total"] == n == len(regions_run.read(columns=["id", "geometry"]))
-    assert total["homes"]["population"] == sum(p["homes"]["population"] for p in parts)
+    assert total["homes"]["population"] == pytest.approx(sum(p["homes"]["population"] for p in parts), rel=1e-12)
     for c, cat in enumerate(total["categories"]):
         covered = sum(p["categories"][c]["homes_covered"] for p in parts)
         assert cat["homes_covered"] == covered
@@ -210,3 +210,39 @@ def test_bad_input_fails_before_scheduling(tmp_path):
 def test_a_task_error_is_the_core_message(client, tmp_path):
     with pytest.raises(ValueError, match=r"--minutes: 0 is not in \(0, 600\]"):
         distributed.run([BEIJING], client, out=tmp_path / "out", minutes=0)
+
+
+@pytest.fixture(scope="module")
+def tiles(cli, tmp_path_factory):
+    """The default data cut into 2 km tiles (towns split), reach 15 minutes."""
+    folder = tmp_path_factory.mktemp("tiles") / "li"
+    run_cli(cli, ["prepare", "--pbf", str(LIECHTENSTEIN), "--tile-km", "2", "--reach-minutes", "15", "--out", str(folder), "--quiet"])
+    return folder
+
+
+def test_tiles_equal_the_whole_run_home_for_home(client, tiles, tmp_path):
+    manifest = json.loads((tiles / "manifest.json").read_text())
+    assert len(manifest["tiles"]) >= 4
+    result = distributed.run(tiles / "manifest.json", client, out=tmp_path / "out", reach_minutes=15)
+    whole = lifecircle.analyze(LIECHTENSTEIN, reach_minutes=15, threads=1, progress=False)
+    homes = result.read()
+    assert homes.columns[0] == "tile"
+    assert sorted(homes["tile"].unique()) == sorted(t["id"] for t in manifest["tiles"])
+    assert homes.groupby("tile").size().to_dict() == {t["id"]: t["homes"] for t in manifest["tiles"]}
+    mine = homes.drop(columns="tile").sort_values("id").reset_index(drop=True)
+    expected = whole.homes.sort_values("id").reset_index(drop=True)
+    assert len(mine) == len(expected) == whole.summary["homes"]["total"]
+    assert list(mine.columns) == list(expected.columns)
+    pd.testing.assert_frame_equal(
+        pd.DataFrame(mine.drop(columns="geometry")), pd.DataFrame(expected.drop(columns="geometry")), check_dtype=False
+    )
+    assert mine.geometry.geom_equals_exact(expected.geometry, tolerance=0).all()
+    merged, reference = result.summary, whole.summary
+    assert merged["homes"]["total"] == reference["homes"]["total"]
+    assert merged["complete"] == reference["complete"]
+    assert merged["facilities"] == reference["facilities"]
+    for mine_c, ref_c in zip(merged["categories"], reference["categories"]):
+        assert {k: mine_c[k] for k in ref_c if k != "note"} == {k: ref_c[k] for k in ref_c if k != "note"}, ref_c["key"]
+    assert json.loads((tmp_path / "out" / "summary.json").read_text()) == merged
+    with pytest.raises(ValueError, match="facilities=: tiles answer for"):
+        distributed.run(tiles, _NoClient(), out=tmp_path / "o", facilities=USERDATA / "beijing-facilities-add.csv")
