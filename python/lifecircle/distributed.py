@@ -352,12 +352,15 @@ def run(
     analyze_options: Dict[str, Any] = dict(options)
     for name, value in (("minutes", minutes), ("reach_minutes", reach_minutes), ("taxonomy", taxonomy), ("facilities", facilities)):
         if value is not None:
-            analyze_options[name] = os.path.abspath(os.fspath(value)) if isinstance(value, os.PathLike) else value
+            analyze_options[name] = value
     if profile != "adult":
         analyze_options["profile"] = profile
     _check_options(analyze_options, parts[0].kind)
-    if isinstance(analyze_options.get("facilities"), str) and os.path.exists(analyze_options["facilities"]):
-        analyze_options["facilities"] = os.path.abspath(analyze_options["facilities"])
+    for name in ("taxonomy", "facilities", "homes", "targets"):
+        value = analyze_options.get(name)
+        if isinstance(value, (str, os.PathLike)) and os.path.exists(value):
+            # Workers may run elsewhere: files by absolute path (a bundled taxonomy stays a name).
+            analyze_options[name] = os.path.abspath(os.fspath(value))
     out = os.path.abspath(os.fspath(out))
     _prepare_out(out)
     parts = sorted(parts, key=lambda p: (-p.bytes, p.name))

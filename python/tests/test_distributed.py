@@ -246,3 +246,13 @@ def test_tiles_equal_the_whole_run_home_for_home(client, tiles, tmp_path):
     assert json.loads((tmp_path / "out" / "summary.json").read_text()) == merged
     with pytest.raises(ValueError, match="facilities=: tiles answer for"):
         distributed.run(tiles, _NoClient(), out=tmp_path / "o", facilities=USERDATA / "beijing-facilities-add.csv")
+
+
+def test_options_reach_every_task(client, tmp_path):
+    taxonomy = ROOT / "data" / "taxonomies" / "mofcom-2021.toml"
+    result = distributed.run([BEIJING, NANJING], client, out=tmp_path / "out", taxonomy=os.path.relpath(taxonomy), minutes=[5, 10])
+    for pbf, name in ((BEIJING, "beijing-bupt"), (NANJING, "nanjing-xinjiekou")):
+        alone = lifecircle.analyze(pbf, taxonomy=taxonomy, minutes=[5, 10], threads=1, progress=False)
+        assert _without_timings(result.parts[name]) == _without_timings(alone.summary)
+    assert [c["key"] for c in result.summary["categories"]] == lifecircle.Network(BEIJING, taxonomy="mofcom-2021", progress=False).categories
+    assert [t["label"] for t in result.summary["categories"][0]["thresholds"]] == ["5", "10"]
