@@ -344,6 +344,22 @@ def run(
     FileNotFoundError, ValueError
         A missing input or bad manifest (before anything is scheduled), or a
         task's error from the core (the first to fail; the rest are cancelled).
+
+    Examples
+    --------
+    Regions, on the machine's cores:
+
+    >>> from dask.distributed import Client, LocalCluster                 # doctest: +SKIP
+    >>> client = Client(LocalCluster(n_workers=2, threads_per_worker=1))  # doctest: +SKIP
+    >>> result = run({"bupt": "beijing-bupt.osm.pbf", "xjk": "nanjing-xinjiekou.osm.pbf"},
+    ...              client, out="runs/two", minutes=[5, 10, 15])         # doctest: +SKIP
+    >>> result.parts["bupt"]["homes"]["total"], result.summary["homes"]["total"]  # doctest: +SKIP
+    (58, 578)
+
+    Tiles (``lifecircle prepare --pbf big.osm.pbf --tile-km 10 --reach-minutes 15 --out tiles``):
+
+    >>> result = run("tiles", client, out="runs/big")                     # doctest: +SKIP
+    >>> result.read(lazy=True).groupby("tile").complete.mean().compute()  # doctest: +SKIP
     """
     from dask.base import tokenize
 
