@@ -171,8 +171,16 @@ def test_a_worker_killed_mid_task_changes_nothing(regions_run, tmp_path):
 
 def test_a_rerun_into_the_folder_replaces_it(client, tmp_path):
     out = tmp_path / "out"
-    distributed.run([BEIJING, NANJING], client, out=out)
+    first = distributed.run([BEIJING, NANJING], client, out=out)
+    # What a task killed while writing leaves: a half-written file in the staging folder.
+    stale = out / ".staging" / "region=beijing-bupt.999.dead" / "coverage.parquet"
+    stale.parent.mkdir(parents=True)
+    stale.write_bytes(b"PAR1 half a file")
+    import pyarrow.dataset as ds
+
+    assert ds.dataset(out / "coverage", partitioning="hive").count_rows() == first.summary["homes"]["total"]
     again = distributed.run({"bupt": BEIJING}, client, out=out)
+    assert not (out / ".staging").exists()
     assert sorted(os.listdir(out / "coverage")) == ["region=bupt"]
     assert sorted(os.listdir(out / "summaries")) == ["region=bupt.json"]
     assert again.summary["homes"]["total"] == again.parts["bupt"]["homes"]["total"]
