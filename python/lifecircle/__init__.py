@@ -187,9 +187,20 @@ class Network:
         """The ``admin_level`` values the extract has boundaries at."""
         return self._inner.admin_levels
 
+    @property
+    def tile(self) -> Optional[str]:
+        """The tile's id (``"r3c4"``) when this network is a tile of ``lifecircle prepare``, else ``None``."""
+        return self._inner.tile
+
+    @property
+    def reach_minutes(self) -> Optional[float]:
+        """How far analyses search, minutes (a tile's prepared reach; ``None``: unbounded)."""
+        return self._inner.reach_minutes
+
     def __repr__(self) -> str:
         nodes, edges = self.graph_size
-        return f"<lifecircle.Network {self.pbf}: {nodes} junctions, {edges} edges, profile {self.profile}>"
+        what = f"tile {self.tile}" if self.tile is not None else self.pbf
+        return f"<lifecircle.Network {what}: {nodes} junctions, {edges} edges, profile {self.profile}>"
 
     def analyze(
         self,

@@ -86,7 +86,7 @@ impl Network {
         let (inner, base) = run_blocking(py, progress.as_ref(), move || {
             with_threads(threads, || match &config.tile {
                 // A tile's network comes with the configuration it answers (its reach filled in).
-                Some(_) => lifecircle::tile::open(&config),
+                Some(_) => lifecircle::tile::open_network(&config),
                 None => lifecircle::Network::build_with(&config, admin_boundaries).map(|n| (n, config.clone())),
             })?
         })?;

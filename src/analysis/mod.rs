@@ -189,8 +189,9 @@ impl Network {
     /// `config` asks for another network than this one ([`Network::check`]),
     /// or a user file or parameter is bad.
     pub fn analyze(&self, config: &AnalyzeConfig) -> Result<Analysis> {
-        config.validate()?;
+        // The network's own limits first (a tile's reach says more than the range check).
         self.check(config)?;
+        config.validate()?;
         let progress = Progress::new(config.progress);
         let mut timings = Timings { parse_s: self.parse_s, build_s: self.build_s, ..Timings::default() };
 

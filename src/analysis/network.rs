@@ -323,6 +323,19 @@ impl Network {
                     ),
                 ));
             }
+            let largest = (0..config.taxonomy.len())
+                .filter_map(|c| config.thresholds(c).last().map(|t| t.1.minutes()))
+                .fold(0.0, f64::max);
+            if largest > t.reach_minutes {
+                return Err(Error::parameter(
+                    "--minutes",
+                    format!(
+                        "a threshold of {largest} minutes is beyond tile {}'s reach of {} minutes; prepare tiles with \
+                         --reach-minutes {largest} or more",
+                        t.id, t.reach_minutes
+                    ),
+                ));
+            }
             if let Some(what) = tile_refusal(config) {
                 return Err(Error::parameter(
                     "--tile",

@@ -201,7 +201,12 @@ pub(super) fn summarize(a: &Analysis, parts: SummaryParts) -> Summary {
         let main = main_of(c);
         let (covered, covered_pop) = tally(a, |h| a.nearest[c][h] <= main);
         let note = (n_fac == 0).then(|| "no facilities found".to_string());
-        notes.extend(category_note(&cat.key, n_fac, unreachable, config.max_snap_m));
+        // A tile's notes speak of the whole extract's facilities, as the merged summary's do.
+        let (n_all, unreachable_all) = match &parts.tile {
+            Some(t) => (t.facilities[c], t.facilities_unreachable[c]),
+            None => (n_fac, unreachable),
+        };
+        notes.extend(category_note(&cat.key, n_all, unreachable_all, config.max_snap_m));
         let thresholds = config
             .thresholds(c)
             .into_iter()

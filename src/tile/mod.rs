@@ -69,8 +69,9 @@ pub fn tile_path(path: &Path) -> PathBuf {
 }
 
 /// Refuses a configuration the tile cannot answer exactly (see the module
-/// documentation), naming the tile file.
-pub fn check(config: &AnalyzeConfig, header: &TileHeader, path: &Path) -> Result<()> {
+/// documentation), naming the tile file: the network's parameters, and with
+/// `whole_run` the thresholds and stages asked for too.
+pub fn check(config: &AnalyzeConfig, header: &TileHeader, path: &Path, whole_run: bool) -> Result<()> {
     let p = &header.params;
     let differs = |what: &str, want: String, got: String| {
         Err(Error::bad_input(
@@ -102,6 +103,9 @@ pub fn check(config: &AnalyzeConfig, header: &TileHeader, path: &Path) -> Result
         let got = config.reach_minutes.map_or("none".to_string(), |r| r.to_string());
         return differs("--reach-minutes", p.reach_minutes.to_string(), got);
     }
+    if !whole_run {
+        return Ok(());
+    }
     let largest = (0..config.taxonomy.len())
         .filter_map(|c| config.thresholds(c).last().map(|t| t.1.minutes()))
         .fold(0.0, f64::max);
@@ -130,6 +134,18 @@ pub fn check(config: &AnalyzeConfig, header: &TileHeader, path: &Path) -> Result
 /// reach set to the prepared one when not given; refuses what the tile cannot
 /// answer exactly ([`check`]).
 pub fn open(config: &AnalyzeConfig) -> Result<(Network, AnalyzeConfig)> {
+    open_with(config, true)
+}
+
+/// [`open`] checking only what the network depends on (speed, profile,
+/// taxonomy, snapping, components, reach): for a network analysed later with
+/// other thresholds (the Python package's `Network(tile=...)`), whose
+/// analyses [`Network::check`] checks.
+pub fn open_network(config: &AnalyzeConfig) -> Result<(Network, AnalyzeConfig)> {
+    open_with(config, false)
+}
+
+fn open_with(config: &AnalyzeConfig, whole_run: bool) -> Result<(Network, AnalyzeConfig)> {
     let path = config.tile.as_deref().ok_or_else(|| Error::parameter("--tile", "no tile given"))?;
     let path = tile_path(path);
     let t = Instant::now();
@@ -140,9 +156,19 @@ pub fn open(config: &AnalyzeConfig) -> Result<(Network, AnalyzeConfig)> {
     if config.reach_minutes.is_none() {
         config.reach_minutes = Some(tile.header.params.reach_minutes);
     }
-    check(&config, &tile.header, &path)?;
-    config.validate()?;
+    check(&config, &tile.header, &path, whole_run)?;
+    if whole_run {
+        config.validate()?;
+    }
     let ncat = config.taxonomy.len();
+    let facts = &tile.header.facts;
+    if facts.facilities.len() != ncat || facts.facilities_unreachable.len() != ncat {
+        return Err(Error::bad_input(
+            &path,
+            "",
+            format!("the tile was prepared for {} categories, the taxonomy has {ncat}", facts.facilities.len()),
+        ));
+    }
     if tile.facilities.iter().any(|f| f.category.idx() >= ncat) {
         return Err(Error::bad_input(&path, "", "a facility's category is not in the taxonomy"));
     }
