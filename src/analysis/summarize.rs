@@ -99,6 +99,11 @@ pub(crate) fn category_note(key: &str, n_fac: usize, unreachable: usize, max_sna
     }
 }
 
+/// A category's own note: none found (`None` when there are facilities).
+pub(crate) fn no_facilities_note(n_fac: usize) -> Option<String> {
+    (n_fac == 0).then(|| "no facilities found".to_string())
+}
+
 /// The notes on homes: some too far from the network, or none at all.
 pub(crate) fn home_notes(n_homes: usize, unreachable: usize, max_snap_m: f64) -> Vec<String> {
     let mut notes = Vec::new();
@@ -200,12 +205,12 @@ pub(super) fn summarize(a: &Analysis, parts: SummaryParts) -> Summary {
         let unreachable = idx.iter().filter(|&&i| a.facility_anchors[i].is_none()).count();
         let main = main_of(c);
         let (covered, covered_pop) = tally(a, |h| a.nearest[c][h] <= main);
-        let note = (n_fac == 0).then(|| "no facilities found".to_string());
         // A tile's notes speak of the whole extract's facilities, as the merged summary's do.
         let (n_all, unreachable_all) = match &parts.tile {
             Some(t) => (t.facilities[c], t.facilities_unreachable[c]),
             None => (n_fac, unreachable),
         };
+        let note = no_facilities_note(n_all);
         notes.extend(category_note(&cat.key, n_all, unreachable_all, config.max_snap_m));
         let thresholds = config
             .thresholds(c)

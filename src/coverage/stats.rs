@@ -63,7 +63,8 @@ pub fn round_to(v: f64, decimals: i32) -> f64 {
 /// xs[..2].iter().for_each(|&x| a.add(x));
 /// xs[2..].iter().for_each(|&x| b.add(x));
 /// a.merge(&b);
-/// assert_eq!(all.value(), 0.6000000000000001); // the exact sum, rounded once
+/// assert_eq!(all.value(), 0.6); // the exact sum, rounded once (Python's math.fsum agrees)
+/// assert_eq!(xs.iter().sum::<f64>(), 0.3); // a plain sum loses 0.1 and 0.2 beside 1e16
 /// assert_eq!(a.value(), all.value());
 /// ```
 #[derive(Debug, Clone, Default, PartialEq)]

@@ -7,7 +7,7 @@ use std::path::Path;
 
 use serde_json::{Value, json};
 
-use crate::analysis::summarize::{category_note, home_notes};
+use crate::analysis::summarize::{category_note, home_notes, no_facilities_note};
 use crate::analysis::summary::TileSummary;
 use crate::coverage::stats::{ExactSum, round_to, share};
 use crate::error::{Error, Result};
@@ -134,6 +134,7 @@ pub fn merge_summaries(summaries: &[(String, Value)]) -> Result<Value> {
         parts.iter().for_each(|p| add_hist(&mut nearest, &p.nearest_hundredths));
         cat["facilities"] = json!(n_fac);
         cat["facilities_unreachable"] = json!(unreach);
+        cat["note"] = json!(no_facilities_note(n_fac));
         cat["homes_covered"] = json!(covered);
         cat["share_covered"] = json!(share(covered, n_homes));
         cat["population_covered"] = json!(round_to(covered_pop, 3));

@@ -45,6 +45,20 @@
 //! taxonomy, snapping limit or components, vertex snapping, user homes or
 //! facilities files, population grids, service areas, districts and H3 cells.
 
+//!
+//! # Where this differs from the first design
+//!
+//! - Facilities are chosen by their whole-run snap (on a tile edge) rather
+//!   than by position in the grown box: exact by construction, and a
+//!   facility's own nearest edge needs no second margin.
+//! - Homes nearest to a dropped island are flagged per home on the whole
+//!   run's islands (no island edges in the tiles).
+//! - Each tile is checked by a search and its halo grown when needed, so
+//!   exactness does not rest on the metre-to-degree bound alone.
+//! - Users' own homes and facilities are refused in a tile for now (their
+//!   snaps would be computed on the tile, not the whole graph), and so are
+//!   district tables (their Gini and percentiles need a mergeable form).
+
 pub mod format;
 pub mod merge;
 pub mod prepare;
