@@ -21,6 +21,7 @@ with LIFECIRCLE_FORMATS_DIR set to a temporary folder. Set-up and run:
 import json
 import math
 import os
+import shutil
 import subprocess
 from pathlib import Path
 
@@ -270,3 +271,18 @@ def test_gdal_parquet_driver_noted():
     """GeoParquet through GDAL needs its Parquet driver (libarrow); pyogrio's wheels lack it."""
     if not GDAL_HAS_PARQUET:
         pytest.skip("this GDAL has no Parquet driver; GeoParquet read with pyarrow only")
+
+
+def test_a_folder_of_parquet_partitions_reads_as_one_geodataframe(folder, tmp_path):
+    # A hive-style folder (as lifecircle.distributed writes): readers of a
+    # dataset take the schema's metadata from the embedded Arrow schema.
+    src = folder / "coverage.parquet"
+    one = gpd.read_parquet(src)
+    for part in ("a", "b"):
+        (tmp_path / f"tile={part}").mkdir()
+        shutil.copy(src, tmp_path / f"tile={part}" / "part-0.parquet")
+    assert b"geo" in pq.read_table(tmp_path).schema.metadata
+    both = gpd.read_parquet(tmp_path)
+    assert len(both) == 2 * len(one)
+    assert both.crs == one.crs == CRS("OGC:CRS84")
+    assert both.geometry.iloc[: len(one)].equals(one.geometry)

@@ -26,7 +26,8 @@ use arrow_array::builder::{BinaryBuilder, Float64Builder};
 use arrow_array::{Array, ArrayRef, RecordBatch, StructArray};
 use arrow_buffer::NullBuffer;
 use arrow_schema::{DataType, Field, Fields, Schema, SchemaRef};
-use parquet::arrow::ArrowWriter;
+use parquet::arrow::arrow_writer::ArrowWriterOptions;
+use parquet::arrow::{ArrowWriter, encode_arrow_schema};
 use parquet::basic::{Compression, ZstdLevel};
 use parquet::file::metadata::KeyValue;
 use parquet::file::properties::{EnabledStatistics, WriterProperties};
@@ -208,7 +209,11 @@ pub fn write_geoparquet(layer: &dyn Layer, mut file: AtomicFile) -> Result<Finis
         .build();
     let mut total = Bounds::EMPTY;
     let result = (|| {
-        let mut writer = ArrowWriter::try_new(file.writer(), schema.clone(), Some(props))?;
+        // The embedded Arrow schema is written at the end, carrying the `geo`
+        // metadata too: readers of a folder of partitions (pyarrow datasets,
+        // geopandas) take the schema's metadata from it, not from the file's.
+        let options = ArrowWriterOptions::new().with_properties(props).with_skip_arrow_metadata(true);
+        let mut writer = ArrowWriter::try_new_with_options(file.writer(), schema.clone(), options)?;
         let mut wkb = Vec::new();
         for rows in chunks(layer.len()) {
             let chunk = layer.chunk(rows);
@@ -242,6 +247,11 @@ pub fn write_geoparquet(layer: &dyn Layer, mut file: AtomicFile) -> Result<Finis
             writer.flush()?;
         }
         let geo = geo_metadata(layer.geometry_kind(), total.get());
+        let with_geo = schema
+            .as_ref()
+            .clone()
+            .with_metadata(std::collections::HashMap::from([("geo".to_string(), geo.to_string())]));
+        writer.append_key_value_metadata(KeyValue::new("ARROW:schema".to_string(), encode_arrow_schema(&with_geo)));
         writer.append_key_value_metadata(KeyValue::new("geo".to_string(), geo.to_string()));
         writer.close()?;
         Ok(())
