@@ -1,12 +1,14 @@
 //! Best-first nearest-edge search over the snapping R-tree.
 //!
-//! rstar's own `nearest_neighbor` prunes with a min-max bound that rounding
-//! can make wrong on large trees in Earth-centred metres (a home snapped to an
-//! edge 9 m farther than the nearest), and its exact iterator measures every
+//! rstar's own `nearest_neighbor` prunes with a min-max bound that can discard
+//! the true nearest on large trees (rstar issues #13 and #53; on
+//! `scale-6regions` two homes snapped to an edge 9 m farther than the
+//! nearest), and its exact iterator measures every
 //! sibling polyline when a leaf node is opened. This search keeps one heap of
 //! lower bounds: a node's box distance, an edge's box distance until it is
 //! popped, then the edge's exact distance. It stops once the smallest bound
-//! left exceeds the best exact distance, so every edge at the best distance
+//! left exceeds the best exact distance (plus a rounding slack: box and edge
+//! distances round differently), so every edge at the best distance
 //! is measured and ties go to the first in edge order, as in
 //! [`super::snap_brute_force`].
 //!
