@@ -33,7 +33,7 @@ pub use config::{
     IsochroneOptions, MAX_DISTRICT_LEVELS, MAX_THREADS, MIN_POOL_CAP, MIN_SPEED_KMH, PbfSource, PopulationInput,
     SnapMode, default_pbf, minutes_label, pool_threads,
 };
-pub use network::{Network, NetworkParts, TileFacts, tile_refusal};
+pub use network::{Network, NetworkContent, NetworkParts, TileFacts, tile_refusal};
 
 use crate::coverage::ByEdge;
 use crate::coverage::count_within::{Supply, within_thresholds};

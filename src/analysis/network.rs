@@ -107,8 +107,9 @@ pub fn tile_refusal(config: &AnalyzeConfig) -> Option<&'static str> {
     }
 }
 
-/// The parts of a network given rather than read from a PBF ([`Network::from_parts`]).
-pub struct NetworkParts {
+/// The homes, facilities and graph of a network computed elsewhere (a tile
+/// of `lifecircle prepare`), with their snaps.
+pub struct NetworkContent {
     /// The walking graph.
     pub graph: WalkGraph,
     /// OSM's homes, in the whole run's order.
@@ -121,6 +122,12 @@ pub struct NetworkParts {
     pub facilities: Vec<Facility>,
     /// Their snaps (edges of `graph`).
     pub facility_snaps: Vec<Option<Snap>>,
+}
+
+/// The parts of a network given rather than read from a PBF ([`Network::from_parts`]).
+pub struct NetworkParts {
+    /// The graph, homes and facilities with their snaps.
+    pub content: NetworkContent,
     /// How the whole run found homes and facilities.
     pub feature_report: FeatureReport,
     /// The whole run's graph.
@@ -248,7 +255,8 @@ impl Network {
             return Err(Error::parameter("--snap", "tiles are prepared for edge snapping only"));
         }
         let t = Instant::now();
-        let graph = parts.graph;
+        let NetworkContent { graph, homes, home_snaps: given_home_snaps, home_near_island, facilities, facility_snaps } =
+            parts.content;
         let snap_index = SnapIndex::new(&graph);
         let anchors = |snaps: &[Option<Snap>]| -> Vec<Option<Anchor>> {
             snaps
@@ -256,19 +264,19 @@ impl Network {
                 .map(|s| s.filter(|s| s.access_m <= config.max_snap_m).map(|s| Anchor::from_snap(&graph, &s)))
                 .collect()
         };
-        let home_anchors = anchors(&parts.home_snaps);
-        let facility_anchors = anchors(&parts.facility_snaps);
+        let home_anchors = anchors(&given_home_snaps);
+        let facility_anchors = anchors(&facility_snaps);
         let home_snaps = OnceLock::new();
-        let _ = home_snaps.set((parts.home_snaps, home_anchors));
+        let _ = home_snaps.set((given_home_snaps, home_anchors));
         let islands = WalkGraph::new(Vec::new(), Vec::new(), graph.speed_m_s());
         Ok(Network {
             graph: Arc::new(graph),
             islands: Arc::new(islands),
             snap_index: Arc::new(snap_index),
             vertex_index: None,
-            homes: parts.homes,
+            homes,
             home_snaps,
-            facilities: parts.facilities,
+            facilities,
             feature_report: parts.feature_report,
             graph_report: parts.graph_report,
             admin_districts: BTreeMap::new(),
@@ -277,8 +285,8 @@ impl Network {
             parse_s: parts.parse_s,
             build_s: t.elapsed().as_secs_f64(),
             key: NetworkKey::of(config),
-            facility_snaps: Some((parts.facility_snaps, facility_anchors)),
-            home_near_island: Some(parts.home_near_island),
+            facility_snaps: Some((facility_snaps, facility_anchors)),
+            home_near_island: Some(home_near_island),
             tile: Some(parts.tile),
         })
     }

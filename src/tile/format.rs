@@ -9,7 +9,7 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use crate::analysis::TileFacts;
+use crate::analysis::{NetworkContent, TileFacts};
 use crate::error::{Error, Result};
 use crate::graph::{GraphReport, WalkGraph};
 use crate::ids::{CategoryId, EdgeId, NodeId, OsmRef, OsmType};
@@ -67,18 +67,10 @@ pub struct TileHeader {
 pub struct Tile {
     /// The header.
     pub header: TileHeader,
-    /// The graph: the whole run's edges of the tile, in the whole run's order, with their times.
-    pub graph: WalkGraph,
-    /// The core's homes, in the whole run's order.
-    pub homes: Vec<Home>,
-    /// Their snaps on `graph`.
-    pub home_snaps: Vec<Option<Snap>>,
-    /// Per home, whether a dropped island is nearer than the network.
-    pub home_near_island: Vec<bool>,
-    /// The facilities on the tile's edges, in the whole run's order.
-    pub facilities: Vec<Facility>,
-    /// Their snaps on `graph`.
-    pub facility_snaps: Vec<Option<Snap>>,
+    /// The whole run's edges of the tile (in its order, with their times), the
+    /// core's homes and the facilities on the tile's edges, in the whole run's
+    /// order, with their snaps on the tile's graph.
+    pub content: NetworkContent,
 }
 
 struct Writer(Vec<u8>);
@@ -133,7 +125,8 @@ pub fn encode(tile: &Tile) -> Result<Vec<u8>> {
     w.u32(FORMAT_VERSION);
     let header = serde_json::to_vec(&tile.header).map_err(|e| Error::parameter("tile", e.to_string()))?;
     w.bytes(&header);
-    let g = &tile.graph;
+    let c = &tile.content;
+    let g = &c.graph;
     w.f64(g.speed_m_s());
     w.u32(g.num_nodes() as u32);
     for n in 0..g.num_nodes() {
@@ -150,16 +143,16 @@ pub fn encode(tile: &Tile) -> Result<Vec<u8>> {
         w.u32(geom.len() as u32);
         geom.iter().for_each(|&p| w.point(p));
     }
-    w.u32(tile.homes.len() as u32);
-    for ((h, s), island) in tile.homes.iter().zip(&tile.home_snaps).zip(&tile.home_near_island) {
+    w.u32(c.homes.len() as u32);
+    for ((h, s), island) in c.homes.iter().zip(&c.home_snaps).zip(&c.home_near_island) {
         w.osm(h.osm);
         w.f64(h.population);
         w.point(h.lonlat);
         w.snap(*s);
         w.u8(u8::from(*island));
     }
-    w.u32(tile.facilities.len() as u32);
-    for (f, s) in tile.facilities.iter().zip(&tile.facility_snaps) {
+    w.u32(c.facilities.len() as u32);
+    for (f, s) in c.facilities.iter().zip(&c.facility_snaps) {
         w.osm(f.osm);
         w.u8(f.category.0);
         match &f.name {
@@ -330,5 +323,6 @@ pub fn decode(buf: &[u8], path: &Path) -> Result<Tile> {
     if r.at != body.len() {
         return Err(r.bad("unexpected bytes after the facilities"));
     }
-    Ok(Tile { header, graph, homes, home_snaps, home_near_island, facilities, facility_snaps })
+    let content = NetworkContent { graph, homes, home_snaps, home_near_island, facilities, facility_snaps };
+    Ok(Tile { header, content })
 }

@@ -183,19 +183,14 @@ fn open_with(config: &AnalyzeConfig, whole_run: bool) -> Result<(Network, Analyz
             format!("the tile was prepared for {} categories, the taxonomy has {ncat}", facts.facilities.len()),
         ));
     }
-    if tile.facilities.iter().any(|f| f.category.idx() >= ncat) {
+    if tile.content.facilities.iter().any(|f| f.category.idx() >= ncat) {
         return Err(Error::bad_input(&path, "", "a facility's category is not in the taxonomy"));
     }
-    if tile.facilities.iter().any(|f| f.capacity.is_some()) {
+    if tile.content.facilities.iter().any(|f| f.capacity.is_some()) {
         return Err(Error::bad_input(&path, "", "facilities with capacities (2SFCA) cannot be answered from a tile"));
     }
     let parts = NetworkParts {
-        graph: tile.graph,
-        homes: tile.homes,
-        home_snaps: tile.home_snaps,
-        home_near_island: tile.home_near_island,
-        facilities: tile.facilities,
-        facility_snaps: tile.facility_snaps,
+        content: tile.content,
         feature_report: tile.header.features,
         graph_report: tile.header.graph,
         tile: tile.header.facts,

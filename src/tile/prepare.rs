@@ -10,7 +10,7 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use super::format::{FORMAT_VERSION, Tile, TileHeader, TileParams, encode};
-use crate::analysis::{AnalyzeConfig, Network, TileFacts};
+use crate::analysis::{AnalyzeConfig, Network, NetworkContent, TileFacts};
 use crate::error::{Error, Result};
 use crate::graph::WalkGraph;
 use crate::ids::{EdgeId, NodeId, TimeMs};
@@ -215,9 +215,9 @@ pub fn prepare_with_halo(config: &AnalyzeConfig, tile_km: f64, start_halo_m: f64
             core,
             grown: tile.header.grown,
             halo_m: tile.header.halo_m,
-            homes: tile.homes.len(),
-            edges: tile.graph.num_edges(),
-            facilities: tile.facilities.len(),
+            homes: tile.content.homes.len(),
+            edges: tile.content.graph.num_edges(),
+            facilities: tile.content.facilities.len(),
         });
         let mut file = dir.create(&format!("{id}.tile"))?;
         write_all(&mut file, &encode(&tile)?)?;
@@ -321,8 +321,7 @@ fn cut(
     let on_tile: Vec<usize> = (0..net.facilities.len())
         .filter(|&f| fac_anchors[f].is_some() && fac_snaps[f].is_some_and(|s| keep[s.edge.idx()]))
         .collect();
-    let tile = Tile {
-        header,
+    let content = NetworkContent {
         graph,
         homes: core_homes.iter().map(|&h| net.homes[h].clone()).collect(),
         home_snaps: core_homes.iter().map(|&h| home_snaps[h].map(moved)).collect(),
@@ -330,6 +329,7 @@ fn cut(
         facilities: on_tile.iter().map(|&f| net.facilities[f].clone()).collect(),
         facility_snaps: on_tile.iter().map(|&f| fac_snaps[f].map(moved)).collect(),
     };
+    let tile = Tile { header, content };
     (tile, whole_of)
 }
 
@@ -339,7 +339,7 @@ fn cut(
 /// within the tile (a walk that leaves must pass one, and its part up to there
 /// is in the tile).
 fn exact_within(tile: &Tile, whole_of: &[u32], degree: &[u32], config: &AnalyzeConfig, reach: TimeMs) -> bool {
-    let g = &tile.graph;
+    let g = &tile.content.graph;
     let seeds: Vec<(NodeId, TimeMs)> = (0..g.num_nodes())
         .filter(|&n| g.incident_edges(NodeId(n as u32)).count() as u32 != degree[whole_of[n] as usize])
         .map(|n| (NodeId(n as u32), TimeMs(0)))
@@ -349,7 +349,7 @@ fn exact_within(tile: &Tile, whole_of: &[u32], degree: &[u32], config: &AnalyzeC
     }
     let mut ws = DijkstraWorkspace::new(g.num_nodes());
     dijkstra(g, &mut ws, &seeds, reach);
-    tile.home_snaps.iter().flatten().filter(|s| s.access_m <= config.max_snap_m).all(|s| {
+    tile.content.home_snaps.iter().flatten().filter(|s| s.access_m <= config.max_snap_m).all(|s| {
         let a = Anchor::from_snap(g, s);
         a.seeds(g).iter().all(|&(n, t)| {
             let d = ws.time(n);
