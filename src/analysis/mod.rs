@@ -442,17 +442,16 @@ fn homes_nearest_to_an_island(islands: &WalkGraph, points: &[[f64; 2]], snaps: &
         return 0;
     }
     let island_index = SnapIndex::new(islands);
-    points
-        .par_iter()
+    // An island matters only nearer than the network: search no farther.
+    let within_m = |i: usize| snaps[i].map_or(f64::INFINITY, |m| m.access_m);
+    island_index
+        .snap_all_within(islands, points, within_m)
+        .iter()
         .zip(snaps)
-        .filter(|&(&p, m)| {
-            // An island matters only nearer than the network: search no farther.
-            let within_m = m.map_or(f64::INFINITY, |m| m.access_m);
-            match (island_index.snap_within(islands, p, within_m), m) {
-                (Some(i), Some(m)) => i.access_m < m.access_m,
-                (Some(_), None) => true,
-                _ => false,
-            }
+        .filter(|(i, m)| match (i, m) {
+            (Some(i), Some(m)) => i.access_m < m.access_m,
+            (Some(_), None) => true,
+            _ => false,
         })
         .count()
 }

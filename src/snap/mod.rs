@@ -161,25 +161,51 @@ impl SnapIndex {
     /// (give or take a rounding error: compare the snap's `access_m`), else
     /// `None`; the search stops at that radius.
     pub fn snap_within(&self, graph: &WalkGraph, lonlat: [f64; 2], max_m: f64) -> Option<Snap> {
+        self.search(graph, &mut nearest::Heap::new(), lonlat, max_m)
+    }
+
+    /// Snaps many points in parallel, keeping their order.
+    pub fn snap_all(&self, graph: &WalkGraph, points: &[[f64; 2]]) -> Vec<Option<Snap>> {
+        self.snap_all_within(graph, points, |_| f64::INFINITY)
+    }
+
+    /// [`SnapIndex::snap_within`] for many points in parallel, point `i` within
+    /// `max_m(i)`, keeping their order; one search heap per batch of points.
+    pub fn snap_all_within(
+        &self,
+        graph: &WalkGraph,
+        points: &[[f64; 2]],
+        max_m: impl Fn(usize) -> f64 + Sync,
+    ) -> Vec<Option<Snap>> {
+        self.tree(graph); // built before the parallel queries, not inside one of them
+        points
+            .par_iter()
+            .enumerate()
+            .map_init(nearest::Heap::new, |heap, (i, &p)| self.search(graph, heap, p, max_m(i)))
+            .collect()
+    }
+
+    /// One search with `heap` as its scratch.
+    fn search<'a>(
+        &'a self,
+        graph: &WalkGraph,
+        heap: &mut nearest::Heap<'a>,
+        lonlat: [f64; 2],
+        max_m: f64,
+    ) -> Option<Snap> {
         let q = to_ecef(lonlat);
         let max_d2 = if max_m.is_finite() { (max_m * (1.0 + 1e-9) + 1e-9).powi(2) } else { f64::INFINITY };
         // Of edges at the same distance (a point nearest a junction is as near
         // every edge meeting there) the first in edge order wins, as in
         // `snap_brute_force`, whatever the tree's shape.
         let mut best: Option<Snap> = None;
-        nearest::nearest_edges(self.tree(graph), q, max_d2, |shape| {
+        nearest::nearest_edges(heap, self.tree(graph), q, max_d2, |shape| {
             let snap = snap_on_segment(graph, shape.edge, shape.nearest_segment(q), q);
             if best.is_none_or(|b| (snap.access_m, snap.edge) < (b.access_m, b.edge)) {
                 best = Some(snap);
             }
         });
         best
-    }
-
-    /// Snaps many points in parallel, keeping their order.
-    pub fn snap_all(&self, graph: &WalkGraph, points: &[[f64; 2]]) -> Vec<Option<Snap>> {
-        self.tree(graph); // built before the parallel queries, not inside one of them
-        points.par_iter().map(|&p| self.snap(graph, p)).collect()
     }
 }
 

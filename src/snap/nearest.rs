@@ -41,12 +41,17 @@ use rstar::{PointDistance, RTree, RTreeNode};
 
 use super::{EdgeShape, EdgeTreeParams};
 
+/// The search's heap, reused across the searches of one thread's batch
+/// (no allocation per search once it has grown).
+pub(super) type Heap<'a> = BinaryHeap<Entry<'a>>;
+
 /// A heap entry: a lower bound of the squared distance and what it bounds.
-struct Entry<'a> {
+pub(super) struct Entry<'a> {
     d2: f64,
     item: Item<'a>,
 }
 
+/// What an [`Entry`] bounds.
 enum Item<'a> {
     /// A tree node: its box's distance.
     Node(&'a [RTreeNode<EdgeShape>]),
@@ -79,6 +84,7 @@ impl Ord for Entry<'_> {
 /// `visit` (in no particular order; the caller picks by exact distance, then
 /// edge); none for an empty tree or when every edge is farther.
 pub(super) fn nearest_edges<'a>(
+    heap: &mut Heap<'a>,
     tree: &'a RTree<EdgeShape, EdgeTreeParams>,
     q: [f64; 3],
     max_d2: f64,
@@ -89,7 +95,7 @@ pub(super) fn nearest_edges<'a>(
     // corner of each edge's box): bounds are compared with a little slack, so
     // every edge tied at the best distance is still measured.
     let slack = |best: f64| best + best * 1e-9 + 1e-12;
-    let mut heap = BinaryHeap::with_capacity(64);
+    heap.clear();
     heap.push(Entry { d2: 0.0, item: Item::Node(tree.root().children()) });
     while let Some(Entry { d2, item }) = heap.pop() {
         if d2 > slack(best) {

@@ -593,6 +593,12 @@ fn snap_index_matches_brute_force() {
             queries.push(geom[k]);
             queries.push([(geom[k][0] + geom[k + 1][0]) / 2.0, (geom[k][1] + geom[k + 1][1]) / 2.0]);
         }
+        // The batch with its reused heaps gives what one search at a time gives.
+        let batch = index.snap_all_within(g, &queries, |i| if i % 3 == 0 { 25.0 } else { f64::INFINITY });
+        for (i, (&q, b)) in queries.iter().zip(&batch).enumerate() {
+            let radius_m = if i % 3 == 0 { 25.0 } else { f64::INFINITY };
+            assert_eq!(*b, index.snap_within(g, q, radius_m), "seed {seed:#x} point {q:?}: batch");
+        }
         for q in queries {
             let what = format!("seed {seed:#x} point {q:?}");
             let s = index.snap(g, q).expect("a graph with edges");
