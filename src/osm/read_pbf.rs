@@ -211,8 +211,8 @@ fn display_name(tags: &BlockTags<'_>) -> Option<String> {
 /// The taxonomy and profile decisions of one blob's elements.
 struct Decisions<'t> {
     taxonomy: &'t Taxonomy,
-    /// The taxonomy's rules with their keys gathered (once per blob).
-    classifier: Classifier<'t>,
+    /// The taxonomy's rules with their keys gathered (once per read).
+    classifier: &'t Classifier<'t>,
     profile: &'t Profile,
     out: &'t mut BlockOut,
 }
@@ -318,15 +318,12 @@ type Workspace = (Vec<u8>, BlockScratch, BlockOut);
 fn decode_blob(
     blob: &RawBlob,
     (buf, scratch, records): &mut Workspace,
+    classifier: &Classifier<'_>,
     taxonomy: &Taxonomy,
     profile: &Profile,
 ) -> std::result::Result<BlockOut, String> {
     let block = parse_block(blob.inflate(buf)?)?;
-    let walked = walk_block(
-        &block,
-        scratch,
-        &mut Decisions { taxonomy, classifier: taxonomy.classifier(), profile, out: records },
-    );
+    let walked = walk_block(&block, scratch, &mut Decisions { taxonomy, classifier, profile, out: records });
     drop(block);
     walked?;
     Ok(records.take_compact())
@@ -378,6 +375,7 @@ fn decode_all<R: Read + Send>(
     profile: &Profile,
 ) -> Result<OsmData> {
     let first_bad = AtomicUsize::new(usize::MAX);
+    let classifier = taxonomy.classifier();
     let mut results: Vec<(usize, Result<BlockOut>)> = blobs
         .take_while(|_| first_bad.load(Ordering::Relaxed) == usize::MAX)
         .par_bridge()
@@ -386,7 +384,7 @@ fn decode_all<R: Read + Send>(
             Err(e) => (usize::MAX, Err(e)),
             Ok(blob) if blob.index > first_bad.load(Ordering::Relaxed) => (blob.index, Ok(BlockOut::default())),
             Ok(blob) => {
-                let r = decode_blob(&blob, workspace, taxonomy, profile).map_err(|m| {
+                let r = decode_blob(&blob, workspace, &classifier, taxonomy, profile).map_err(|m| {
                     first_bad.fetch_min(blob.index, Ordering::Relaxed);
                     Error::pbf(path, format!("data blob {} at byte {}: {m}", blob.index, blob.offset))
                 });
