@@ -258,14 +258,8 @@ impl Network {
         let NetworkContent { graph, homes, home_snaps: given_home_snaps, home_near_island, facilities, facility_snaps } =
             parts.content;
         let snap_index = SnapIndex::new(&graph);
-        let anchors = |snaps: &[Option<Snap>]| -> Vec<Option<Anchor>> {
-            snaps
-                .iter()
-                .map(|s| s.filter(|s| s.access_m <= config.max_snap_m).map(|s| Anchor::from_snap(&graph, &s)))
-                .collect()
-        };
-        let home_anchors = anchors(&given_home_snaps);
-        let facility_anchors = anchors(&facility_snaps);
+        let home_anchors = anchors_of(&graph, &given_home_snaps, config.max_snap_m, true);
+        let facility_anchors = anchors_of(&graph, &facility_snaps, config.max_snap_m, true);
         let home_snaps = OnceLock::new();
         let _ = home_snaps.set((given_home_snaps, home_anchors));
         let islands = WalkGraph::new(Vec::new(), Vec::new(), graph.speed_m_s());
@@ -403,15 +397,20 @@ pub(super) fn snap_points(
         None => index.snap_all(graph, points),
         Some(v) => points.par_iter().map(|&p| v.snap(graph, p)).collect(),
     };
-    let anchors = snaps
+    // Node-based snapping does not walk the access distance.
+    let anchors = anchors_of(graph, &snaps, max_snap_m, vertex_index.is_none());
+    (snaps, anchors)
+}
+
+/// The anchors of snaps within `max_snap_m` (the access walked when `walk_access`).
+fn anchors_of(graph: &WalkGraph, snaps: &[Option<Snap>], max_snap_m: f64, walk_access: bool) -> Vec<Option<Anchor>> {
+    snaps
         .par_iter()
         .map(|s| {
             s.filter(|s| s.access_m <= max_snap_m).map(|s| {
                 let a = Anchor::from_snap(graph, &s);
-                // Node-based snapping does not walk the access distance.
-                if vertex_index.is_some() { Anchor { access: TimeMs(0), ..a } } else { a }
+                if walk_access { a } else { Anchor { access: TimeMs(0), ..a } }
             })
         })
-        .collect();
-    (snaps, anchors)
+        .collect()
 }
