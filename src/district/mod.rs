@@ -5,6 +5,7 @@
 //!   administrative boundaries;
 //! - [`assign`]: homes and facilities to districts (R-tree, point in polygon);
 //! - [`table`]: a row of statistics per district, and its writers;
+//! - [`sums`]: the mergeable sums a row is made from (tiles' rows merged exactly);
 //! - [`gini`]: the Gini coefficient of walking times;
 //! - [`h3`]: H3 hexagons as districts (the `--h3` layer);
 //! - [`targets`]: policy targets as data (`data/targets/*.toml`) and their
@@ -20,6 +21,7 @@ pub mod compare;
 pub mod gini;
 pub mod h3;
 pub mod sources;
+pub mod sums;
 pub mod table;
 pub mod targets;
 pub mod units;

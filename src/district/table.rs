@@ -1,10 +1,10 @@
 //! A row of statistics per district, from an analysis and the district of
-//! every home and facility. `O(H log H)` (sorting each district's times for
-//! medians and percentiles) for `H` homes.
+//! every home and facility, through the district's [`LevelSums`].
+//! `O(H · C · log T)` for `H` homes, `C` categories and `T` distinct times.
 
+use super::DistrictRow;
 use super::sources::DistrictSet;
-use super::{CategoryStats, DistrictRow};
-use crate::coverage::stats::{median_time, minutes_ceil_2dp, share};
+use super::sums::LevelSums;
 use crate::ids::TimeMs;
 
 /// What the district statistics read from a run (see `Analysis::coverage_view`).
@@ -29,51 +29,13 @@ pub struct CoverageView<'a> {
 /// (Population sums below fold from `0.0`: `f64::sum` starts from `-0.0`, which would print as `-0`.)
 pub const OUTSIDE: &str = "(outside)";
 
-/// Statistics of one group of homes (`members`, indices into the analysis' homes).
-fn category_stats(a: &CoverageView<'_>, c: usize, members: &[usize], facilities: usize) -> CategoryStats {
-    let thresholds = &a.thresholds[c];
-    let main = thresholds.last().expect("a threshold").1;
-    let population: f64 = members.iter().map(|&h| a.population[h]).fold(0.0, |acc, p| acc + p);
-    let pshare = |p: f64| if population > 0.0 { p / population } else { 0.0 };
-    let covered: Vec<usize> = members.iter().copied().filter(|&h| a.nearest[c][h] <= main).collect();
-    let covered_pop: f64 = covered.iter().map(|&h| a.population[h]).fold(0.0, |acc, p| acc + p);
-    let shares_by_threshold = thresholds
-        .iter()
-        .map(|(label, limit)| {
-            let within: Vec<usize> = members.iter().copied().filter(|&h| a.nearest[c][h] <= *limit).collect();
-            let p: f64 = within.iter().map(|&h| a.population[h]).fold(0.0, |acc, p| acc + p);
-            (label.clone(), share(within.len(), members.len()), pshare(p))
-        })
-        .collect();
-    let mut times: Vec<TimeMs> = members.iter().map(|&h| a.nearest[c][h]).collect();
-    times.sort_unstable();
-    let finite: Vec<f64> = times.iter().filter(|t| **t != TimeMs::INF).map(|t| t.minutes()).collect();
-    let p90 = (!times.is_empty())
-        .then(|| times[((times.len() as f64 * 0.9).ceil() as usize).clamp(1, times.len()) - 1])
-        .filter(|t| *t != TimeMs::INF)
-        .map(minutes_ceil_2dp);
-    CategoryStats {
-        key: a.keys[c].clone(),
-        facilities,
-        homes_covered: covered.len(),
-        share: share(covered.len(), members.len()),
-        population_covered: covered_pop,
-        share_population: pshare(covered_pop),
-        shares_by_threshold,
-        median_min: median_time(&times).map(minutes_ceil_2dp),
-        median_within: median_time(&times).is_some_and(|m| m <= main),
-        mean_min: (!finite.is_empty()).then(|| finite.iter().sum::<f64>() / finite.len() as f64),
-        p90_min: p90,
-        gini: super::gini::gini(&finite),
-    }
-}
-
 /// The rows: one per district in input order, then `(outside)` when some homes are in none.
 ///
 /// `home_district[h]` and `facility_district[f]` give each home's and
 /// facility's district; `k_mean_min[c][h]` is home `h`'s mean minutes to the
 /// `k` nearest facilities of category `c` (infinite when fewer than `k` can
-/// be reached).
+/// be reached). The rows are made from the homes' [`LevelSums`], as a tiled
+/// run's merged sums make them.
 pub fn district_rows(
     a: &CoverageView<'_>,
     set: &DistrictSet,
@@ -82,51 +44,25 @@ pub fn district_rows(
     k_mean_min: &[Vec<f64>],
 ) -> Vec<DistrictRow> {
     let n = set.districts.len();
-    let mut members: Vec<Vec<usize>> = vec![Vec::new(); n + 1];
-    for (h, d) in home_district.iter().enumerate() {
-        members[d.unwrap_or(n)].push(h);
-    }
-    let ncat = a.keys.len();
-    let main_minutes = a.main_minutes;
-    let mains: Vec<TimeMs> = (0..ncat).map(|c| a.thresholds[c].last().expect("a threshold").1).collect();
-    // Facilities per category and district (index `n`: outside), counted once.
-    let mut facilities_in = vec![vec![0usize; n + 1]; ncat];
-    for (c, idx) in a.facility_index.iter().enumerate() {
-        for &f in idx {
-            facilities_in[c][facility_district[f].unwrap_or(n)] += 1;
-        }
-    }
-    let keys = set.districts.iter().map(|d| d.key.clone()).chain(std::iter::once(OUTSIDE.to_string()));
-    keys.zip(&members)
-        .enumerate()
-        .filter(|(d, (_, m))| *d < n || !m.is_empty())
-        .map(|(d, (key, m))| {
-            let population: f64 = m.iter().map(|&h| a.population[h]).fold(0.0, |acc, p| acc + p);
-            let categories: Vec<CategoryStats> =
-                (0..ncat).map(|c| category_stats(a, c, m, facilities_in[c][d])).collect();
-            let complete: Vec<usize> =
-                m.iter().copied().filter(|&h| (0..ncat).all(|c| a.nearest[c][h] <= mains[c])).collect();
-            let complete_pop: f64 = complete.iter().map(|&h| a.population[h]).fold(0.0, |acc, p| acc + p);
-            // Per home, the mean over categories of the mean time to the k nearest.
-            let per_home: Vec<f64> =
-                m.iter().map(|&h| (0..ncat).map(|c| k_mean_min[c][h]).sum::<f64>() / ncat as f64).collect();
-            let finite: Vec<f64> = per_home.iter().copied().filter(|v| v.is_finite()).collect();
-            let f15_pop: f64 = m
-                .iter()
-                .zip(&per_home)
-                .filter(|(_, v)| **v <= main_minutes)
-                .map(|(&h, _)| a.population[h])
-                .fold(0.0, |acc, p| acc + p);
-            DistrictRow {
-                key,
-                homes: m.len(),
-                population,
-                categories,
-                complete_share: share(complete.len(), m.len()),
-                complete_share_population: if population > 0.0 { complete_pop / population } else { 0.0 },
-                mean_k_nearest_min: (!finite.is_empty()).then(|| finite.iter().sum::<f64>() / finite.len() as f64),
-                f15_share_population: if population > 0.0 { f15_pop / population } else { 0.0 },
-            }
+    let homes: Vec<usize> = (0..home_district.len()).collect();
+    let sums = LevelSums::of_homes(a, home_district, n, k_mean_min, &homes);
+    let names: Vec<String> = set.districts.iter().map(|d| d.key.clone()).collect();
+    sums.rows(a, &names, &facilities_per_district(a.facility_index, facility_district, n))
+}
+
+/// `[c][d]`: facilities of category `c` (`facility_index[c]`: their indices)
+/// in district `d` of `n` (index `n`: in none).
+pub fn facilities_per_district(
+    facility_index: &[Vec<usize>],
+    facility_district: &[Option<usize>],
+    n: usize,
+) -> Vec<Vec<usize>> {
+    facility_index
+        .iter()
+        .map(|idx| {
+            let mut per = vec![0usize; n + 1];
+            idx.iter().for_each(|&f| per[facility_district[f].unwrap_or(n)] += 1);
+            per
         })
         .collect()
 }
