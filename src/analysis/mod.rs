@@ -22,6 +22,7 @@ pub mod config;
 pub mod network;
 pub(crate) mod summarize;
 pub mod summary;
+mod tables;
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -266,7 +267,7 @@ impl Network {
             user_homes = Some(homes);
             population_report = Some(report);
         }
-        let district_sets = match &config.districts {
+        let mut district_sets = match &config.districts {
             None => None,
             Some(opts) => Some(
                 opts.sources()
@@ -407,6 +408,11 @@ impl Network {
             analysis.isochrones = Some(service_areas(&analysis, iso));
             timings.isochrones_s = Some(t.elapsed().as_secs_f64());
         }
+        // A tile answers its own homes: its tables go out as sums, merged with the other tiles'.
+        let tile_tables = match (&config.tile, district_sets.is_some() || config.h3.is_some()) {
+            (Some(_), true) => Some(tables::tile_tables(&analysis, district_sets.take().as_deref())?),
+            _ => None,
+        };
         if let (Some(sets), Some(opts)) = (district_sets, &config.districts) {
             let t = Instant::now();
             let mut levels = district_levels(&analysis, sets, opts);
@@ -414,7 +420,7 @@ impl Network {
             analysis.district_levels = levels;
             timings.districts_s = Some(t.elapsed().as_secs_f64());
         }
-        if let Some(resolution) = config.h3 {
+        if let (Some(resolution), None) = (config.h3, &tile_tables) {
             analysis.hexagons = Some(hexagons(&analysis, resolution));
         }
         analysis.summary = summarize(
@@ -432,6 +438,9 @@ impl Network {
                 tile: self.tile.clone(),
             },
         );
+        if let Some(t) = analysis.summary.tile.as_mut() {
+            t.tables = tile_tables;
+        }
         Ok(analysis)
     }
 }
@@ -533,6 +542,19 @@ pub fn district_levels(a: &Analysis, sets: Vec<DistrictSet>, opts: &DistrictOpti
             a.with_coverage_view(|v| district_rows(v, set, &home_district, &facility_district, &k_mean))
         })
         .collect();
+    finish_levels(sets, rows, &tiers, opts.targets.as_ref())
+}
+
+/// The levels of districts (`sets` coarse to fine, with their `rows` and
+/// `tiers`) with their per-unit shares and the `targets` checked on each (see
+/// [`evaluate_levels`]): the part of [`district_levels`] after the rows,
+/// shared with the merge of a tiled run's rows.
+pub fn finish_levels(
+    sets: Vec<DistrictSet>,
+    rows: Vec<Vec<DistrictRow>>,
+    tiers: &[UnitTier],
+    targets: Option<&crate::district::targets::Targets>,
+) -> Vec<Districts> {
     // parents[c][f][r]: the row of coarser level c holding row r of level f (rows of districts come
     // first, in district order, so a district's index is its row's).
     let n = sets.len();
@@ -551,8 +573,8 @@ pub fn district_levels(a: &Analysis, sets: Vec<DistrictSet>, opts: &DistrictOpti
         })
         .collect();
     let levels: Vec<LevelRows<'_>> =
-        rows.iter().zip(&tiers).map(|(rows, tier)| LevelRows { tier: Some(*tier), rows }).collect();
-    let mut results = match &opts.targets {
+        rows.iter().zip(tiers).map(|(rows, tier)| LevelRows { tier: Some(*tier), rows }).collect();
+    let mut results = match targets {
         Some(t) => evaluate_levels(t, &levels, &parents_of),
         None => vec![Vec::new(); n],
     };
@@ -584,6 +606,6 @@ pub fn hexagons(a: &Analysis, resolution: u8) -> Districts {
 }
 
 /// Times in minutes, unreachable as infinity.
-fn minutes_or_infinity(times: &[TimeMs]) -> Vec<f64> {
+pub(crate) fn minutes_or_infinity(times: &[TimeMs]) -> Vec<f64> {
     times.iter().map(|t| if *t == TimeMs::INF { f64::INFINITY } else { t.minutes() }).collect()
 }

@@ -100,8 +100,15 @@ pub fn tile_refusal(config: &AnalyzeConfig) -> Option<&'static str> {
         Some("your own homes (--homes, --population)")
     } else if config.isochrones.is_some() {
         Some("service areas (--isochrones)")
-    } else if config.districts.is_some() || config.h3.is_some() {
-        Some("district and H3 tables (--districts, --admin-level, --h3)")
+    } else if config.districts.as_ref().is_some_and(|d| d.k_nearest > 1) {
+        Some("the mean time to the k nearest facilities (--k-nearest above 1)")
+    } else if config.districts.as_ref().is_some_and(|d| {
+        d.sources().iter().any(|s| matches!(s, DistrictSource::AdminLevel(_) | DistrictSource::GeoJsonBytes { .. }))
+    }) {
+        Some(
+            "districts not given as a GeoJSON file (--admin-level, or districts in memory): give them as \
+             --districts FILE (e.g. a whole run's districts.geojson, --district-key district)",
+        )
     } else {
         None
     }

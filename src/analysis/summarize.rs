@@ -169,6 +169,7 @@ fn tile_summary(a: &Analysis, facts: super::TileFacts, nearest_island: usize, un
         categories,
         complete_homes,
         complete_population: complete_population.to_bits(),
+        tables: None,
     }
 }
 
@@ -269,52 +270,9 @@ pub(super) fn summarize(a: &Analysis, parts: SummaryParts) -> Summary {
     let (complete, complete_pop) = tally(a, |h| (0..ncat).all(|c| a.nearest[c][h] <= main_of(c)));
     let unreachable_homes = a.home_anchors.iter().filter(|x| x.is_none()).count();
     notes.extend(home_notes(n_homes, unreachable_homes, config.max_snap_m));
-    let district_summary = |d: &super::Districts, notes: &mut Vec<String>| {
-        let misses = crate::district::targets::failures_by_rule(&d.results);
-        let level = match d.tier {
-            Some(t) if !a.district_levels.is_empty() => format!(" ({t} level)"),
-            _ => String::new(),
-        };
-        for (rule, list) in &misses {
-            notes.push(format!("target {rule}: missed in {} districts{level}", list.len()));
-        }
-        DistrictsSummary {
-            districts: d.set.districts.len(),
-            homes_outside: d.rows.iter().find(|r| r.key == crate::district::table::OUTSIDE).map_or(0, |r| r.homes),
-            districts_without_homes: d.rows.iter().filter(|r| r.homes == 0).map(|r| r.key.clone()).collect(),
-            problems: d.set.problems.clone(),
-            targets_missed: misses
-                .into_iter()
-                .map(|(rule, list)| TargetMisses {
-                    rule,
-                    districts: list
-                        .into_iter()
-                        .map(|r| TargetMiss {
-                            district: r.district.clone(),
-                            homes_short: r.homes_short,
-                            people_short: r.people_short,
-                            units_short: r.units_short,
-                            facilities_short: r.facilities_short,
-                        })
-                        .collect(),
-                })
-                .collect(),
-            tier: if a.district_levels.is_empty() { None } else { d.tier },
-            units: d.units.clone(),
-            levels: Vec::new(),
-        }
-    };
     let districts = a.districts.as_ref().map(|d| {
-        let mut levels = Vec::with_capacity(a.district_levels.len());
-        for coarser in &a.district_levels {
-            levels.push(district_summary(coarser, &mut notes));
-        }
-        let mut finest = district_summary(d, &mut notes);
-        finest.levels = levels;
-        if let Some(t) = config.districts.as_ref().and_then(|o| o.targets.as_ref()) {
-            notes.extend(t.unchecked(&config.taxonomy));
-        }
-        finest
+        let unchecked = config.districts.as_ref().and_then(|o| o.targets.as_ref()).map(|t| t.unchecked(&config.taxonomy));
+        districts_summary(d, &a.district_levels, unchecked.unwrap_or_default(), &mut notes)
     });
     if let Some(iso) = &a.isochrones {
         let asked = config.isochrones.as_ref().map_or(0.0, |o| o.params.cell_m);
@@ -420,4 +378,56 @@ pub(super) fn summarize(a: &Analysis, parts: SummaryParts) -> Summary {
         notes,
         tile,
     }
+}
+
+/// The summary's `districts` section of a run's levels (`coarser` coarse to
+/// fine, then `finest`), with a note per target missed and then `unchecked`
+/// (the notes on rules the taxonomy cannot check) added to `notes`.
+pub(crate) fn districts_summary(
+    finest: &super::Districts,
+    coarser: &[super::Districts],
+    unchecked: Vec<String>,
+    notes: &mut Vec<String>,
+) -> DistrictsSummary {
+    let several = !coarser.is_empty();
+    let level_summary = |d: &super::Districts, notes: &mut Vec<String>| {
+        let misses = crate::district::targets::failures_by_rule(&d.results);
+        let level = match d.tier {
+            Some(t) if several => format!(" ({t} level)"),
+            _ => String::new(),
+        };
+        for (rule, list) in &misses {
+            notes.push(format!("target {rule}: missed in {} districts{level}", list.len()));
+        }
+        DistrictsSummary {
+            districts: d.set.districts.len(),
+            homes_outside: d.rows.iter().find(|r| r.key == crate::district::table::OUTSIDE).map_or(0, |r| r.homes),
+            districts_without_homes: d.rows.iter().filter(|r| r.homes == 0).map(|r| r.key.clone()).collect(),
+            problems: d.set.problems.clone(),
+            targets_missed: misses
+                .into_iter()
+                .map(|(rule, list)| TargetMisses {
+                    rule,
+                    districts: list
+                        .into_iter()
+                        .map(|r| TargetMiss {
+                            district: r.district.clone(),
+                            homes_short: r.homes_short,
+                            people_short: r.people_short,
+                            units_short: r.units_short,
+                            facilities_short: r.facilities_short,
+                        })
+                        .collect(),
+                })
+                .collect(),
+            tier: if several { d.tier } else { None },
+            units: d.units.clone(),
+            levels: Vec::new(),
+        }
+    };
+    let levels: Vec<DistrictsSummary> = coarser.iter().map(|c| level_summary(c, notes)).collect();
+    let mut summary = level_summary(finest, notes);
+    summary.levels = levels;
+    notes.extend(unchecked);
+    summary
 }

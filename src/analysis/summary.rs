@@ -238,6 +238,57 @@ pub struct TileSummary {
     pub complete_homes: usize,
     /// Their population (exact sum, as `population`).
     pub complete_population: Vec<u64>,
+    /// The district and H3 tables of the tile's homes as sums, when asked for.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tables: Option<TileTables>,
+}
+
+/// A tile run's district and H3 tables as mergeable sums
+/// ([`crate::district::sums`]), with what merging them needs besides: the
+/// districts' files (checked by SHA-256), the whole run's facilities
+/// (`facilities.csv` of the tiles folder), the levels' tiers and the targets.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, serde::Deserialize)]
+pub struct TileTables {
+    /// The tiles folder (absolute), holding the whole run's `facilities.csv`.
+    pub folder: String,
+    /// Category keys, in taxonomy order.
+    pub keys: Vec<String>,
+    /// Per category, its thresholds ascending: label and milliseconds.
+    pub thresholds: Vec<Vec<(String, u32)>>,
+    /// The main threshold, minutes (F15's bound).
+    pub main_minutes: f64,
+    /// The district levels, coarse to fine.
+    pub levels: Vec<TileLevel>,
+    /// Their tiers, coarse to fine.
+    pub tiers: Vec<crate::district::UnitTier>,
+    /// The policy targets checked per district, when asked for.
+    pub targets: Option<crate::district::targets::Targets>,
+    /// The notes on target rules the taxonomy cannot check.
+    pub unchecked: Vec<String>,
+    /// The H3 hexagons' sums (keyed by cell index), with `--h3`.
+    pub hexagons: Option<TileHexagons>,
+}
+
+/// One district level of a [`TileTables`].
+#[derive(Debug, Clone, Default, PartialEq, Serialize, serde::Deserialize)]
+pub struct TileLevel {
+    /// The districts' GeoJSON file (absolute).
+    pub path: String,
+    /// The property naming a district.
+    pub key: String,
+    /// The file's SHA-256, lower-case hex.
+    pub sha256: String,
+    /// The sums of the tile's homes per district (key: the district's index).
+    pub sums: crate::district::sums::LevelSums,
+}
+
+/// The H3 hexagons of a [`TileTables`].
+#[derive(Debug, Clone, Default, PartialEq, Serialize, serde::Deserialize)]
+pub struct TileHexagons {
+    /// The H3 resolution.
+    pub resolution: u8,
+    /// The sums of the tile's homes per cell (key: the H3 cell index).
+    pub sums: crate::district::sums::LevelSums,
 }
 
 /// One category of a [`TileSummary`].

@@ -94,25 +94,60 @@ pub struct MergeArgs {
     /// The summary.json of every tile run (or folders holding one)
     #[arg(required = true, value_name = "SUMMARY")]
     summaries: Vec<PathBuf>,
-    /// Output folder for the merged summary.json
+    /// Output folder for the merged summary.json and, when the tiles had them, the district and
+    /// H3 tables
     #[arg(long, value_name = "DIR")]
     out: PathBuf,
+    /// Formats of the district and hexagon layers: any of geojson, parquet (GeoParquet 1.1), fgb
+    /// (FlatGeobuf), comma-separated
+    #[arg(long, value_name = "LIST", default_value = "geojson")]
+    format: String,
+    /// No warnings on stderr
+    #[arg(long, short)]
+    quiet: bool,
 }
 
-/// Runs `merge`: the whole run's summary.json from the tiles' summaries.
+/// Runs `merge`: the whole run's summary.json, and its district and H3
+/// tables, from the tiles' summaries.
 pub fn run_merge(args: MergeArgs) -> Result<()> {
+    let formats = lifecircle::output::Format::parse_list(&args.format)?;
     let paths: Vec<PathBuf> =
         args.summaries.iter().map(|p| if p.is_dir() { p.join("summary.json") } else { p.clone() }).collect();
     let dir = OutputDir::prepare(&args.out)?;
-    let merged = lifecircle::tile::merge::merge_summary_files(&paths)?;
+    let merged = lifecircle::tile::merge::merge_run_files(&paths)?;
+    let mut files = Vec::new();
+    if let Some(tables) = &merged.tables {
+        // The QGIS styles colour by the run's categories: its taxonomy, when it can be read again.
+        let source = merged.summary["inputs"]["taxonomy"].as_str().unwrap_or("built-in");
+        let taxonomy = match Taxonomy::chosen((source != "built-in").then_some(source)) {
+            Ok(t) => t.taxonomy,
+            Err(e) => {
+                if !args.quiet {
+                    eprintln!("lifecircle: warning: styles use the built-in categories: {e}");
+                }
+                Taxonomy::builtin()
+            }
+        };
+        files.extend(lifecircle::output::run::write_tables(
+            &tables.districts,
+            tables.hexagons.as_ref(),
+            &taxonomy,
+            &dir,
+            &formats,
+        )?);
+    }
     let mut file = dir.create("summary.json")?;
-    let mut text = serde_json::to_vec_pretty(&merged).context("serialising the merged summary")?;
+    let mut text = serde_json::to_vec_pretty(&merged.summary).context("serialising the merged summary")?;
     text.push(b'\n');
     write_all(&mut file, &text)?;
+    files.push(file.finish()?);
     let mut manifest = RunManifest::new(&super::invocation());
     for p in &paths {
         manifest.add_input("summary", p)?;
     }
-    dir.commit(vec![file.finish()?], manifest)?;
+    for (kind, path) in merged.tables.iter().flat_map(|t| &t.inputs) {
+        manifest.add_input(kind, path)?;
+    }
+    dir.commit(files, manifest)?;
     Ok(())
 }

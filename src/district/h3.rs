@@ -46,13 +46,20 @@ pub struct HexGrid {
 impl HexGrid {
     /// The cells of `resolution` that hold at least one of `points`.
     pub fn new(points: &[[f64; 2]], resolution: u8) -> HexGrid {
-        let mut cells: Vec<u64> = points.iter().filter_map(|&p| cell_of(p, resolution)).collect();
+        HexGrid::from_cells(points.iter().filter_map(|&p| cell_of(p, resolution)).collect(), resolution)
+    }
+
+    /// The grid of these cells of `resolution` (H3 indices as [`cell_of`]
+    /// gives them; sorted and deduplicated here): the cells of a tiled run's
+    /// homes, gathered from its tiles. Values that are not valid cells are ignored.
+    pub fn from_cells(mut cells: Vec<u64>, resolution: u8) -> HexGrid {
+        cells.retain(|&c| CellIndex::try_from(c).is_ok());
         cells.sort_unstable();
         cells.dedup();
         let districts = cells
             .iter()
             .map(|&c| {
-                let index = CellIndex::try_from(c).expect("made by to_cell");
+                let index = CellIndex::try_from(c).expect("valid cells only");
                 let mut ring: Vec<(f64, f64)> = index.boundary().iter().map(|ll| (ll.lng(), ll.lat())).collect();
                 ring.push(ring[0]);
                 let key = format!("{index}");
@@ -70,6 +77,11 @@ impl HexGrid {
     /// The cell (district index) holding `lonlat`, if it is one of the grid's.
     pub fn locate(&self, lonlat: [f64; 2]) -> Option<usize> {
         cell_of(lonlat, self.resolution).and_then(|c| self.index.get(&c).copied())
+    }
+
+    /// The index of `cell` (an H3 index) among the grid's cells, if it is one of them.
+    pub fn index_of(&self, cell: u64) -> Option<usize> {
+        self.index.get(&cell).copied()
     }
 
     /// [`HexGrid::locate`] for every point.

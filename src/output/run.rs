@@ -134,6 +134,35 @@ pub fn manifest(config: &AnalyzeConfig) -> Result<RunManifest> {
     Ok(m)
 }
 
+/// Writes a run's district levels (`levels` coarse to fine: [`write_districts`]) and H3
+/// hexagons in `formats`, with their QGIS styles (`taxonomy`'s categories): the tables of a
+/// merged tiled run, written as `analyze` writes them.
+pub fn write_tables(
+    levels: &[Districts],
+    hexagons: Option<&Districts>,
+    taxonomy: &crate::taxonomy::Taxonomy,
+    out: &OutputDir,
+    formats: &[Format],
+) -> Result<Vec<FinishedFile>> {
+    let mut files = Vec::new();
+    if let Some((finest, coarser)) = levels.split_last() {
+        files.extend(write_districts(finest, coarser, out, formats)?);
+        let names: Vec<String> = if coarser.is_empty() {
+            vec!["districts".to_string()]
+        } else {
+            levels.iter().filter_map(|d| d.tier.map(level_layer_name)).collect()
+        };
+        for name in names {
+            files.extend(write_style(&name, taxonomy, out)?);
+        }
+    }
+    if let Some(h) = hexagons {
+        files.extend(write_layer(&DistrictsLayer::hexagons(h), out, formats)?);
+        files.extend(write_style("hexagons", taxonomy, out)?);
+    }
+    Ok(files)
+}
+
 /// Writes `districts.csv`, `districts.geojson` and `districts.md`; with coarser levels, one
 /// table and layer per level (`districts-<tier>.csv`, `districts-<tier>.geojson`, ...) and one
 /// `districts.md` for all.

@@ -7,13 +7,19 @@ use std::path::Path;
 
 use serde_json::{Value, json};
 
-use crate::analysis::summarize::{category_note, home_notes, no_facilities_note};
-use crate::analysis::summary::TileSummary;
+use super::tables::{MergedTables, merge_tables};
+use crate::analysis::summarize::{category_note, districts_summary, home_notes, no_facilities_note};
+use crate::analysis::summary::{TileSummary, TileTables};
 use crate::coverage::stats::{ExactSum, round_to, share};
 use crate::error::{Error, Result};
 
 /// Reads the `summary.json` files of tile runs and merges them ([`merge_summaries`]).
 pub fn merge_summary_files(paths: &[impl AsRef<Path>]) -> Result<Value> {
+    merge_run_files(paths).map(|run| run.summary)
+}
+
+/// Reads the `summary.json` files of tile runs and merges them with their tables ([`merge_run`]).
+pub fn merge_run_files(paths: &[impl AsRef<Path>]) -> Result<MergedRun> {
     let mut named = Vec::with_capacity(paths.len());
     for p in paths {
         let p = p.as_ref();
@@ -22,7 +28,7 @@ pub fn merge_summary_files(paths: &[impl AsRef<Path>]) -> Result<Value> {
             serde_json::from_slice(&text).map_err(|e| Error::bad_input(p, "", format!("not a summary.json: {e}")))?;
         named.push((p.display().to_string(), v));
     }
-    merge_summaries(&named)
+    merge_run(&named)
 }
 
 /// The lower median of a `[key, count]` histogram of `total` values, the
@@ -52,8 +58,23 @@ fn add_hist(into: &mut BTreeMap<u64, u64>, pairs: &[[u64; 2]]) {
 /// the name for errors) into the summary of the whole run: the same numbers
 /// as `analyze --reach-minutes R` on the whole extract, timings (summed here)
 /// and the per-run `parameters.threads` excepted. Every tile must be there
-/// once: the homes must add up to the whole run's.
+/// once: the homes must add up to the whole run's. ([`merge_run`] also
+/// returns the district and H3 tables.)
 pub fn merge_summaries(summaries: &[(String, Value)]) -> Result<Value> {
+    merge_run(summaries).map(|run| run.summary)
+}
+
+/// A tiled run merged: the whole run's summary and its tables.
+#[derive(Debug, Clone)]
+pub struct MergedRun {
+    /// The summary (as [`merge_summaries`]), with its `districts` section when the tiles had districts.
+    pub summary: Value,
+    /// The district and H3 tables, when the tiles had them ([`merge_tables`]).
+    pub tables: Option<MergedTables>,
+}
+
+/// [`merge_summaries`] and the tiles' district and H3 tables merged ([`merge_tables`]).
+pub fn merge_run(summaries: &[(String, Value)]) -> Result<MergedRun> {
     let bad = |name: &str, msg: String| Error::bad_input(Path::new(name), "", msg);
     let (first_name, first) = summaries.first().ok_or_else(|| Error::parameter("merge", "no summaries to merge"))?;
     let mut tiles: Vec<TileSummary> = Vec::with_capacity(summaries.len());
@@ -160,9 +181,17 @@ pub fn merge_summaries(summaries: &[(String, Value)]) -> Result<Value> {
         "share_population": pshare(complete_pop),
     });
     notes.extend(home_notes(n_homes, unreachable, max_snap_m));
+    let named: Vec<(String, Option<&TileTables>)> =
+        summaries.iter().zip(&tiles).map(|((name, _), t)| (name.clone(), t.tables.as_ref())).collect();
+    let tables = merge_tables(&named)?;
+    if let Some((finest, coarser)) = tables.as_ref().and_then(|t| t.districts.split_last()) {
+        let unchecked = tables.as_ref().map(|t| t.unchecked.clone()).unwrap_or_default();
+        let section = districts_summary(finest, coarser, unchecked, &mut notes);
+        out["districts"] = serde_json::to_value(section).map_err(|e| bad(first_name, e.to_string()))?;
+    }
     out["notes"] = json!(notes);
     if let Some(o) = out.as_object_mut() {
         o.remove("tile");
     }
-    Ok(out)
+    Ok(MergedRun { summary: out, tables })
 }

@@ -62,6 +62,7 @@
 pub mod format;
 pub mod merge;
 pub mod prepare;
+pub mod tables;
 
 use std::path::{Path, PathBuf};
 use std::time::Instant;

@@ -235,6 +235,16 @@ pub fn prepare_with_halo(config: &AnalyzeConfig, tile_km: f64, start_halo_m: f64
         skipped,
         tiles: listed,
     };
+    // The whole run's facilities, for the district and H3 tables' counts (see `tile::tables`).
+    let mut file = dir.create(super::tables::FACILITIES_FILE)?;
+    let mut text = String::from("category,osm,lon,lat\n");
+    for f in &net.facilities {
+        use std::fmt::Write;
+        let key = &config.taxonomy.categories[f.category.idx()].key;
+        let _ = writeln!(text, "{key},{},{},{}", f.osm, f.lonlat[0], f.lonlat[1]);
+    }
+    write_all(&mut file, text.as_bytes())?;
+    files.push(file.finish()?);
     let mut file = dir.create(MANIFEST_FILE)?;
     let mut text = serde_json::to_vec_pretty(&manifest).map_err(|e| file.err(e.into()))?;
     text.push(b'\n');

@@ -70,7 +70,7 @@ use crate::taxonomy::{Taxonomy, toml_error};
 pub const TIANJIN_2025_TOML: &str = include_str!("../../../data/targets/tianjin-2025.toml");
 
 /// What a rule measures: a category, or homes reaching every category.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub enum Subject {
     /// A taxonomy category, by key.
     Category(String),
@@ -79,7 +79,7 @@ pub enum Subject {
 }
 
 /// What a rule reads.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub enum Measure {
     /// The share of homes (`share`).
     Share,
@@ -128,7 +128,7 @@ impl Measure {
 }
 
 /// A rule's metric: `<category key | complete> <measure>` (see [`Measure::NAMES`]).
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub struct Metric {
     /// What is measured.
     pub subject: Subject,
@@ -162,7 +162,7 @@ impl fmt::Display for Metric {
 }
 
 /// A comparison.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub enum Op {
     /// `>=`
     Ge,
@@ -219,7 +219,7 @@ impl fmt::Display for Op {
 }
 
 /// One target.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Rule {
     /// Unique id in its file (`T10-homes`).
     pub id: String,
@@ -239,7 +239,7 @@ pub struct Rule {
 }
 
 /// A named set of policy targets.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Targets {
     /// The set's name (`tianjin-2025`).
     pub name: String,
