@@ -40,6 +40,7 @@ __all__ = [
     "Sites",
     "analyze",
     "merge_summaries",
+    "merge_tiles",
     "__version__",
 ]
 
@@ -432,6 +433,25 @@ def merge_summaries(summaries: Sequence[Union[Mapping[str, Any], PathLike]]) -> 
         with open(path, encoding="utf-8") as f:
             named.append((path, f.read()))
     return json.loads(_lifecircle.merge_summaries(named))
+
+
+def merge_tiles(summaries: Sequence[PathLike], out: PathLike, formats: Sequence[str] = ("geojson",)) -> dict:
+    """``lifecircle merge``: the tile runs' summaries (paths of their
+    ``summary.json``, or folders holding one) merged into the whole run's
+    ``summary.json`` and, when the tiles were analysed with ``districts=<file>``
+    or ``h3=``, its district levels, policy targets and hexagons, written into
+    ``out`` in ``formats`` (``geojson``, ``parquet``, ``fgb``) as ``analyze``
+    writes them: merged from per-district counts, exact population sums and
+    time histograms, so they are the whole extract's, byte for byte.
+    Returns the merged summary.
+    """
+    import json
+
+    paths = []
+    for item in summaries:
+        path = os.fspath(item)
+        paths.append(os.path.join(path, "summary.json") if os.path.isdir(path) else path)
+    return json.loads(_lifecircle.merge_tiles(paths, os.fspath(out), ",".join(formats)))
 
 
 # Shown as lifecircle.Analysis / lifecircle.Sites / lifecircle.LifecircleWarning.

@@ -10,6 +10,8 @@ style, and its ``summary.json``::
       coverage/tile=r0c1/part-0.parquet        (or region=<name>/part-0.parquet)
       summaries/tile=r0c1.json                 one summary per task
       summary.json                             the merged summary
+      tables/districts.parquet, districts.md   with districts= (a GeoJSON file), tiles only: the whole
+                                               run's tables, merged from per-district sums
       distributed.json                         the run: parts, per-task timings and peak memory
 
 Each file is written under a temporary name on the same file system and
@@ -54,6 +56,9 @@ __all__ = ["Result", "run", "parts_of"]
 PathLike = Union[str, "os.PathLike[str]"]
 Source = Union[PathLike, Sequence[PathLike], Mapping[str, PathLike]]
 
+TABLES = "tables"
+"""The folder of ``out`` holding a tiled run's merged district tables (with ``districts=``)."""
+
 OWNER = ".lifecircle-distributed"
 """Marks a folder as written by :func:`run`: only such a folder (or an empty
 or new one) is written into, and its stale partitions are removed."""
@@ -64,7 +69,6 @@ _NOT_OPTIONS = {
     "tile": "give the manifest as `source`",
     "threads": "use threads_per_task",
     "progress": "progress shows on Dask's dashboard",
-    "districts": "district tables are not merged across tasks yet",
     "isochrones": "service areas are not merged across tasks",
 }
 
@@ -275,6 +279,11 @@ def _check_options(options: Mapping[str, Any], kind: str) -> None:
     for name, why in _NOT_OPTIONS.items():
         if name in options:
             raise ValueError(f"{name}=: not an option of lifecircle.distributed.run ({why})")
+    if kind == "region" and options.get("districts") is not None:
+        raise ValueError(
+            "districts=: district tables are merged across the tiles of one prepare only "
+            "(disjoint regions have districts of their own: run them apart)"
+        )
     for name in ("facilities", "homes"):
         if kind == "tile" and options.get(name) is not None:
             raise ValueError(f"{name}=: tiles answer for the homes and facilities they were prepared with only")
@@ -372,7 +381,7 @@ def run(
     if profile != "adult":
         analyze_options["profile"] = profile
     _check_options(analyze_options, parts[0].kind)
-    for name in ("taxonomy", "facilities", "homes", "targets"):
+    for name in ("taxonomy", "facilities", "homes", "targets", "districts"):
         value = analyze_options.get(name)
         if isinstance(value, (str, os.PathLike)) and os.path.exists(value):
             # Workers may run elsewhere: files by absolute path (a bundled taxonomy stays a name).
@@ -399,8 +408,16 @@ def run(
         raise
     by_name = {d["name"]: d for d in done}
     ordered = [by_name[p.name] for p in sorted(parts, key=lambda p: p.name)]
-    summary = _merge_summaries(parts[0].kind, [d["summary"] for d in ordered], [d["name"] for d in ordered])
     _remove_stale(out, parts)
+    if parts[0].kind == "tile" and analyze_options.get("districts") is not None:
+        import lifecircle
+
+        # The tables merged from the tiles' sums by the Rust core, written as analyze writes them.
+        files = [_task.summary_file(out, p) for p in sorted(parts, key=lambda p: p.name)]
+        summary = lifecircle.merge_tiles(files, os.path.join(out, TABLES), formats=("parquet",))
+    else:
+        shutil.rmtree(os.path.join(out, TABLES), ignore_errors=True)
+        summary = _merge_summaries(parts[0].kind, [d["summary"] for d in ordered], [d["name"] for d in ordered])
     _task.write_atomic(os.path.join(out, "summary.json"), json.dumps(summary, indent=2, ensure_ascii=False) + "\n")
     result = Result(parts[0].kind, out, summary, ordered, time.perf_counter() - start)
     record = {

@@ -62,6 +62,7 @@ fn _lifecircle(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(table::field_columns, m)?)?;
     m.add_function(wrap_pyfunction!(network::rust_run_seconds, m)?)?;
     m.add_function(wrap_pyfunction!(network::merge_summaries, m)?)?;
+    m.add_function(wrap_pyfunction!(network::merge_tiles, m)?)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     m.add("BUILTIN_PBF_NAME", lifecircle::analysis::BUILTIN_PBF_NAME)?;
     Ok(())

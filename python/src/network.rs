@@ -256,3 +256,23 @@ pub fn merge_summaries(py: Python<'_>, summaries: Vec<(String, String)>) -> PyRe
     })
     .map_err(crate::to_py_err)
 }
+
+/// `lifecircle merge`: the tile runs' `summary.json` files merged, the whole
+/// run's summary and its district and H3 tables (in `formats`, comma-separated)
+/// written into `out`; returns the summary (JSON text). See `lifecircle.merge_tiles`.
+#[pyfunction]
+pub fn merge_tiles(py: Python<'_>, paths: Vec<String>, out: String, formats: String) -> PyResult<String> {
+    py.detach(move || {
+        let formats = lifecircle::output::Format::parse_list(&formats)?;
+        let paths: Vec<std::path::PathBuf> = paths.into_iter().map(std::path::PathBuf::from).collect();
+        let mut args = paths.iter().map(|p| p.display().to_string()).collect::<Vec<_>>();
+        args.extend(["--out".to_string(), out.clone()]);
+        let invocation = lifecircle::io::manifest::Invocation::new("python merge_tiles", args);
+        let merged =
+            lifecircle::tile::merge::write_merged(&paths, std::path::Path::new(&out), &formats, &invocation, |w| {
+                eprintln!("lifecircle: warning: {w}");
+            })?;
+        Ok(serde_json::to_string(&merged.summary).expect("a JSON value serialises"))
+    })
+    .map_err(crate::to_py_err)
+}

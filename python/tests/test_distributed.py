@@ -264,3 +264,43 @@ def test_options_reach_every_task(client, tmp_path):
         assert _without_timings(result.parts[name]) == _without_timings(alone.summary)
     assert [c["key"] for c in result.summary["categories"]] == lifecircle.Network(BEIJING, taxonomy="mofcom-2021", progress=False).categories
     assert [t["label"] for t in result.summary["categories"][0]["thresholds"]] == ["5", "10"]
+
+
+def _box_districts(path, bbox, cols, rows):
+    """A FeatureCollection of cols x rows boxes over bbox (w, s, e, n), named box-<i>."""
+    w, s, e, n = bbox
+    dx, dy = (e - w) / cols, (n - s) / rows
+    features = []
+    for r in range(rows):
+        for c in range(cols):
+            x0, y0 = w + c * dx, s + r * dy
+            ring = [[x0, y0], [x0 + dx, y0], [x0 + dx, y0 + dy], [x0, y0 + dy], [x0, y0]]
+            features.append(
+                {"type": "Feature", "properties": {"name": f"box-{r * cols + c}"}, "geometry": {"type": "Polygon", "coordinates": [ring]}}
+            )
+    path.write_text(json.dumps({"type": "FeatureCollection", "features": features}))
+    return path
+
+
+def test_tiles_merge_district_tables_into_the_whole_runs(client, cli, tiles, tmp_path):
+    districts = _box_districts(tmp_path / "boxes.geojson", (9.50, 47.06, 9.64, 47.28), 3, 4)
+    result = distributed.run(
+        tiles, client, out=tmp_path / "out", reach_minutes=15, districts=str(districts), district_key="name"
+    )
+    whole = tmp_path / "whole"
+    run_cli(
+        cli,
+        ["analyze", "--pbf", str(LIECHTENSTEIN), "--reach-minutes", "15", "--districts", str(districts),
+         "--district-key", "name", "--format", "parquet", "--out", str(whole), "--quiet"],
+    )
+    tables = tmp_path / "out" / distributed.TABLES
+    for name in ("districts.parquet", "districts.csv", "districts.md"):
+        assert (tables / name).read_bytes() == (whole / name).read_bytes(), name
+    reference = json.loads((whole / "summary.json").read_text())
+    assert result.summary["districts"] == reference["districts"]
+    assert result.summary["districts"]["districts"] == 12
+    # A run without districts into the same folder leaves no stale tables.
+    distributed.run(tiles, client, out=tmp_path / "out", reach_minutes=15)
+    assert not tables.exists()
+    with pytest.raises(ValueError, match="districts=: district tables are merged across the tiles"):
+        distributed.run([LIECHTENSTEIN], _NoClient(), out=tmp_path / "o", districts=str(districts))

@@ -271,7 +271,8 @@ pub(super) fn summarize(a: &Analysis, parts: SummaryParts) -> Summary {
     let unreachable_homes = a.home_anchors.iter().filter(|x| x.is_none()).count();
     notes.extend(home_notes(n_homes, unreachable_homes, config.max_snap_m));
     let districts = a.districts.as_ref().map(|d| {
-        let unchecked = config.districts.as_ref().and_then(|o| o.targets.as_ref()).map(|t| t.unchecked(&config.taxonomy));
+        let unchecked =
+            config.districts.as_ref().and_then(|o| o.targets.as_ref()).map(|t| t.unchecked(&config.taxonomy));
         districts_summary(d, &a.district_levels, unchecked.unwrap_or_default(), &mut notes)
     });
     if let Some(iso) = &a.isochrones {

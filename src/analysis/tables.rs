@@ -37,7 +37,8 @@ pub(super) fn tile_tables(a: &Analysis, sets: Option<&[DistrictSet]>) -> Result<
                 .map_err(|e| Error::bad_input(path, "", format!("cannot resolve its path: {e}")))?;
             let index = DistrictIndex::new(&set.districts);
             let district = index.locate_all(&points);
-            let sums = a.with_coverage_view(|v| LevelSums::of_homes(v, &district, set.districts.len(), &k_mean, &homes));
+            let sums =
+                a.with_coverage_view(|v| LevelSums::of_homes(v, &district, set.districts.len(), &k_mean, &homes));
             levels.push(TileLevel {
                 sha256: sha256_file(&path)?.1,
                 path: path.display().to_string(),
@@ -47,8 +48,7 @@ pub(super) fn tile_tables(a: &Analysis, sets: Option<&[DistrictSet]>) -> Result<
         }
     }
     let hexagons = config.h3.map(|resolution| {
-        let cells: Vec<Option<usize>> =
-            points.iter().map(|&p| cell_of(p, resolution).map(|c| c as usize)).collect();
+        let cells: Vec<Option<usize>> = points.iter().map(|&p| cell_of(p, resolution).map(|c| c as usize)).collect();
         // Cells are keys themselves; a home in no cell (none: every position has one) goes to u64::MAX.
         let sums = a.with_coverage_view(|v| LevelSums::of_homes(v, &cells, usize::MAX, &k_mean, &homes));
         TileHexagons { resolution: resolution.min(15), sums }

@@ -4,13 +4,10 @@
 use std::io::Write;
 use std::path::PathBuf;
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 use clap::Args;
 
 use lifecircle::analysis::{DEFAULT_MIN_COMPONENT_NODES, PbfSource, with_threads};
-use lifecircle::io::OutputDir;
-use lifecircle::io::atomic::write_all;
-use lifecircle::io::manifest::RunManifest;
 use lifecircle::{AnalyzeConfig, Profiles, Taxonomy};
 
 /// Arguments of `prepare`.
@@ -113,41 +110,11 @@ pub fn run_merge(args: MergeArgs) -> Result<()> {
     let formats = lifecircle::output::Format::parse_list(&args.format)?;
     let paths: Vec<PathBuf> =
         args.summaries.iter().map(|p| if p.is_dir() { p.join("summary.json") } else { p.clone() }).collect();
-    let dir = OutputDir::prepare(&args.out)?;
-    let merged = lifecircle::tile::merge::merge_run_files(&paths)?;
-    let mut files = Vec::new();
-    if let Some(tables) = &merged.tables {
-        // The QGIS styles colour by the run's categories: its taxonomy, when it can be read again.
-        let source = merged.summary["inputs"]["taxonomy"].as_str().unwrap_or("built-in");
-        let taxonomy = match Taxonomy::chosen((source != "built-in").then_some(source)) {
-            Ok(t) => t.taxonomy,
-            Err(e) => {
-                if !args.quiet {
-                    eprintln!("lifecircle: warning: styles use the built-in categories: {e}");
-                }
-                Taxonomy::builtin()
-            }
-        };
-        files.extend(lifecircle::output::run::write_tables(
-            &tables.districts,
-            tables.hexagons.as_ref(),
-            &taxonomy,
-            &dir,
-            &formats,
-        )?);
-    }
-    let mut file = dir.create("summary.json")?;
-    let mut text = serde_json::to_vec_pretty(&merged.summary).context("serialising the merged summary")?;
-    text.push(b'\n');
-    write_all(&mut file, &text)?;
-    files.push(file.finish()?);
-    let mut manifest = RunManifest::new(&super::invocation());
-    for p in &paths {
-        manifest.add_input("summary", p)?;
-    }
-    for (kind, path) in merged.tables.iter().flat_map(|t| &t.inputs) {
-        manifest.add_input(kind, path)?;
-    }
-    dir.commit(files, manifest)?;
+    let quiet = args.quiet;
+    lifecircle::tile::merge::write_merged(&paths, &args.out, &formats, &super::invocation(), |w| {
+        if !quiet {
+            eprintln!("lifecircle: warning: {w}");
+        }
+    })?;
     Ok(())
 }

@@ -3,7 +3,7 @@
 //! never by averaging shares. `O(tiles · categories · histogram)`.
 
 use std::collections::BTreeMap;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use serde_json::{Value, json};
 
@@ -16,6 +16,55 @@ use crate::error::{Error, Result};
 /// Reads the `summary.json` files of tile runs and merges them ([`merge_summaries`]).
 pub fn merge_summary_files(paths: &[impl AsRef<Path>]) -> Result<Value> {
     merge_run_files(paths).map(|run| run.summary)
+}
+
+/// `lifecircle merge`: reads the tiles' `summary.json` files, merges them
+/// ([`merge_run`]) and writes the whole run's `summary.json` and, when the
+/// tiles had them, its district levels and hexagons in `formats` (with their
+/// QGIS styles) into `out`, committed at once with its `run.json`. `warn`
+/// hears what is worth a warning (styles that fall back to the built-in
+/// categories when the run's taxonomy cannot be read again).
+pub fn write_merged(
+    paths: &[PathBuf],
+    out: &Path,
+    formats: &[crate::output::Format],
+    invocation: &crate::io::manifest::Invocation,
+    warn: impl Fn(&str),
+) -> Result<MergedRun> {
+    let dir = crate::io::OutputDir::prepare(out)?;
+    let merged = merge_run_files(paths)?;
+    let mut files = Vec::new();
+    if let Some(tables) = &merged.tables {
+        let source = merged.summary["inputs"]["taxonomy"].as_str().unwrap_or("built-in");
+        let taxonomy = match crate::taxonomy::Taxonomy::chosen((source != "built-in").then_some(source)) {
+            Ok(t) => t.taxonomy,
+            Err(e) => {
+                warn(&format!("styles use the built-in categories: {e}"));
+                crate::taxonomy::Taxonomy::builtin()
+            }
+        };
+        files.extend(crate::output::run::write_tables(
+            &tables.districts,
+            tables.hexagons.as_ref(),
+            &taxonomy,
+            &dir,
+            formats,
+        )?);
+    }
+    let mut file = dir.create("summary.json")?;
+    let mut text = serde_json::to_vec_pretty(&merged.summary).map_err(|e| file.err(e.into()))?;
+    text.push(b'\n');
+    crate::io::atomic::write_all(&mut file, &text)?;
+    files.push(file.finish()?);
+    let mut manifest = crate::io::manifest::RunManifest::new(invocation);
+    for p in paths {
+        manifest.add_input("summary", p)?;
+    }
+    for (kind, path) in merged.tables.iter().flat_map(|t| &t.inputs) {
+        manifest.add_input(kind, path)?;
+    }
+    dir.commit(files, manifest)?;
+    Ok(merged)
 }
 
 /// Reads the `summary.json` files of tile runs and merges them with their tables ([`merge_run`]).

@@ -120,7 +120,8 @@ pub fn merge_tables(tiles: &[(String, Option<&TileTables>)]) -> Result<Option<Me
         rows.push(sums.rows(&view, &names, &facilities_per_district(&facility_index, &facility_district, n)));
         sets.push(set);
     }
-    let districts = if sets.is_empty() { Vec::new() } else { finish_levels(sets, rows, &first.tiers, first.targets.as_ref()) };
+    let districts =
+        if sets.is_empty() { Vec::new() } else { finish_levels(sets, rows, &first.tiers, first.targets.as_ref()) };
     let hexagons = first.hexagons.as_ref().map(|h| {
         let grid = HexGrid::from_cells(hex_sums.groups.iter().map(|g| g.key).collect(), h.resolution);
         let n = grid.set.districts.len();

@@ -106,8 +106,55 @@ fn check_tiles(base: &AnalyzeConfig, tile_km: f64, reach: f64, tmp: &Path) -> Ch
             diffs.join("\n")
         );
     }
+    // District levels, targets and hexagons: merged from the tiles' sums, the whole run's files byte for byte.
+    let tables: Vec<String> = dir_entries(&whole.out_dir)
+        .into_iter()
+        .filter(|f| f.starts_with("districts") || f.starts_with("hexagons"))
+        .collect();
+    assert_eq!(tables.is_empty(), base.districts.is_none() && base.h3.is_none(), "{tables:?}");
+    if !tables.is_empty() {
+        let merged = lifecircle::tile::merge::merge_run_files(&summaries).expect("merge");
+        let t = merged.tables.expect("the tiles' tables");
+        let out = lifecircle::io::OutputDir::prepare(&tmp.join("merged")).expect("output folder");
+        let files = lifecircle::output::run::write_tables(
+            &t.districts,
+            t.hexagons.as_ref(),
+            &base.taxonomy,
+            &out,
+            &base.formats,
+        )
+        .expect("tables written");
+        out.commit(files, lifecircle::io::manifest::RunManifest::new(&base.invocation)).expect("commit");
+        let written: Vec<String> = dir_entries(&tmp.join("merged")).into_iter().filter(|f| f != "run.json").collect();
+        assert_eq!(written, tables, "the same table files");
+        for f in &tables {
+            let (a, b) = (std::fs::read(tmp.join("merged").join(f)), std::fs::read(whole.out_dir.join(f)));
+            assert!(a.expect("merged") == b.expect("whole"), "{f}: the merged tiles' differs from the whole run's");
+        }
+    }
     let covered = want.values().filter(|r| r["properties"]["complete"] == Value::Bool(true)).count();
     Checked { tiles: manifest.tiles.len(), homes: want.len(), covered }
+}
+
+/// A GeoJSON FeatureCollection of `cols` x `rows` boxes over `[w, s, e, n]`
+/// named `<prefix><i>`, in `path`.
+fn box_districts(path: &Path, bbox: [f64; 4], cols: usize, rows: usize, prefix: &str) -> PathBuf {
+    let (dx, dy) = ((bbox[2] - bbox[0]) / cols as f64, (bbox[3] - bbox[1]) / rows as f64);
+    let mut features = Vec::new();
+    for r in 0..rows {
+        for c in 0..cols {
+            let (x0, y0) = (bbox[0] + c as f64 * dx, bbox[1] + r as f64 * dy);
+            let ring = [[x0, y0], [x0 + dx, y0], [x0 + dx, y0 + dy], [x0, y0 + dy], [x0, y0]];
+            features.push(serde_json::json!({
+                "type": "Feature",
+                "properties": {"name": format!("{prefix}{}", r * cols + c)},
+                "geometry": {"type": "Polygon", "coordinates": [ring]},
+            }));
+        }
+    }
+    let fc = serde_json::json!({"type": "FeatureCollection", "features": features});
+    std::fs::write(path, serde_json::to_vec(&fc).expect("json")).expect("write districts");
+    path.to_path_buf()
 }
 
 #[test]
@@ -115,6 +162,17 @@ fn default_data_cut_through_towns_is_exact() {
     let tmp = tempfile::tempdir().expect("tempdir");
     let mut base = config(&liechtenstein(), tmp.path());
     base.minutes = vec![5.0, 10.0, 15.0];
+    // Two levels of districts that split towns too (the south-west corner of the extract is in
+    // none: an `(outside)` row), the built-in targets, and H3 hexagons.
+    let bbox = [9.50, 47.06, 9.64, 47.28];
+    let coarse = box_districts(&tmp.path().join("coarse.geojson"), bbox, 1, 2, "half-");
+    let fine = box_districts(&tmp.path().join("fine.geojson"), bbox, 3, 4, "box-");
+    let source = |path: PathBuf| lifecircle::analysis::DistrictSource::GeoJson { path, key: "name".into() };
+    let mut districts = lifecircle::analysis::DistrictOptions::new(source(fine));
+    districts.coarser = vec![source(coarse)];
+    districts.set_targets(None, &base.taxonomy).expect("built-in targets");
+    base.districts = Some(districts);
+    base.h3 = Some(8);
     let c = check_tiles(&base, 2.5, 15.0, tmp.path());
     assert!(c.tiles >= 10 && c.homes > 10_000 && c.covered > 0, "{} tiles, {} homes", c.tiles, c.homes);
 }
@@ -124,6 +182,7 @@ fn tiled_synthetic_file_is_exact() {
     let tmp = tempfile::tempdir().expect("tempdir");
     let mut base = config(&tiled_fixture(), tmp.path());
     base.minutes = vec![5.0, 10.0];
+    base.h3 = Some(9);
     let c = check_tiles(&base, 0.6, 12.0, tmp.path());
     assert!(c.tiles >= 8 && c.homes > 100, "{} tiles, {} homes", c.tiles, c.homes);
 }
@@ -182,6 +241,7 @@ fn random_networks_and_tile_sizes_are_exact() {
         let reach = rng.float(3.0, 12.0).round();
         base.minutes = vec![(reach / 2.0).max(1.0), reach];
         base.min_component_nodes = 0;
+        base.h3 = Some(rng.range(8, 11) as u8);
         let tile_km = rng.float(0.3, 0.8);
         let c = check_tiles(&base, tile_km, reach, tmp.path());
         checked += c.homes;
@@ -267,7 +327,10 @@ fn bad_tiles_and_what_a_tile_cannot_answer_exit_2() {
     refused(&tile, &["--max-snap-m", "100"], &shown, tmp.path());
     refused(&tile, &["--profile", "elderly"], &shown, tmp.path());
     refused(&tile, &["--isochrones"], &shown, tmp.path());
-    refused(&tile, &["--h3", "9"], &shown, tmp.path());
+    refused(&tile, &["--admin-level", "8"], &shown, tmp.path());
+    let districts = box_districts(&tmp.path().join("d.geojson"), [116.3, 39.9, 116.4, 40.0], 2, 2, "d");
+    let d = districts.to_str().unwrap();
+    refused(&tile, &["--districts", d, "--district-key", "name", "--k-nearest", "3"], &shown, tmp.path());
     refused(&tile, &["--snap", "vertex"], &shown, tmp.path());
     // Damaged files: truncated, one byte flipped, not a tile, a missing tile.
     let bytes = std::fs::read(&tile).expect("tile");
@@ -372,4 +435,69 @@ fn merge_refuses_missing_and_repeated_tiles() {
         remove_paths(v, &["timings", "parameters.threads"]);
     }
     assert_eq!(a, b);
+}
+
+#[test]
+fn merged_district_tables_need_the_same_districts_in_every_tile() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let tiles = tmp.path().join("tiles");
+    prepare_beijing(&tiles);
+    let manifest = read_json(&tiles.join("manifest.json"));
+    let ids: Vec<&str> = manifest["tiles"].as_array().unwrap().iter().map(|t| t["id"].as_str().unwrap()).collect();
+    let districts = box_districts(&tmp.path().join("d.geojson"), [116.34, 39.95, 116.37, 39.97], 2, 2, "d");
+    let d = districts.to_str().unwrap();
+    let with =
+        ["--minutes", "5,10", "--districts", d, "--district-key", "name", "--h3", "9", "--format", "geojson,parquet"];
+    let run = |id: &str, extra: &[&str], out: &Path| {
+        let mut args = vec!["analyze", "--tile", tiles.to_str().unwrap(), "--out", out.to_str().unwrap(), "-q"];
+        let tile = tiles.join(id);
+        args[2] = tile.to_str().unwrap();
+        args.extend_from_slice(extra);
+        let o = run_cli(&args);
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        assert!(!dir_entries(out).iter().any(|f| f.starts_with("districts")), "a tile writes no district rows");
+        out.to_str().unwrap().to_string()
+    };
+    let summaries: Vec<String> = ids.iter().map(|id| run(id, &with, &tmp.path().join("runs").join(id))).collect();
+    let merged = tmp.path().join("merged");
+    let merge = |parts: &[String]| {
+        let mut args = vec!["merge", "--format", "geojson,parquet", "-q", "--out", merged.to_str().unwrap()];
+        args.extend(parts.iter().map(String::as_str));
+        run_cli(&args)
+    };
+    // A tile run without the tables among tiles with them.
+    let mut mixed = summaries.clone();
+    mixed[0] = run(ids[0], &["--minutes", "5,10"], &tmp.path().join("plain"));
+    let o = merge(&mixed);
+    assert_eq!(o.status.code(), Some(2), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("plain"), "{}", String::from_utf8_lossy(&o.stderr));
+    // The districts file changed after the tiles read it.
+    let original = std::fs::read(&districts).expect("districts");
+    std::fs::write(&districts, [&original[..], b" "].concat()).expect("write");
+    let o = merge(&summaries);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains(d), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(dir_entries(&merged).is_empty());
+    std::fs::write(&districts, &original).expect("write");
+    let o = merge(&summaries);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    // The same tables as the whole run's, in both formats.
+    let whole = tmp.path().join("whole");
+    let pbf = crate::common::beijing();
+    let mut args = vec!["analyze", "--pbf", pbf.to_str().unwrap(), "--reach-minutes", "10", "-q"];
+    args.extend_from_slice(&with);
+    args.extend(["--out", whole.to_str().unwrap()]);
+    assert!(run_cli(&args).status.success());
+    let tables: Vec<String> =
+        dir_entries(&whole).into_iter().filter(|f| f.starts_with("districts") || f.starts_with("hexagons")).collect();
+    assert!(tables.iter().any(|f| f == "districts.parquet") && tables.iter().any(|f| f == "hexagons.geojson"));
+    for f in &tables {
+        assert_eq!(std::fs::read(merged.join(f)).ok(), std::fs::read(whole.join(f)).ok(), "{f}");
+    }
+    let (mut a, mut b) = (read_json(&merged.join("summary.json")), read_json(&whole.join("summary.json")));
+    for v in [&mut a, &mut b] {
+        remove_paths(v, &["timings", "parameters.threads", "inputs"]);
+    }
+    assert_eq!(a["districts"], b["districts"]);
+    assert!(a["districts"]["districts"].as_u64() == Some(4));
 }
