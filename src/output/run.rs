@@ -134,7 +134,7 @@ pub fn manifest(config: &AnalyzeConfig) -> Result<RunManifest> {
     Ok(m)
 }
 
-/// Writes a run's district levels (`levels` coarse to fine: [`write_districts`]) and H3
+/// Writes a run's district levels (`levels` coarse to fine, as `analyze` writes them) and H3
 /// hexagons in `formats`, with their QGIS styles (`taxonomy`'s categories): the tables of a
 /// merged tiled run, written as `analyze` writes them.
 pub fn write_tables(

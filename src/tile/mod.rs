@@ -14,7 +14,9 @@
 //!   the whole run). Cells without homes are not written.
 //! - [`open`] turns a tile into a [`Network`] ([`Network::from_parts`]) for
 //!   a configuration it can answer exactly, refusing anything else.
-//! - [`merge`] merges tile summaries into the whole run's summary.
+//! - [`merge`] merges tile summaries into the whole run's summary, and
+//!   [`tables`] the tiles' district and H3 sums into the whole run's tables
+//!   (a district row is a function of mergeable sums: [`crate::district::sums`]).
 //!
 //! # Why a tile is exact
 //!
@@ -43,7 +45,10 @@
 //! Not exact in a tile, so refused: capacities (2SFCA needs the homes within
 //! reach of each facility, `2R`), thresholds above `R`, other speed, profile,
 //! taxonomy, snapping limit or components, vertex snapping, user homes or
-//! facilities files, population grids, service areas, districts and H3 cells.
+//! facilities files, population grids, service areas, administrative
+//! boundaries as districts (give them as a file) and the mean to the `k > 1`
+//! nearest. District files and H3 cells are answered as sums: each home's
+//! district or cell is its own, so the sums of the cores add up to the whole.
 
 //!
 //! # Where this differs from the first design
@@ -56,8 +61,10 @@
 //! - Each tile is checked by a search and its halo grown when needed, so
 //!   exactness does not rest on the metre-to-degree bound alone.
 //! - Users' own homes and facilities are refused in a tile for now (their
-//!   snaps would be computed on the tile, not the whole graph), and so are
-//!   district tables (their Gini and percentiles need a mergeable form).
+//!   snaps would be computed on the tile, not the whole graph).
+//! - District tables merge from per-district sums with exact millisecond
+//!   histograms (Gini and percentiles need the values, not shares); the
+//!   whole run makes its rows from the same sums, so both agree bit for bit.
 
 pub mod format;
 pub mod merge;
