@@ -102,13 +102,12 @@ pub fn tile_refusal(config: &AnalyzeConfig) -> Option<&'static str> {
         Some("service areas (--isochrones)")
     } else if config.districts.as_ref().is_some_and(|d| d.k_nearest > 1) {
         Some("the mean time to the k nearest facilities (--k-nearest above 1)")
-    } else if config.districts.as_ref().is_some_and(|d| {
-        d.sources().iter().any(|s| matches!(s, DistrictSource::AdminLevel(_) | DistrictSource::GeoJsonBytes { .. }))
-    }) {
-        Some(
-            "districts not given as a GeoJSON file (--admin-level, or districts in memory): give them as \
-             --districts FILE (e.g. a whole run's districts.geojson, --district-key district)",
-        )
+    } else if config
+        .districts
+        .as_ref()
+        .is_some_and(|d| d.sources().iter().any(|s| matches!(s, DistrictSource::GeoJsonBytes { .. })))
+    {
+        Some("districts held in memory: give them as a GeoJSON file")
     } else {
         None
     }

@@ -278,6 +278,10 @@ pub struct TileLevel {
     pub key: String,
     /// The file's SHA-256, lower-case hex.
     pub sha256: String,
+    /// The `admin_level` when the districts are the extract's boundaries (the
+    /// file is then the tiles folder's `admin-<level>.geojson`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub admin_level: Option<u8>,
     /// The sums of the tile's homes per district (key: the district's index).
     pub sums: crate::district::sums::LevelSums,
 }

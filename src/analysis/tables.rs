@@ -30,11 +30,18 @@ pub(super) fn tile_tables(a: &Analysis, sets: Option<&[DistrictSet]>) -> Result<
     let mut levels = Vec::new();
     if let (Some(sets), Some(opts)) = (sets, &config.districts) {
         for (set, source) in sets.iter().zip(opts.sources()) {
-            let DistrictSource::GeoJson { path, key } = source else {
-                return Err(Error::parameter("--districts", "a tile's districts come from a GeoJSON file"));
+            let (path, key, admin_level) = match source {
+                DistrictSource::GeoJson { path, key } => (path.clone(), key.clone(), None),
+                // The tiles folder's copy of the whole extract's boundaries (see `tile::open`).
+                DistrictSource::AdminLevel(level) => {
+                    (folder.join(format!("admin-{level}.geojson")), String::new(), Some(*level))
+                }
+                DistrictSource::GeoJsonBytes { .. } => {
+                    return Err(Error::parameter("--districts", "a tile's districts come from a file"));
+                }
             };
-            let path = std::path::absolute(path)
-                .map_err(|e| Error::bad_input(path, "", format!("cannot resolve its path: {e}")))?;
+            let path = std::path::absolute(&path)
+                .map_err(|e| Error::bad_input(&path, "", format!("cannot resolve its path: {e}")))?;
             let index = DistrictIndex::new(&set.districts);
             let district = index.locate_all(&points);
             let sums =
@@ -42,7 +49,8 @@ pub(super) fn tile_tables(a: &Analysis, sets: Option<&[DistrictSet]>) -> Result<
             levels.push(TileLevel {
                 sha256: sha256_file(&path)?.1,
                 path: path.display().to_string(),
-                key: key.clone(),
+                key,
+                admin_level,
                 sums,
             });
         }

@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use anyhow::Result;
 use clap::Args;
 
-use lifecircle::analysis::{DEFAULT_MIN_COMPONENT_NODES, PbfSource, with_threads};
+use lifecircle::analysis::{DEFAULT_MIN_COMPONENT_NODES, DistrictOptions, DistrictSource, PbfSource, with_threads};
 use lifecircle::{AnalyzeConfig, Profiles, Taxonomy};
 
 /// Arguments of `prepare`.
@@ -40,6 +40,10 @@ pub struct PrepareArgs {
     /// Keep, besides the largest, every connected component with at least this many junctions
     #[arg(long, default_value_t = DEFAULT_MIN_COMPONENT_NODES)]
     min_component_nodes: usize,
+    /// Keep the extract's administrative boundaries at these admin_levels (comma-separated) in the
+    /// tiles folder, for tile runs with --admin-level / --levels
+    #[arg(long = "admin-level", value_name = "N,...", value_delimiter = ',')]
+    admin_levels: Vec<u8>,
     /// Worker threads [default: one per core]
     #[arg(long)]
     threads: Option<usize>,
@@ -64,6 +68,11 @@ pub fn run_prepare(args: PrepareArgs) -> Result<()> {
     config.minutes = vec![args.reach_minutes.clamp(f64::MIN_POSITIVE, 600.0)];
     config.threads = args.threads;
     config.progress = !args.quiet;
+    if let Some((finest, coarser)) = args.admin_levels.split_last() {
+        let mut districts = DistrictOptions::new(DistrictSource::AdminLevel(*finest));
+        districts.coarser = coarser.iter().map(|l| DistrictSource::AdminLevel(*l)).collect();
+        config.districts = Some(districts);
+    }
     let manifest = with_threads(config.threads, || lifecircle::tile::prepare(&config, args.tile_km, &args.out))??;
     if !args.quiet {
         let mut out = std::io::stdout().lock();

@@ -261,3 +261,120 @@ fn dedupe_keys(set: &mut DistrictSet) {
         }
     }
 }
+
+/// An extract's boundaries of one `admin_level` as a GeoJSON FeatureCollection
+/// (a tiles folder's `admin-<level>.geojson`): per district its key
+/// (`district`), id (`id`) and shape (a MultiPolygon, coordinates written
+/// shortest-exact so they read back bit for bit), the set's problems as the
+/// foreign member `problems`. [`read_boundaries`] reads it back as the same set.
+pub fn write_boundaries(set: &DistrictSet, admin_level: u8) -> Vec<u8> {
+    let ring = |r: &LineString<f64>| r.0.iter().map(|c| [c.x, c.y]).collect::<Vec<_>>();
+    let features: Vec<Value> = set
+        .districts
+        .iter()
+        .map(|d| {
+            let polygons: Vec<Vec<Vec<[f64; 2]>>> = d
+                .shape
+                .0
+                .iter()
+                .map(|p| std::iter::once(ring(p.exterior())).chain(p.interiors().iter().map(ring)).collect())
+                .collect();
+            serde_json::json!({
+                "type": "Feature",
+                "properties": {"district": d.key, "id": d.id},
+                "geometry": {"type": "MultiPolygon", "coordinates": polygons},
+            })
+        })
+        .collect();
+    let fc = serde_json::json!({
+        "type": "FeatureCollection",
+        "admin_level": admin_level,
+        "problems": set.problems,
+        "features": features,
+    });
+    let mut text = serde_json::to_vec(&fc).expect("a JSON value serialises");
+    text.push(b'\n');
+    text
+}
+
+/// Reads a file of [`write_boundaries`]: the same districts (keys, ids,
+/// shapes) and problems, in order. Anything else in it is an error naming the file.
+pub fn read_boundaries(path: &Path) -> Result<DistrictSet> {
+    use crate::io::limits::{MAX_DISTRICTS_FILE_BYTES, read_bounded};
+    let bytes = read_bounded(path, MAX_DISTRICTS_FILE_BYTES, "boundaries")?;
+    let bad = |what: &str| Error::bad_input(path, "", format!("not a tiles folder's boundaries file: {what}"));
+    let v: Value = serde_json::from_slice(&bytes).map_err(|e| bad(&e.to_string()))?;
+    let problems = v["problems"].as_array().ok_or_else(|| bad("no problems list"))?;
+    let features = v["features"].as_array().ok_or_else(|| bad("no features"))?;
+    let coord = |c: &Value| -> Option<Coord<f64>> { Some(Coord { x: c.get(0)?.as_f64()?, y: c.get(1)?.as_f64()? }) };
+    let ring = |r: &Value| -> Option<LineString<f64>> { r.as_array()?.iter().map(coord).collect() };
+    let polygon = |p: &Value| -> Option<Polygon<f64>> {
+        let rings: Vec<LineString<f64>> = p.as_array()?.iter().map(ring).collect::<Option<_>>()?;
+        let (outer, inner) = rings.split_first()?;
+        Some(Polygon::new(outer.clone(), inner.to_vec()))
+    };
+    let mut set = DistrictSet {
+        problems: problems
+            .iter()
+            .map(|p| p.as_str().map(str::to_string))
+            .collect::<Option<_>>()
+            .ok_or_else(|| bad("a problem that is not text"))?,
+        ..DistrictSet::default()
+    };
+    for (i, f) in features.iter().enumerate() {
+        let district = || -> Option<District> {
+            let polygons = f["geometry"]["coordinates"].as_array()?;
+            Some(District {
+                key: f["properties"]["district"].as_str()?.to_string(),
+                id: f["properties"]["id"].as_str()?.to_string(),
+                shape: MultiPolygon::new(polygons.iter().map(polygon).collect::<Option<_>>()?),
+            })
+        };
+        set.districts.push(district().ok_or_else(|| bad(&format!("feature {i}")))?);
+    }
+    Ok(set)
+}
+
+#[cfg(test)]
+mod boundary_file_tests {
+    use super::*;
+
+    #[test]
+    fn boundaries_read_back_as_written() {
+        let square =
+            |x: f64, y: f64, d: f64| LineString::from(vec![(x, y), (x + d, y), (x + d, y + d), (x, y + d), (x, y)]);
+        let set = DistrictSet {
+            districts: vec![
+                District {
+                    key: "Vaduz".into(),
+                    id: "relation/1".into(),
+                    shape: MultiPolygon::new(vec![Polygon::new(
+                        square(9.1 / 3.0, 47.0 + 1e-13, 0.1),
+                        vec![square(9.1 / 3.0 + 0.01, 47.01, 0.01)],
+                    )]),
+                },
+                District {
+                    key: "Vaduz (2)".into(),
+                    id: "relation/7".into(),
+                    shape: MultiPolygon::new(vec![
+                        Polygon::new(square(0.1, 0.2, 0.3), vec![]),
+                        Polygon::new(square(-179.9, -89.0, 0.5), vec![]),
+                    ]),
+                },
+            ],
+            problems: vec!["Vaduz: the name is used 2 times; renamed".into()],
+        };
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("admin-8.geojson");
+        std::fs::write(&path, write_boundaries(&set, 8)).expect("write");
+        let back = read_boundaries(&path).expect("read");
+        assert_eq!(back.problems, set.problems);
+        assert_eq!(back.districts.len(), 2);
+        for (a, b) in back.districts.iter().zip(&set.districts) {
+            assert_eq!((&a.key, &a.id, &a.shape), (&b.key, &b.id, &b.shape));
+        }
+        std::fs::write(&path, br#"{"type": "FeatureCollection", "features": []}"#).expect("write");
+        let err = read_boundaries(&path).expect_err("no problems list").to_string();
+        assert!(err.contains("admin-8.geojson"), "{err}");
+    }
+}

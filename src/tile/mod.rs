@@ -45,9 +45,9 @@
 //! Not exact in a tile, so refused: capacities (2SFCA needs the homes within
 //! reach of each facility, `2R`), thresholds above `R`, other speed, profile,
 //! taxonomy, snapping limit or components, vertex snapping, user homes or
-//! facilities files, population grids, service areas, administrative
-//! boundaries as districts (give them as a file) and the mean to the `k > 1`
-//! nearest. District files and H3 cells are answered as sums: each home's
+//! facilities files, population grids, service areas, districts held in
+//! memory and the mean to the `k > 1` nearest (administrative boundaries
+//! are those `prepare --admin-level` kept, assembled on the whole file). District files and H3 cells are answered as sums: each home's
 //! district or cell is its own, so the sums of the cores add up to the whole.
 
 //!
@@ -205,5 +205,43 @@ fn open_with(config: &AnalyzeConfig, whole_run: bool) -> Result<(Network, Analyz
         bytes: bytes.len() as u64,
         parse_s: t.elapsed().as_secs_f64(),
     };
-    Ok((Network::from_parts(&config, parts)?, config))
+    let mut network = Network::from_parts(&config, parts)?;
+    load_boundaries(&mut network, &config, &path, whole_run)?;
+    Ok((network, config))
+}
+
+/// The whole extract's administrative boundaries `prepare` kept in the
+/// tile's folder (`admin-<level>.geojson`): the levels `config` asks for
+/// (each must be there), or for a network analysed later every level there.
+fn load_boundaries(network: &mut Network, config: &AnalyzeConfig, tile: &Path, whole_run: bool) -> Result<()> {
+    let folder = tile.parent().unwrap_or(Path::new("."));
+    let asked: Vec<u8> = config
+        .districts
+        .iter()
+        .flat_map(|d| d.sources())
+        .filter_map(|s| match s {
+            crate::analysis::DistrictSource::AdminLevel(level) => Some(*level),
+            _ => None,
+        })
+        .collect();
+    let levels: Vec<u8> = if whole_run {
+        asked
+    } else {
+        (0..=u8::MAX).filter(|l| folder.join(tables::boundaries_file(*l)).is_file()).collect()
+    };
+    for level in levels {
+        let file = folder.join(tables::boundaries_file(level));
+        if !file.is_file() {
+            return Err(Error::bad_input(
+                &file,
+                "",
+                format!(
+                    "no boundaries at admin_level {level} in the tiles folder: prepare the tiles with --admin-level {level}"
+                ),
+            ));
+        }
+        network.admin_districts.insert(level, crate::district::sources::read_boundaries(&file)?);
+        network.admin_levels.push(level);
+    }
+    Ok(())
 }

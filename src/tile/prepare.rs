@@ -109,7 +109,19 @@ pub fn prepare_with_halo(config: &AnalyzeConfig, tile_km: f64, start_halo_m: f64
         return Err(Error::parameter("--snap", "tiles are prepared for edge snapping only"));
     }
     let dir = OutputDir::prepare(out)?;
-    let net = Network::build_with(config, false)?;
+    // Boundaries of the admin levels the tile runs will ask for, assembled on the whole file.
+    let admin: Vec<u8> = config
+        .districts
+        .iter()
+        .flat_map(|d| d.sources())
+        .filter_map(|s| match s {
+            crate::analysis::DistrictSource::AdminLevel(level) => Some(*level),
+            _ => None,
+        })
+        .collect();
+    let net = Network::build_with(config, !admin.is_empty())?;
+    let boundaries: Vec<(u8, crate::district::sources::DistrictSet)> =
+        admin.iter().map(|&level| net.admin_districts(level).map(|set| (level, set))).collect::<Result<_>>()?;
     let progress = Progress::new(config.progress);
     let pb = progress.stage("snapping homes and facilities");
     let home_snaps = net.osm_home_snaps().0.clone();
@@ -235,6 +247,11 @@ pub fn prepare_with_halo(config: &AnalyzeConfig, tile_km: f64, start_halo_m: f64
         skipped,
         tiles: listed,
     };
+    for (level, set) in &boundaries {
+        let mut file = dir.create(&super::tables::boundaries_file(*level))?;
+        write_all(&mut file, &crate::district::sources::write_boundaries(set, *level))?;
+        files.push(file.finish()?);
+    }
     // The whole run's facilities, for the district and H3 tables' counts (see `tile::tables`).
     let mut file = dir.create(super::tables::FACILITIES_FILE)?;
     let mut text = String::from("category,osm,lon,lat\n");

@@ -13,7 +13,7 @@ use crate::analysis::summary::TileTables;
 use crate::analysis::{Districts, finish_levels};
 use crate::district::assign::DistrictIndex;
 use crate::district::h3::HexGrid;
-use crate::district::sources::districts_from_geojson;
+use crate::district::sources::{districts_from_geojson, read_boundaries};
 use crate::district::sums::LevelSums;
 use crate::district::table::{CoverageView, facilities_per_district};
 use crate::error::{Error, Result};
@@ -22,6 +22,12 @@ use crate::io::manifest::sha256_file;
 
 /// The whole run's facilities in a tiles folder: `category,osm,lon,lat`, in the run's order.
 pub const FACILITIES_FILE: &str = "facilities.csv";
+
+/// The file of a tiles folder holding the whole extract's boundaries at
+/// `admin_level` (written by `prepare` for the levels its districts name).
+pub fn boundaries_file(admin_level: u8) -> String {
+    format!("admin-{admin_level}.geojson")
+}
 
 /// A tiled run's tables, merged.
 #[derive(Debug, Clone)]
@@ -69,7 +75,7 @@ pub fn merge_tables(tiles: &[(String, Option<&TileTables>)]) -> Result<Option<Me
         return Ok(None);
     };
     fn meta(t: &TileTables) -> impl PartialEq + '_ {
-        let levels: Vec<_> = t.levels.iter().map(|l| (&l.path, &l.key, &l.sha256)).collect();
+        let levels: Vec<_> = t.levels.iter().map(|l| (&l.path, &l.key, &l.sha256, l.admin_level)).collect();
         let hex = t.hexagons.as_ref().map(|h| h.resolution);
         (&t.folder, &t.keys, &t.thresholds, t.main_minutes.to_bits(), levels, &t.tiers, &t.targets, hex)
     }
@@ -113,7 +119,10 @@ pub fn merge_tables(tiles: &[(String, Option<&TileTables>)]) -> Result<Option<Me
         if sha256_file(path)?.1 != level.sha256 {
             return Err(Error::bad_input(path, "", "the districts file changed since the tiles were analysed"));
         }
-        let set = districts_from_geojson(path, &level.key)?;
+        let set = match level.admin_level {
+            Some(_) => read_boundaries(path)?,
+            None => districts_from_geojson(path, &level.key)?,
+        };
         let n = set.districts.len();
         let names: Vec<String> = set.districts.iter().map(|d| d.key.clone()).collect();
         let facility_district = DistrictIndex::new(&set.districts).locate_all(&points);

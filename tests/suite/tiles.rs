@@ -178,6 +178,24 @@ fn default_data_cut_through_towns_is_exact() {
 }
 
 #[test]
+fn admin_boundaries_kept_by_prepare_make_the_whole_runs_tables() {
+    // The extract's own municipalities (admin_level 8) under a file's two halves: prepare keeps the
+    // boundaries assembled on the whole file, the tiles assign their homes to them, merge re-reads them.
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let mut base = config(&liechtenstein(), tmp.path());
+    let halves = box_districts(&tmp.path().join("halves.geojson"), [9.45, 47.0, 9.7, 47.3], 1, 2, "half-");
+    let mut districts = lifecircle::analysis::DistrictOptions::new(lifecircle::analysis::DistrictSource::AdminLevel(8));
+    districts.coarser = vec![lifecircle::analysis::DistrictSource::GeoJson { path: halves, key: "name".into() }];
+    districts.set_targets(None, &base.taxonomy).expect("built-in targets");
+    base.districts = Some(districts);
+    let c = check_tiles(&base, 4.0, 15.0, tmp.path());
+    assert!(c.tiles >= 4 && c.homes > 10_000, "{} tiles, {} homes", c.tiles, c.homes);
+    let rows = std::fs::read_to_string(tmp.path().join("whole").join("districts-community.csv")).expect("rows");
+    assert!(rows.lines().count() > 10, "the municipalities: {rows}");
+    assert!(tmp.path().join("tiles").join("admin-8.geojson").is_file());
+}
+
+#[test]
 fn tiled_synthetic_file_is_exact() {
     let tmp = tempfile::tempdir().expect("tempdir");
     let mut base = config(&tiled_fixture(), tmp.path());
@@ -327,7 +345,8 @@ fn bad_tiles_and_what_a_tile_cannot_answer_exit_2() {
     refused(&tile, &["--max-snap-m", "100"], &shown, tmp.path());
     refused(&tile, &["--profile", "elderly"], &shown, tmp.path());
     refused(&tile, &["--isochrones"], &shown, tmp.path());
-    refused(&tile, &["--admin-level", "8"], &shown, tmp.path());
+    // Boundaries the tiles were not prepared with: the message names the missing file.
+    refused(&tile, &["--minutes", "10", "--admin-level", "8"], "admin-8.geojson", tmp.path());
     let districts = box_districts(&tmp.path().join("d.geojson"), [116.3, 39.9, 116.4, 40.0], 2, 2, "d");
     let d = districts.to_str().unwrap();
     refused(&tile, &["--districts", d, "--district-key", "name", "--k-nearest", "3"], &shown, tmp.path());
