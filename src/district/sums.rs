@@ -94,7 +94,65 @@ pub struct CategorySums {
     pub within: Vec<(u64, Vec<u64>)>,
     /// Histogram of the homes' times to the nearest facility: `[ms, homes]`,
     /// ascending; unreachable homes under `u32::MAX` ([`TimeMs::INF`]).
+    /// Serialised as text ([`histogram_text`]): a tile's summary carries one
+    /// entry per distinct time, so the form is kept short.
+    #[serde(with = "histogram_text")]
     pub times_ms: Vec<[u64; 2]>,
+}
+
+/// A histogram `[[key, count], ...]` (keys ascending, counts >= 1) as text:
+/// per entry the key's difference from the previous key (the first from 0),
+/// followed by `*count` when the count is not 1, entries separated by
+/// spaces: `[[5, 1], [7, 3], [100, 1]]` is `"5 2*3 93"`. A third of the
+/// bytes of the JSON arrays, a tenth of them pretty-printed.
+pub mod histogram_text {
+    use serde::{Deserialize, Deserializer, Serializer, de::Error};
+
+    /// The text of `pairs`.
+    pub fn to_text(pairs: &[[u64; 2]]) -> String {
+        use std::fmt::Write;
+        let mut out = String::with_capacity(pairs.len() * 6);
+        let mut prev = 0u64;
+        for (i, [k, n]) in pairs.iter().enumerate() {
+            let sep = if i == 0 { "" } else { " " };
+            let _ = write!(out, "{sep}{}", k - prev);
+            if *n != 1 {
+                let _ = write!(out, "*{n}");
+            }
+            prev = *k;
+        }
+        out
+    }
+
+    /// The pairs of a text of [`to_text`]; `None` when it is not one
+    /// (keys must ascend strictly after the first, counts be at least 1).
+    pub fn from_text(text: &str) -> Option<Vec<[u64; 2]>> {
+        let mut pairs = Vec::new();
+        let mut key = 0u64;
+        for (i, token) in text.split_ascii_whitespace().enumerate() {
+            let (delta, count) = match token.split_once('*') {
+                Some((d, c)) => (d.parse::<u64>().ok()?, c.parse::<u64>().ok()?),
+                None => (token.parse::<u64>().ok()?, 1),
+            };
+            if count == 0 || (i > 0 && delta == 0) {
+                return None;
+            }
+            key = key.checked_add(delta)?;
+            pairs.push([key, count]);
+        }
+        Some(pairs)
+    }
+
+    /// Serde: as [`to_text`].
+    pub fn serialize<S: Serializer>(pairs: &[[u64; 2]], s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&to_text(pairs))
+    }
+
+    /// Serde: as [`from_text`].
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<[u64; 2]>, D::Error> {
+        let text = String::deserialize(d)?;
+        from_text(&text).ok_or_else(|| D::Error::custom("not a histogram (ascending \"delta*count\" entries)"))
+    }
 }
 
 /// A group being added up.
@@ -544,6 +602,30 @@ mod tests {
                     }
                 }
             }
+        }
+    }
+
+    #[test]
+    fn histograms_read_back_from_their_text() {
+        let mut rng = Rng(0x4157);
+        for _ in 0..200 {
+            let mut pairs = Vec::new();
+            let mut k = rng.below(3);
+            for _ in 0..rng.below(20) {
+                pairs.push([k, 1 + rng.below(3) * rng.below(5)]);
+                k += 1 + rng.below(1000);
+            }
+            if rng.below(4) == 0 {
+                pairs.push([u64::from(TimeMs::INF.0), 1 + rng.below(9)]);
+            }
+            let text = histogram_text::to_text(&pairs);
+            assert_eq!(histogram_text::from_text(&text), Some(pairs.clone()), "{text}");
+            let json = serde_json::to_string(&CategorySums { within: Vec::new(), times_ms: pairs.clone() }).unwrap();
+            assert_eq!(serde_json::from_str::<CategorySums>(&json).unwrap().times_ms, pairs);
+        }
+        assert_eq!(histogram_text::to_text(&[[5, 1], [7, 3], [100, 1]]), "5 2*3 93");
+        for bad in ["5 0", "1*0", "x", "3 -1", "18446744073709551615 1"] {
+            assert_eq!(histogram_text::from_text(bad), None, "{bad}");
         }
     }
 
