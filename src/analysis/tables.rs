@@ -12,7 +12,7 @@ use super::summary::{TileHexagons, TileLevel, TileTables};
 use super::{Analysis, minutes_or_infinity};
 use crate::district::assign::DistrictIndex;
 use crate::district::h3::cell_of;
-use crate::district::sources::DistrictSet;
+use crate::district::sources::{DistrictSet, boundaries_file};
 use crate::district::sums::LevelSums;
 use crate::error::{Error, Result};
 use crate::io::manifest::sha256_file;
@@ -34,7 +34,7 @@ pub(super) fn tile_tables(a: &Analysis, sets: Option<&[DistrictSet]>) -> Result<
                 DistrictSource::GeoJson { path, key } => (path.clone(), key.clone(), None),
                 // The tiles folder's copy of the whole extract's boundaries (see `tile::open`).
                 DistrictSource::AdminLevel(level) => {
-                    (folder.join(format!("admin-{level}.geojson")), String::new(), Some(*level))
+                    (folder.join(boundaries_file(*level)), String::new(), Some(*level))
                 }
                 DistrictSource::GeoJsonBytes { .. } => {
                     return Err(Error::parameter("--districts", "a tile's districts come from a file"));

@@ -262,6 +262,12 @@ fn dedupe_keys(set: &mut DistrictSet) {
     }
 }
 
+/// The file of a tiles folder holding the whole extract's boundaries at
+/// `admin_level` (written by `prepare` for the levels its districts name).
+pub fn boundaries_file(admin_level: u8) -> String {
+    format!("admin-{admin_level}.geojson")
+}
+
 /// An extract's boundaries of one `admin_level` as a GeoJSON FeatureCollection
 /// (a tiles folder's `admin-<level>.geojson`): per district its key
 /// (`district`), id (`id`) and shape (a MultiPolygon, coordinates written

@@ -13,6 +13,7 @@ use crate::analysis::summary::TileTables;
 use crate::analysis::{Districts, finish_levels};
 use crate::district::assign::DistrictIndex;
 use crate::district::h3::HexGrid;
+pub use crate::district::sources::boundaries_file;
 use crate::district::sources::{districts_from_geojson, read_boundaries};
 use crate::district::sums::LevelSums;
 use crate::district::table::{CoverageView, facilities_per_district};
@@ -22,12 +23,6 @@ use crate::io::manifest::sha256_file;
 
 /// The whole run's facilities in a tiles folder: `category,osm,lon,lat`, in the run's order.
 pub const FACILITIES_FILE: &str = "facilities.csv";
-
-/// The file of a tiles folder holding the whole extract's boundaries at
-/// `admin_level` (written by `prepare` for the levels its districts name).
-pub fn boundaries_file(admin_level: u8) -> String {
-    format!("admin-{admin_level}.geojson")
-}
 
 /// A tiled run's tables, merged.
 #[derive(Debug, Clone)]
