@@ -268,10 +268,16 @@ pub fn merge_tiles(py: Python<'_>, paths: Vec<String>, out: String, formats: Str
         let mut args = paths.iter().map(|p| p.display().to_string()).collect::<Vec<_>>();
         args.extend(["--out".to_string(), out.clone()]);
         let invocation = lifecircle::io::manifest::Invocation::new("python merge_tiles", args);
-        let merged =
-            lifecircle::tile::merge::write_merged(&paths, std::path::Path::new(&out), &formats, &invocation, |w| {
+        let merged = lifecircle::tile::merge::write_merged(
+            &paths,
+            std::path::Path::new(&out),
+            &formats,
+            &invocation,
+            false,
+            |w| {
                 eprintln!("lifecircle: warning: {w}");
-            })?;
+            },
+        )?;
         Ok(serde_json::to_string(&merged.summary).expect("a JSON value serialises"))
     })
     .map_err(crate::to_py_err)

@@ -170,6 +170,7 @@ fn tile_summary(a: &Analysis, facts: super::TileFacts, nearest_island: usize, un
         complete_homes,
         complete_population: complete_population.to_bits(),
         tables: None,
+        tiles: Vec::new(),
     }
 }
 

@@ -241,6 +241,20 @@ pub struct TileSummary {
     /// The district and H3 tables of the tile's homes as sums, when asked for.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tables: Option<TileTables>,
+    /// The tiles a partial merge (`lifecircle merge --partial`) holds, by id
+    /// (empty for one tile's run: the tile of `facts.id`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tiles: Vec<String>,
+}
+
+impl TileSummary {
+    /// The ids of the tiles whose homes this summary holds.
+    pub fn tile_ids(&self) -> Vec<String> {
+        match (&self.tiles[..], &self.facts) {
+            ([], Some(f)) => vec![f.id.clone()],
+            (ids, _) => ids.to_vec(),
+        }
+    }
 }
 
 /// A tile run's district and H3 tables as mergeable sums

@@ -108,6 +108,10 @@ pub struct MergeArgs {
     /// (FlatGeobuf), comma-separated
     #[arg(long, value_name = "LIST", default_value = "geojson")]
     format: String,
+    /// Merge only some tiles (or partial merges) into a summary that merges again with the rest
+    /// (a country's tiles per province, then the provinces); no tables are written
+    #[arg(long)]
+    partial: bool,
     /// No warnings on stderr
     #[arg(long, short)]
     quiet: bool,
@@ -120,7 +124,7 @@ pub fn run_merge(args: MergeArgs) -> Result<()> {
     let paths: Vec<PathBuf> =
         args.summaries.iter().map(|p| if p.is_dir() { p.join("summary.json") } else { p.clone() }).collect();
     let quiet = args.quiet;
-    lifecircle::tile::merge::write_merged(&paths, &args.out, &formats, &super::invocation(), |w| {
+    lifecircle::tile::merge::write_merged(&paths, &args.out, &formats, &super::invocation(), args.partial, |w| {
         if !quiet {
             eprintln!("lifecircle: warning: {w}");
         }

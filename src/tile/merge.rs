@@ -7,9 +7,9 @@ use std::path::{Path, PathBuf};
 
 use serde_json::{Value, json};
 
-use super::tables::{MergedTables, merge_tables};
+use super::tables::{MergedTables, combine_tables, merge_tables};
 use crate::analysis::summarize::{category_note, districts_summary, home_notes, no_facilities_note};
-use crate::analysis::summary::{TileSummary, TileTables};
+use crate::analysis::summary::{TileCategory, TileSummary, TileTables};
 use crate::coverage::stats::{ExactSum, round_to, share};
 use crate::error::{Error, Result};
 
@@ -24,15 +24,18 @@ pub fn merge_summary_files(paths: &[impl AsRef<Path>]) -> Result<Value> {
 /// QGIS styles) into `out`, committed at once with its `run.json`. `warn`
 /// hears what is worth a warning (styles that fall back to the built-in
 /// categories when the run's taxonomy cannot be read again).
+///
+/// With `partial`, the summary of a partial merge ([`merge_partial`]) and no tables.
 pub fn write_merged(
     paths: &[PathBuf],
     out: &Path,
     formats: &[crate::output::Format],
     invocation: &crate::io::manifest::Invocation,
+    partial: bool,
     warn: impl Fn(&str),
 ) -> Result<MergedRun> {
     let dir = crate::io::OutputDir::prepare(out)?;
-    let merged = merge_run_files(paths)?;
+    let merged = merge_with(&read_summaries(paths)?, partial)?;
     let mut files = Vec::new();
     if let Some(tables) = &merged.tables {
         let source = merged.summary["inputs"]["taxonomy"].as_str().unwrap_or("built-in");
@@ -69,6 +72,11 @@ pub fn write_merged(
 
 /// Reads the `summary.json` files of tile runs and merges them with their tables ([`merge_run`]).
 pub fn merge_run_files(paths: &[impl AsRef<Path>]) -> Result<MergedRun> {
+    merge_run(&read_summaries(paths)?)
+}
+
+/// The `summary.json` files at `paths`, each named by its path.
+fn read_summaries(paths: &[impl AsRef<Path>]) -> Result<Vec<(String, Value)>> {
     let mut named = Vec::with_capacity(paths.len());
     for p in paths {
         let p = p.as_ref();
@@ -77,7 +85,7 @@ pub fn merge_run_files(paths: &[impl AsRef<Path>]) -> Result<MergedRun> {
             serde_json::from_slice(&text).map_err(|e| Error::bad_input(p, "", format!("not a summary.json: {e}")))?;
         named.push((p.display().to_string(), v));
     }
-    merge_run(&named)
+    Ok(named)
 }
 
 /// The lower median of a `[key, count]` histogram of `total` values, the
@@ -124,6 +132,21 @@ pub struct MergedRun {
 
 /// [`merge_summaries`] and the tiles' district and H3 tables merged ([`merge_tables`]).
 pub fn merge_run(summaries: &[(String, Value)]) -> Result<MergedRun> {
+    merge_with(summaries, false)
+}
+
+/// A partial merge: the summaries of some tiles of one `prepare` (or of
+/// partial merges of others) merged into one that merges again, with the
+/// rest, into the whole run's. Its numbers are those of the union of its
+/// tiles' homes; its `tile` section holds their sums (counts, exact sums,
+/// histograms, district and H3 sums) and the tiles' ids, so no tile is
+/// counted twice. For runs too large to merge at once (a country's tiles per
+/// province, then the provinces).
+pub fn merge_partial(summaries: &[(String, Value)]) -> Result<Value> {
+    merge_with(summaries, true).map(|run| run.summary)
+}
+
+fn merge_with(summaries: &[(String, Value)], partial: bool) -> Result<MergedRun> {
     let bad = |name: &str, msg: String| Error::bad_input(Path::new(name), "", msg);
     let (first_name, first) = summaries.first().ok_or_else(|| Error::parameter("merge", "no summaries to merge"))?;
     let mut tiles: Vec<TileSummary> = Vec::with_capacity(summaries.len());
@@ -143,15 +166,17 @@ pub fn merge_run(summaries: &[(String, Value)]) -> Result<MergedRun> {
         {
             return Err(bad(name, format!("tile {} comes from another prepare than tile {}", f.id, facts.id)));
         }
-        if !ids.insert(f.id.clone()) {
-            return Err(bad(name, format!("tile {} is given twice", f.id)));
+        for id in t.tile_ids() {
+            if !ids.insert(id.clone()) {
+                return Err(bad(name, format!("tile {id} is given twice")));
+            }
         }
         if t.categories.len() != facts.facilities.len() {
             return Err(bad(name, "its categories differ from the other tiles'".into()));
         }
     }
     let n_homes: usize = tiles.iter().map(|t| t.homes).sum();
-    if n_homes != facts.homes {
+    if !partial && n_homes != facts.homes {
         return Err(Error::parameter(
             "merge",
             format!(
@@ -232,6 +257,12 @@ pub fn merge_run(summaries: &[(String, Value)]) -> Result<MergedRun> {
     notes.extend(home_notes(n_homes, unreachable, max_snap_m));
     let named: Vec<(String, Option<&TileTables>)> =
         summaries.iter().zip(&tiles).map(|((name, _), t)| (name.clone(), t.tables.as_ref())).collect();
+    if partial {
+        let combined = combine(&tiles, combine_tables(&named)?, ids.into_iter().collect());
+        out["notes"] = json!(notes);
+        out["tile"] = serde_json::to_value(combined).map_err(|e| bad(first_name, e.to_string()))?;
+        return Ok(MergedRun { summary: out, tables: None });
+    }
     let tables = merge_tables(&named)?;
     if let Some((finest, coarser)) = tables.as_ref().and_then(|t| t.districts.split_last()) {
         let unchecked = tables.as_ref().map(|t| t.unchecked.clone()).unwrap_or_default();
@@ -243,4 +274,52 @@ pub fn merge_run(summaries: &[(String, Value)]) -> Result<MergedRun> {
         o.remove("tile");
     }
     Ok(MergedRun { summary: out, tables })
+}
+
+/// The tiles' sums added into one [`TileSummary`] (a partial merge's `tile`
+/// section), holding the tiles `ids`. The tiles are checked to be of one
+/// prepare, with the same categories and thresholds, by the caller.
+fn combine(tiles: &[TileSummary], tables: Option<TileTables>, ids: Vec<String>) -> TileSummary {
+    let exact = |parts: &mut dyn Iterator<Item = &Vec<u64>>| {
+        let mut s = ExactSum::default();
+        parts.for_each(|bits| s.merge(&ExactSum::from_bits(bits)));
+        s.to_bits()
+    };
+    let hist = |parts: &mut dyn Iterator<Item = &Vec<[u64; 2]>>| {
+        let mut h = BTreeMap::new();
+        parts.for_each(|p| add_hist(&mut h, p));
+        h.into_iter().map(|(k, n)| [k, n]).collect::<Vec<[u64; 2]>>()
+    };
+    let first = &tiles[0];
+    let categories = (0..first.categories.len())
+        .map(|c| {
+            let parts: Vec<&TileCategory> = tiles.iter().map(|t| &t.categories[c]).collect();
+            TileCategory {
+                key: first.categories[c].key.clone(),
+                covered_homes: parts.iter().map(|p| p.covered_homes).sum(),
+                covered_population: exact(&mut parts.iter().map(|p| &p.covered_population)),
+                thresholds: (0..first.categories[c].thresholds.len())
+                    .map(|k| {
+                        let n = parts.iter().map(|p| p.thresholds.get(k).map_or(0, |x| x.0)).sum();
+                        (n, exact(&mut parts.iter().filter_map(|p| p.thresholds.get(k).map(|x| &x.1))))
+                    })
+                    .collect(),
+                nearest_hundredths: hist(&mut parts.iter().map(|p| &p.nearest_hundredths)),
+                unreached: parts.iter().map(|p| p.unreached).sum(),
+            }
+        })
+        .collect();
+    TileSummary {
+        facts: first.facts.clone(),
+        homes: tiles.iter().map(|t| t.homes).sum(),
+        population: exact(&mut tiles.iter().map(|t| &t.population)),
+        unreachable: tiles.iter().map(|t| t.unreachable).sum(),
+        nearest_island: tiles.iter().map(|t| t.nearest_island).sum(),
+        snap_dm: hist(&mut tiles.iter().map(|t| &t.snap_dm)),
+        categories,
+        complete_homes: tiles.iter().map(|t| t.complete_homes).sum(),
+        complete_population: exact(&mut tiles.iter().map(|t| &t.complete_population)),
+        tables,
+        tiles: ids,
+    }
 }

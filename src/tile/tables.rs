@@ -62,9 +62,10 @@ pub fn read_facilities(folder: &Path, keys: &[String]) -> Result<Vec<(usize, [f6
         .collect()
 }
 
-/// Merges the tables of every tile (`(name, tables)`, the name for errors):
+/// The tables of every tile (`(name, tables)`, the name for errors) added
+/// into one (the sums of all their homes, as a partial merge carries them):
 /// `None` when no tile has any; every tile must have the same.
-pub fn merge_tables(tiles: &[(String, Option<&TileTables>)]) -> Result<Option<MergedTables>> {
+pub fn combine_tables(tiles: &[(String, Option<&TileTables>)]) -> Result<Option<TileTables>> {
     let bad = |name: &str, msg: String| Error::bad_input(Path::new(name), "", msg);
     let Some((first_name, first)) = tiles.iter().find_map(|(n, t)| t.map(|t| (n, t))) else {
         return Ok(None);
@@ -74,8 +75,11 @@ pub fn merge_tables(tiles: &[(String, Option<&TileTables>)]) -> Result<Option<Me
         let hex = t.hexagons.as_ref().map(|h| h.resolution);
         (&t.folder, &t.keys, &t.thresholds, t.main_minutes.to_bits(), levels, &t.tiers, &t.targets, hex)
     }
-    let mut levels: Vec<LevelSums> = vec![LevelSums::default(); first.levels.len()];
-    let mut hex_sums = LevelSums::default();
+    let mut all = first.clone();
+    all.levels.iter_mut().for_each(|l| l.sums = LevelSums::default());
+    if let Some(h) = &mut all.hexagons {
+        h.sums = LevelSums::default();
+    }
     for (name, t) in tiles {
         let t = t.ok_or_else(|| {
             bad(name, format!("its tile ran without the district or H3 tables that {first_name}'s has"))
@@ -83,13 +87,24 @@ pub fn merge_tables(tiles: &[(String, Option<&TileTables>)]) -> Result<Option<Me
         if meta(t) != meta(first) {
             return Err(bad(name, format!("its district or H3 tables were asked differently than {first_name}'s")));
         }
-        for (sums, level) in levels.iter_mut().zip(&t.levels) {
-            sums.merge(&level.sums);
+        for (sums, level) in all.levels.iter_mut().zip(&t.levels) {
+            sums.sums.merge(&level.sums);
         }
-        if let Some(h) = &t.hexagons {
-            hex_sums.merge(&h.sums);
+        if let (Some(mine), Some(h)) = (&mut all.hexagons, &t.hexagons) {
+            mine.sums.merge(&h.sums);
         }
     }
+    Ok(Some(all))
+}
+
+/// Merges the tables of every tile (`(name, tables)`, the name for errors)
+/// into the whole run's tables ([`combine_tables`], then the rows):
+/// `None` when no tile has any; every tile must have the same.
+pub fn merge_tables(tiles: &[(String, Option<&TileTables>)]) -> Result<Option<MergedTables>> {
+    let Some(first) = combine_tables(tiles)? else { return Ok(None) };
+    let first = &first;
+    let levels: Vec<&LevelSums> = first.levels.iter().map(|l| &l.sums).collect();
+    let hex_sums = first.hexagons.as_ref().map(|h| h.sums.clone()).unwrap_or_default();
     let folder = PathBuf::from(&first.folder);
     let facilities = read_facilities(&folder, &first.keys)?;
     let mut inputs = vec![("facilities", folder.join(FACILITIES_FILE))];

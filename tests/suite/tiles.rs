@@ -127,6 +127,30 @@ fn check_tiles(base: &AnalyzeConfig, tile_km: f64, reach: f64, tmp: &Path) -> Ch
         out.commit(files, lifecircle::io::manifest::RunManifest::new(&base.invocation)).expect("commit");
         let written: Vec<String> = dir_entries(&tmp.join("merged")).into_iter().filter(|f| f != "run.json").collect();
         assert_eq!(written, tables, "the same table files");
+        // Merged in three partial merges, then those merged: the same summary and rows; a tile in
+        // two partials is refused.
+        let named: Vec<(String, Value)> = summaries.iter().map(|p| (p.display().to_string(), read_json(p))).collect();
+        let parts: Vec<(String, Value)> = named
+            .chunks(named.len().div_ceil(3))
+            .enumerate()
+            .map(|(i, part)| (format!("part {i}"), lifecircle::tile::merge::merge_partial(part).expect("partial")))
+            .collect();
+        assert_eq!(parts.len(), 3);
+        let again = lifecircle::tile::merge::merge_run(&parts).expect("merge of partial merges");
+        let mut summary = again.summary.clone();
+        remove_paths(&mut summary, &["timings", "parameters.threads"]);
+        let mut diffs = Vec::new();
+        strict_diff("summary", &summary, &whole_summary, &mut diffs);
+        assert!(diffs.is_empty(), "merged from partial merges:\n{}", diffs.join("\n"));
+        let again = again.tables.expect("tables");
+        for (a, b) in again.districts.iter().zip(&t.districts) {
+            assert!(a.rows == b.rows && a.results == b.results && a.units == b.units);
+        }
+        assert_eq!(again.hexagons.map(|h| h.rows), t.hexagons.as_ref().map(|h| h.rows.clone()));
+        let mut twice = parts.clone();
+        twice.push(("again".into(), lifecircle::tile::merge::merge_partial(&named[..1]).expect("partial")));
+        let err = lifecircle::tile::merge::merge_run(&twice).expect_err("a tile twice").to_string();
+        assert!(err.contains("given twice"), "{err}");
         for f in &tables {
             let (a, b) = (std::fs::read(tmp.join("merged").join(f)), std::fs::read(whole.out_dir.join(f)));
             assert!(a.expect("merged") == b.expect("whole"), "{f}: the merged tiles' differs from the whole run's");
@@ -519,4 +543,22 @@ fn merged_district_tables_need_the_same_districts_in_every_tile() {
     }
     assert_eq!(a["districts"], b["districts"]);
     assert!(a["districts"]["districts"].as_u64() == Some(4));
+    // `--partial` merges of each half, merged again: the same tables.
+    let (first, second) = summaries.split_at(summaries.len() / 2);
+    let mut halves = Vec::new();
+    for (i, half) in [first, second].into_iter().enumerate() {
+        let out = tmp.path().join(format!("half{i}"));
+        let mut args = vec!["merge", "--partial", "-q", "--out", out.to_str().unwrap()];
+        args.extend(half.iter().map(String::as_str));
+        let o = run_cli(&args);
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        assert_eq!(dir_entries(&out), ["run.json", "summary.json"], "a partial merge writes no tables");
+        halves.push(out.to_str().unwrap().to_string());
+    }
+    std::fs::remove_dir_all(&merged).expect("remove");
+    let o = merge(&halves);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    for f in &tables {
+        assert_eq!(std::fs::read(merged.join(f)).ok(), std::fs::read(whole.join(f)).ok(), "{f} from partial merges");
+    }
 }
