@@ -192,7 +192,13 @@ impl Network {
     pub fn build_with(config: &AnalyzeConfig, boundaries: bool) -> Result<Network> {
         config.validate()?;
         if config.tile.is_some() {
-            return Err(Error::parameter("--tile", "only `analyze` runs on a tile (crate::tile::open)"));
+            // A tile opens through `crate::tile::open`; other commands come here.
+            return Err(Error::parameter(
+                "--tile",
+                "only `analyze` answers from a tile: new sites are chosen over the whole region (a site near \
+                 a tile's edge serves the next tile's homes) and service areas count homes beyond the tile; run \
+                 this command on the whole extract",
+            ));
         }
         let progress = Progress::new(config.progress);
         let t0 = Instant::now();
