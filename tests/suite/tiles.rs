@@ -514,6 +514,19 @@ fn merged_district_tables_need_the_same_districts_in_every_tile() {
     let o = merge(&mixed);
     assert_eq!(o.status.code(), Some(2), "{}", String::from_utf8_lossy(&o.stderr));
     assert!(String::from_utf8_lossy(&o.stderr).contains("plain"), "{}", String::from_utf8_lossy(&o.stderr));
+    // A damaged histogram in one tile's sums: exit 2 naming that summary, nothing written.
+    let damaged = tmp.path().join("damaged");
+    std::fs::create_dir_all(&damaged).expect("mkdir");
+    let mut v = read_json(&Path::new(&summaries[0]).join("summary.json"));
+    v["tile"]["tables"]["levels"][0]["sums"]["groups"][0]["categories"][0]["times_ms"] = Value::from("12 x*3");
+    std::fs::write(damaged.join("summary.json"), serde_json::to_vec(&v).expect("json")).expect("write");
+    let mut with_damaged = summaries.clone();
+    with_damaged[0] = damaged.to_str().unwrap().to_string();
+    let o = merge(&with_damaged);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(err.contains("damaged") && err.contains("not a histogram"), "{err}");
+    assert!(dir_entries(&merged).is_empty());
     // The districts file changed after the tiles read it.
     let original = std::fs::read(&districts).expect("districts");
     std::fs::write(&districts, [&original[..], b" "].concat()).expect("write");
