@@ -513,6 +513,51 @@ fn dropped_islands_and_far_away_points_are_reported() {
     assert_eq!(s.categories[clinic].homes_covered, 2);
 }
 
+/// Islands ahead of the kept network in way order: the kept edges' geometry
+/// moves down in its array when the island's leaves, and every kept edge still
+/// has its own points (ends at its nodes) and lengths from them.
+#[test]
+fn kept_edges_keep_their_geometry_when_an_earlier_island_is_dropped() {
+    use lifecircle::graph::build_graph;
+    use lifecircle::ids::{EdgeId, NodeId};
+    let mut w = OsmWriter::new();
+    w.node(10, [0.004, 0.003], &[]).node(11, [0.005, 0.0031], &[]).node(12, [0.006, 0.003], &[]);
+    w.node(20, [0.0, 0.0], &[]).node(21, [0.001, 0.0005], &[]).node(22, [0.002, 0.0], &[]);
+    w.node(23, [0.003, 0.0004], &[]).node(24, [0.002, 0.001], &[]);
+    w.way(50, &[10, 11, 12], &[("highway", "footway")]);
+    w.way(60, &[20, 21, 22, 23], &[("highway", "footway")]).way(61, &[22, 24], &[("highway", "path")]);
+    let tax = Taxonomy::builtin();
+    let profiles = Profiles::builtin();
+    let data = read_pbf_bytes(&w.to_bytes(), Path::new("i.osm.pbf"), &tax, profiles.get("adult").unwrap()).unwrap();
+    let built = build_graph(&data, 1.25, 4, Path::new("i.osm.pbf")).expect("a graph");
+    let (g, islands) = (&built.graph, &built.islands);
+    assert_eq!((g.num_nodes(), g.num_edges(), islands.num_edges()), (4, 3, 1));
+    let deg = |lonlat: [f64; 2]| [(lonlat[0] * 1e7).round() as i64, (lonlat[1] * 1e7).round() as i64];
+    let mut pieces = Vec::new();
+    for e in 0..g.num_edges() {
+        let geom = g.edge_geometry(EdgeId(e as u32));
+        let (u, v) = g.edge_endpoints(EdgeId(e as u32));
+        assert_eq!(deg(geom[0]), deg(g.node_lonlat(u)), "edge {e} starts at its node");
+        assert_eq!(deg(*geom.last().unwrap()), deg(g.node_lonlat(v)), "edge {e} ends at its node");
+        let cum = g.edge_cumulative_m(EdgeId(e as u32));
+        assert_eq!(cum.len(), geom.len());
+        assert!((cum.last().unwrap() - g.edge_length_m(EdgeId(e as u32))).abs() < 1e-9);
+        pieces.push(geom.iter().map(|&p| deg(p)).collect::<Vec<_>>());
+    }
+    let at = |lon: f64, lat: f64| deg([lon, lat]);
+    assert_eq!(
+        pieces,
+        vec![
+            vec![at(0.0, 0.0), at(0.001, 0.0005), at(0.002, 0.0)],
+            vec![at(0.002, 0.0), at(0.003, 0.0004)],
+            vec![at(0.002, 0.0), at(0.002, 0.001)],
+        ]
+    );
+    let island: Vec<_> = islands.edge_geometry(EdgeId(0)).iter().map(|&p| deg(p)).collect();
+    assert_eq!(island, vec![at(0.004, 0.003), at(0.005, 0.0031), at(0.006, 0.003)]);
+    assert_eq!(deg(islands.node_lonlat(NodeId(0))), at(0.004, 0.003));
+}
+
 #[test]
 fn no_homes_and_no_facilities_still_write_valid_outputs() {
     let mut w = OsmWriter::new();
