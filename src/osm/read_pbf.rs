@@ -7,10 +7,10 @@
 //! ([`super::block`]: elements walked straight from the message, no `OsmObj`
 //! or tag map), each into a per-blob record of the taxonomy and profile
 //! decisions plus every node position and way reference. At the end the
-//! records are merged in file order and compacted: way references are kept
-//! for the ways that matter (walkable, homes, residential areas, facilities,
-//! members of the kept relations), and node positions only for the nodes
-//! those ways use ([`super::node_store`]).
+//! records are merged in file order and compacted: ways (ids and references)
+//! are kept only when they matter (walkable, homes, residential areas,
+//! facilities, members of the kept relations), and node positions only for
+//! the nodes those ways use ([`super::node_store`]).
 //!
 //! Work is `O(file size + R log R)` for `R` kept way references. Memory peaks
 //! at the merge: every node and way reference of the whole file is held until
@@ -101,11 +101,10 @@ pub struct OsmData {
     pub node_ids: Vec<i64>,
     /// Node positions as decimicro-degrees `[lon, lat]`, parallel to `node_ids`.
     pub node_pos: Vec<[i32; 2]>,
-    /// Way ids, ascending (every way of the file).
+    /// Ids of the ways that matter (those in `way_info`) and of the members of
+    /// `relations`, ascending; the file's other ways are not kept.
     pub way_ids: Vec<i64>,
-    /// `way_refs[way_offsets[i]..way_offsets[i+1]]` are the node ids of way `i`:
-    /// kept for the ways that matter (those in `way_info` and members of
-    /// `relations`), empty for the others.
+    /// `way_refs[way_offsets[i]..way_offsets[i+1]]` are the node ids of way `i`.
     pub way_offsets: Vec<u32>,
     /// Flattened way node references.
     pub way_refs: Vec<i64>,
@@ -491,6 +490,8 @@ fn merge(mut outs: Vec<BlockOut>, path: &Path) -> Result<OsmData> {
     d.blocked_nodes.sort_unstable();
     d.blocked_nodes.dedup();
     sort_ways(&mut d);
+    drop_unused_ways(&mut d, &members);
+    drop(members);
 
     let mut needed = d.way_refs.clone();
     needed.par_sort_unstable();
@@ -498,6 +499,33 @@ fn merge(mut outs: Vec<BlockOut>, path: &Path) -> Result<OsmData> {
     (d.node_ids, d.node_pos) = keep_needed(chunks, needed);
     d.reindex();
     Ok(d)
+}
+
+/// Keeps only the ways that later stages can ask for: those with tag
+/// decisions (`way_info`, renumbered) and members of the kept relations
+/// (`members`, ascending). The others have no references left; dropping their
+/// ids and offsets is most of the file's ways. `O(ways)`, in place.
+fn drop_unused_ways(d: &mut OsmData, members: &[i64]) {
+    let mut info = d.way_info.iter_mut().peekable();
+    let mut kept = 0usize;
+    for i in 0..d.way_ids.len() {
+        let id = d.way_ids[i];
+        let has_info = info.peek().is_some_and(|w| w.way as usize == i);
+        if !has_info && members.binary_search(&id).is_err() {
+            debug_assert_eq!(d.way_offsets[i], d.way_offsets[i + 1], "a dropped way has no references");
+            continue;
+        }
+        while let Some(w) = info.next_if(|w| w.way as usize == i) {
+            w.way = kept as u32;
+        }
+        d.way_ids[kept] = id;
+        d.way_offsets[kept + 1] = d.way_offsets[i + 1];
+        kept += 1;
+    }
+    d.way_ids.truncate(kept);
+    d.way_ids.shrink_to_fit();
+    d.way_offsets.truncate(kept + 1);
+    d.way_offsets.shrink_to_fit();
 }
 
 /// PBF files are normally sorted by id; sort (and drop duplicate ids, the first kept) when one is not.
