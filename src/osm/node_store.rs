@@ -94,6 +94,55 @@ fn filter_chunk(c: NodeChunk, needed: &[i64]) -> (Vec<i64>, Vec<[i32; 2]>) {
     (kept_ids, kept_pos)
 }
 
+/// Bits of an id sorted per pass of [`sorted_distinct`].
+const DIGIT_BITS: u32 = 12;
+
+/// `ids` ascending without repeats.
+///
+/// An LSD radix sort of the ids' offsets from the smallest, 12 bits a pass:
+/// OSM ids span ~34 bits, so three passes of `O(n)` instead of a comparison
+/// sort's `O(n log n)`; one scratch array as large as `ids`. Short lists take
+/// the standard sort.
+///
+/// ```
+/// use lifecircle::osm::node_store::sorted_distinct;
+/// assert_eq!(sorted_distinct(vec![5, -2, 5, 9_000_000_000, 0]), vec![-2, 0, 5, 9_000_000_000]);
+/// ```
+pub fn sorted_distinct(mut ids: Vec<i64>) -> Vec<i64> {
+    if ids.len() < 1 << 12 {
+        ids.sort_unstable();
+        ids.dedup();
+        return ids;
+    }
+    // Order-preserving: i64 to u64 with the sign bit flipped, less the smallest.
+    let key = |x: i64| (x as u64) ^ (1 << 63);
+    let (min, max) = ids.iter().fold((u64::MAX, 0), |(lo, hi), &x| (lo.min(key(x)), hi.max(key(x))));
+    let bits = 64 - (max - min).leading_zeros();
+    let mut a: Vec<u64> = ids.into_iter().map(|x| key(x) - min).collect();
+    let mut b = vec![0u64; a.len()];
+    let mask = (1u64 << DIGIT_BITS) - 1;
+    for pass in 0..bits.div_ceil(DIGIT_BITS) {
+        let shift = pass * DIGIT_BITS;
+        let mut start = [0usize; 1 << DIGIT_BITS];
+        for &k in &a {
+            start[((k >> shift) & mask) as usize] += 1;
+        }
+        let mut sum = 0;
+        for s in start.iter_mut() {
+            (*s, sum) = (sum, sum + *s);
+        }
+        for &k in &a {
+            let d = ((k >> shift) & mask) as usize;
+            b[start[d]] = k;
+            start[d] += 1;
+        }
+        std::mem::swap(&mut a, &mut b);
+    }
+    drop(b);
+    a.dedup();
+    a.into_iter().map(|k| ((k + min) ^ (1 << 63)) as i64).collect()
+}
+
 /// Ids per block of the middle level of an [`IdIndex`], and middle entries per top entry.
 const STRIDE: usize = 32;
 
@@ -185,6 +234,25 @@ mod tests {
             }
         }
         (first.keys().copied().collect(), first.values().copied().collect())
+    }
+
+    #[test]
+    fn sorted_distinct_matches_the_standard_sort() {
+        let mut rng = Rng(4242);
+        for case in 0..60 {
+            let n = [0usize, 1, 4095, 4096, 5000, 70_000][case % 6];
+            // Narrow and wide spans, negative ids, repeats, the extremes.
+            let (lo, hi) = [(0, 50), (-1_000_000, 1_000_000), (1, 13_000_000_000), (-5, 5)][case % 4];
+            let mut ids: Vec<i64> = (0..n).map(|_| rng.range(lo, hi)).collect();
+            if case % 5 == 0 && n > 2 {
+                ids[0] = i64::MIN;
+                ids[1] = i64::MAX;
+            }
+            let mut want = ids.clone();
+            want.sort_unstable();
+            want.dedup();
+            assert_eq!(sorted_distinct(ids), want, "case {case}");
+        }
     }
 
     #[test]

@@ -28,7 +28,7 @@ use rayon::prelude::*;
 
 use super::blob::{BlobReader, RawBlob};
 use super::block::{BlockScratch, BlockTags, ElementSink, Member, MemberType, parse_block, walk_block};
-use super::node_store::{IdIndex, NodeChunk, keep_needed};
+use super::node_store::{IdIndex, NodeChunk, keep_needed, sorted_distinct};
 use super::packed::PackedIds;
 use crate::error::{Error, Result};
 use crate::taxonomy::{BuildingClass, Classifier, Profile, TagLookup, Taxonomy};
@@ -493,9 +493,7 @@ fn merge(mut outs: Vec<BlockOut>, path: &Path) -> Result<OsmData> {
     drop_unused_ways(&mut d, &members);
     drop(members);
 
-    let mut needed = d.way_refs.clone();
-    needed.par_sort_unstable();
-    needed.dedup();
+    let needed = sorted_distinct(d.way_refs.clone());
     (d.node_ids, d.node_pos) = keep_needed(chunks, needed);
     d.reindex();
     Ok(d)
