@@ -211,28 +211,25 @@ impl Network {
 
         let t = Instant::now();
         let pb = progress.stage("building the walking graph");
-        // The graph and its edge index on one side, the homes, facilities and
-        // boundaries on the other: rstar's bulk load is sequential, and the
-        // features' parallel work fills the other cores meanwhile.
+        // The graph on one side, the homes, facilities and boundaries on the
+        // other; the OSM records are dropped before the edge index is built, so
+        // the two are never in memory together.
         let (built, (features, admin_levels, admin_districts)) = rayon::join(
-            || -> Result<(BuiltGraph, SnapIndex)> {
-                let built = build_graph(&data, config.speed_kmh / 3.6, config.min_component_nodes, &pbf_path)?;
-                // Vertex snapping needs the edge index only if something asks later (siting).
-                let snap_index = match config.snap_mode {
-                    SnapMode::Edge => SnapIndex::new(&built.graph),
-                    SnapMode::Vertex => SnapIndex::deferred(),
-                };
-                Ok((built, snap_index))
-            },
+            || build_graph(&data, config.speed_kmh / 3.6, config.min_component_nodes, &pbf_path),
             || {
                 let features = extract_features(&data, &config.taxonomy);
                 let admin_districts = if boundaries { admin_district_sets(&data) } else { BTreeMap::new() };
                 (features, admin_levels(&data), admin_districts)
             },
         );
-        let (BuiltGraph { graph, islands, report: graph_report }, snap_index) = built?;
-        let (homes, facilities, feature_report) = features;
         drop(data);
+        let BuiltGraph { graph, islands, report: graph_report } = built?;
+        let (homes, facilities, feature_report) = features;
+        // Vertex snapping needs the edge index only if something asks later (siting).
+        let snap_index = match config.snap_mode {
+            SnapMode::Edge => SnapIndex::new(&graph),
+            SnapMode::Vertex => SnapIndex::deferred(),
+        };
         let vertex_index = (config.snap_mode == SnapMode::Vertex).then(|| Arc::new(VertexSnapIndex::new(&graph)));
         pb.finish_and_clear();
         let build_s = t.elapsed().as_secs_f64();

@@ -279,16 +279,31 @@ pub fn build_graph(data: &OsmData, speed_m_s: f64, min_component_nodes: usize, p
         main.geom_offsets = geom_offsets;
         main.geom = geom;
     } else {
+        // The kept edges keep their order, so their geometry moves down within
+        // the same array (no second copy of the network's geometry); the
+        // islands' (few) is copied out.
+        let kept_edges =
+            graph.edge_count() - graph.raw_edges().iter().filter(|e| new_id[ends(e).0 as usize] == NONE).count();
+        main.ends.reserve_exact(kept_edges);
+        main.factors.reserve_exact(kept_edges);
+        main.geom_offsets.reserve_exact(kept_edges + 1);
+        main.geom_offsets.push(0);
+        let mut kept_points = 0usize;
         for (e, edge) in graph.raw_edges().iter().enumerate() {
-            let g = &geom[geom_offsets[e] as usize..geom_offsets[e + 1] as usize];
+            let (a, b) = (geom_offsets[e] as usize, geom_offsets[e + 1] as usize);
             let ((s, t), (highway, factor)) = (ends(edge), edge.weight);
             if new_id[s as usize] == NONE {
-                island.push(island_id[s as usize], island_id[t as usize], highway, factor, g);
+                island.push(island_id[s as usize], island_id[t as usize], highway, factor, &geom[a..b]);
             } else {
-                main.push(new_id[s as usize], new_id[t as usize], highway, factor, g);
+                main.ends.push((new_id[s as usize], new_id[t as usize], highway));
+                main.factors.push(factor as f64);
+                geom.copy_within(a..b, kept_points);
+                kept_points += b - a;
+                main.geom_offsets.push(kept_points as u32);
             }
         }
-        drop(geom);
+        geom.truncate(kept_points);
+        main.geom = geom;
     }
     drop(graph);
     let dropped_edges = island.ends.len();

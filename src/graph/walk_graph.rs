@@ -96,19 +96,26 @@ impl WalkGraph {
         let n = node_lonlat.len();
         let m = ends.len();
         assert_eq!(geom_offsets.len(), m + 1, "one geometry range per edge");
-        let geom_cum_m: Vec<f64> = (0..m)
-            .into_par_iter()
-            .flat_map_iter(|i| {
-                let g = &geom[geom_offsets[i] as usize..geom_offsets[i + 1] as usize];
-                let mut len_m = 0.0;
-                (0..g.len()).map(move |k| {
-                    if k > 0 {
-                        len_m += haversine_m(g[k - 1], g[k]);
-                    }
-                    len_m
-                })
-            })
-            .collect();
+        assert!(geom_offsets[0] == 0 && geom_offsets[m] as usize == geom.len(), "the ranges cover the geometry");
+        // Allocated once at its size; each edge's part filled on the pool.
+        let mut geom_cum_m = vec![0.0f64; geom.len()];
+        let mut parts: Vec<&mut [f64]> = Vec::with_capacity(m);
+        let mut rest = geom_cum_m.as_mut_slice();
+        for w in geom_offsets.windows(2) {
+            let (part, tail) = std::mem::take(&mut rest).split_at_mut((w[1] - w[0]) as usize);
+            parts.push(part);
+            rest = tail;
+        }
+        parts.into_par_iter().enumerate().for_each(|(i, part)| {
+            let g = &geom[geom_offsets[i] as usize..geom_offsets[i + 1] as usize];
+            let mut len_m = 0.0;
+            for (k, cum) in part.iter_mut().enumerate() {
+                if k > 0 {
+                    len_m += haversine_m(g[k - 1], g[k]);
+                }
+                *cum = len_m;
+            }
+        });
         let mut g = WalkGraph {
             node_lonlat,
             first_out: vec![0; n + 1],

@@ -13,6 +13,7 @@ pub mod block;
 pub mod features;
 pub mod multipolygon;
 pub mod node_store;
+pub mod packed;
 mod read_pbf;
 
 pub use features::{Facility, FeatureReport, Home, HomeRule, extract_features};

@@ -1,7 +1,8 @@
 //! The compact node store: node positions kept only where needed.
 //!
 //! While a file is read, every blob's node positions are kept as a
-//! [`NodeChunk`] (16 bytes a node). Once the ways are known, [`keep_needed`]
+//! [`NodeChunk`] (ids as varint differences, [`PackedIds`]: about 9 bytes a
+//! node). Once the ways are known, [`keep_needed`]
 //! keeps the nodes whose ids are in a sorted list of needed ids and lays them
 //! out as two parallel arrays sorted by id (8-byte id, 8-byte position): a
 //! lookup is a binary search. Chunks are filtered in parallel with a merge walk
@@ -10,13 +11,25 @@
 
 use rayon::prelude::*;
 
+use super::packed::PackedIds;
+
 /// The nodes of one blob, in file order.
 #[derive(Debug, Default, Clone)]
 pub struct NodeChunk {
     /// Node ids.
-    pub ids: Vec<i64>,
+    pub ids: PackedIds,
     /// Positions as decimicro-degrees `[lon, lat]`, parallel to `ids`.
     pub pos: Vec<[i32; 2]>,
+}
+
+impl NodeChunk {
+    /// A chunk of `ids` at `pos` (parallel arrays).
+    pub fn new(ids: &[i64], pos: Vec<[i32; 2]>) -> NodeChunk {
+        debug_assert_eq!(ids.len(), pos.len());
+        let mut packed = PackedIds::default();
+        packed.extend_from_slice(ids);
+        NodeChunk { ids: packed, pos }
+    }
 }
 
 /// Keeps the nodes of `chunks` whose ids are in `needed` (ascending, distinct).
@@ -26,24 +39,24 @@ pub struct NodeChunk {
 ///
 /// ```
 /// use lifecircle::osm::node_store::{NodeChunk, keep_needed};
-/// let a = NodeChunk { ids: vec![1, 2, 3], pos: vec![[10, 10], [20, 20], [30, 30]] };
-/// let b = NodeChunk { ids: vec![5, 2], pos: vec![[50, 50], [99, 99]] };
+/// let a = NodeChunk::new(&[1, 2, 3], vec![[10, 10], [20, 20], [30, 30]]);
+/// let b = NodeChunk::new(&[5, 2], vec![[50, 50], [99, 99]]);
 /// let (ids, pos) = keep_needed(vec![a, b], vec![2, 5, 7]);
 /// assert_eq!(ids, vec![2, 5]);
 /// assert_eq!(pos, vec![[20, 20], [50, 50]]);
 /// ```
 pub fn keep_needed(chunks: Vec<NodeChunk>, needed: Vec<i64>) -> (Vec<i64>, Vec<[i32; 2]>) {
-    // Each chunk is filtered in place (its memory freed as it goes), `needed`
-    // dropped before the kept nodes are laid out: memory peaks at the chunks
-    // read plus `needed`, then at twice the kept nodes.
-    let kept: Vec<NodeChunk> = chunks.into_par_iter().map(|c| filter_chunk(c, &needed)).collect();
+    // Each chunk is filtered (its memory freed as it goes), `needed` dropped
+    // before the kept nodes are laid out: memory peaks at the chunks read plus
+    // `needed`, then at twice the kept nodes.
+    let kept: Vec<(Vec<i64>, Vec<[i32; 2]>)> = chunks.into_par_iter().map(|c| filter_chunk(c, &needed)).collect();
     drop(needed);
-    let total: usize = kept.iter().map(|c| c.ids.len()).sum();
+    let total: usize = kept.iter().map(|c| c.0.len()).sum();
     let mut ids = Vec::with_capacity(total);
     let mut pos = Vec::with_capacity(total);
     for c in kept {
-        ids.extend_from_slice(&c.ids);
-        pos.extend_from_slice(&c.pos);
+        ids.extend_from_slice(&c.0);
+        pos.extend_from_slice(&c.1);
     }
     if ids.windows(2).all(|w| w[0] < w[1]) {
         return (ids, pos);
@@ -57,13 +70,13 @@ pub fn keep_needed(chunks: Vec<NodeChunk>, needed: Vec<i64>) -> (Vec<i64>, Vec<[
     (sorted_ids, sorted_pos)
 }
 
-/// The nodes of one chunk that are needed, in chunk order (filtered in place).
-fn filter_chunk(mut c: NodeChunk, needed: &[i64]) -> NodeChunk {
-    let ascending = c.ids.windows(2).all(|w| w[0] <= w[1]);
-    let mut j = c.ids.first().map_or(0, |&first| needed.partition_point(|&n| n < first));
-    let mut kept = 0usize;
-    for k in 0..c.ids.len() {
-        let id = c.ids[k];
+/// The ids and positions of the nodes of one chunk that are needed, in chunk order.
+fn filter_chunk(c: NodeChunk, needed: &[i64]) -> (Vec<i64>, Vec<[i32; 2]>) {
+    let ascending = c.ids.is_ascending();
+    let mut ids = c.ids.iter().peekable();
+    let mut j = ids.peek().map_or(0, |&first| needed.partition_point(|&n| n < first));
+    let (mut kept_ids, mut kept_pos) = (Vec::new(), Vec::new());
+    for (id, &p) in ids.zip(&c.pos) {
         let is_needed = if ascending {
             // A merge walk: both lists ascend.
             while j < needed.len() && needed[j] < id {
@@ -74,16 +87,60 @@ fn filter_chunk(mut c: NodeChunk, needed: &[i64]) -> NodeChunk {
             needed.binary_search(&id).is_ok()
         };
         if is_needed {
-            c.ids[kept] = id;
-            c.pos[kept] = c.pos[k];
-            kept += 1;
+            kept_ids.push(id);
+            kept_pos.push(p);
         }
     }
-    c.ids.truncate(kept);
-    c.pos.truncate(kept);
-    c.ids.shrink_to_fit();
-    c.pos.shrink_to_fit();
-    c
+    (kept_ids, kept_pos)
+}
+
+/// Bits of an id sorted per pass of [`sorted_distinct`].
+const DIGIT_BITS: u32 = 12;
+
+/// `ids` ascending without repeats.
+///
+/// An LSD radix sort of the ids' offsets from the smallest, 12 bits a pass:
+/// OSM ids span ~34 bits, so three passes of `O(n)` instead of a comparison
+/// sort's `O(n log n)`; one scratch array as large as `ids`. Short lists take
+/// the standard sort.
+///
+/// ```
+/// use lifecircle::osm::node_store::sorted_distinct;
+/// assert_eq!(sorted_distinct(vec![5, -2, 5, 9_000_000_000, 0]), vec![-2, 0, 5, 9_000_000_000]);
+/// ```
+pub fn sorted_distinct(mut ids: Vec<i64>) -> Vec<i64> {
+    if ids.len() < 1 << 12 {
+        ids.sort_unstable();
+        ids.dedup();
+        return ids;
+    }
+    // Order-preserving: i64 to u64 with the sign bit flipped, less the smallest.
+    let key = |x: i64| (x as u64) ^ (1 << 63);
+    let (min, max) = ids.iter().fold((u64::MAX, 0), |(lo, hi), &x| (lo.min(key(x)), hi.max(key(x))));
+    let bits = 64 - (max - min).leading_zeros();
+    let mut a: Vec<u64> = ids.into_iter().map(|x| key(x) - min).collect();
+    let mut b = vec![0u64; a.len()];
+    let mask = (1u64 << DIGIT_BITS) - 1;
+    for pass in 0..bits.div_ceil(DIGIT_BITS) {
+        let shift = pass * DIGIT_BITS;
+        let mut start = [0usize; 1 << DIGIT_BITS];
+        for &k in &a {
+            start[((k >> shift) & mask) as usize] += 1;
+        }
+        let mut sum = 0;
+        for s in start.iter_mut() {
+            (*s, sum) = (sum, sum + *s);
+        }
+        for &k in &a {
+            let d = ((k >> shift) & mask) as usize;
+            b[start[d]] = k;
+            start[d] += 1;
+        }
+        std::mem::swap(&mut a, &mut b);
+    }
+    drop(b);
+    a.dedup();
+    a.into_iter().map(|k| ((k + min) ^ (1 << 63)) as i64).collect()
 }
 
 /// Ids per block of the middle level of an [`IdIndex`], and middle entries per top entry.
@@ -171,12 +228,31 @@ mod tests {
         let mut first: BTreeMap<i64, [i32; 2]> = BTreeMap::new();
         for c in chunks {
             for (id, p) in c.ids.iter().zip(&c.pos) {
-                if needed.contains(id) {
-                    first.entry(*id).or_insert(*p);
+                if needed.contains(&id) {
+                    first.entry(id).or_insert(*p);
                 }
             }
         }
         (first.keys().copied().collect(), first.values().copied().collect())
+    }
+
+    #[test]
+    fn sorted_distinct_matches_the_standard_sort() {
+        let mut rng = Rng(4242);
+        for case in 0..60 {
+            let n = [0usize, 1, 4095, 4096, 5000, 70_000][case % 6];
+            // Narrow and wide spans, negative ids, repeats, the extremes.
+            let (lo, hi) = [(0, 50), (-1_000_000, 1_000_000), (1, 13_000_000_000), (-5, 5)][case % 4];
+            let mut ids: Vec<i64> = (0..n).map(|_| rng.range(lo, hi)).collect();
+            if case % 5 == 0 && n > 2 {
+                ids[0] = i64::MIN;
+                ids[1] = i64::MAX;
+            }
+            let mut want = ids.clone();
+            want.sort_unstable();
+            want.dedup();
+            assert_eq!(sorted_distinct(ids), want, "case {case}");
+        }
     }
 
     #[test]
@@ -224,7 +300,7 @@ mod tests {
                         ids.reverse();
                     }
                     let pos = ids.iter().map(|&i| [i as i32, rng.range(0, 1000) as i32]).collect();
-                    NodeChunk { ids, pos }
+                    NodeChunk::new(&ids, pos)
                 })
                 .collect();
             let mut needed: Vec<i64> = (0..rng.range(0, 80)).map(|_| rng.range(-30, 200)).collect();

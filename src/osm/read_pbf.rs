@@ -7,16 +7,17 @@
 //! ([`super::block`]: elements walked straight from the message, no `OsmObj`
 //! or tag map), each into a per-blob record of the taxonomy and profile
 //! decisions plus every node position and way reference. At the end the
-//! records are merged in file order and compacted: way references are kept
-//! for the ways that matter (walkable, homes, residential areas, facilities,
-//! members of the kept relations), and node positions only for the nodes
-//! those ways use ([`super::node_store`]).
+//! records are merged in file order and compacted: ways (ids and references)
+//! are kept only when they matter (walkable, homes, residential areas,
+//! facilities, members of the kept relations), and node positions only for
+//! the nodes those ways use ([`super::node_store`]).
 //!
 //! Work is `O(file size + R log R)` for `R` kept way references. Memory peaks
-//! at the merge: 16 bytes per node and 8 per way reference of the whole file
-//! (every node is held until the ways that need it are known), then
-//! `O(kept nodes + kept refs)`; blobs in flight are one per thread. The file
-//! size itself is not limited.
+//! at the merge: every node and way reference of the whole file is held until
+//! the ways that need them are known, ids and references as varint
+//! differences ([`super::packed`]: about 9 bytes a node, 1-3 a reference),
+//! then `O(kept nodes + kept refs)`; blobs in flight are one per thread. The
+//! file size itself is not limited.
 
 use std::io::Read;
 use std::path::Path;
@@ -27,7 +28,8 @@ use rayon::prelude::*;
 
 use super::blob::{BlobReader, RawBlob};
 use super::block::{BlockScratch, BlockTags, ElementSink, Member, MemberType, parse_block, walk_block};
-use super::node_store::{IdIndex, NodeChunk, keep_needed};
+use super::node_store::{IdIndex, NodeChunk, keep_needed, sorted_distinct};
+use super::packed::PackedIds;
 use crate::error::{Error, Result};
 use crate::taxonomy::{BuildingClass, Classifier, Profile, TagLookup, Taxonomy};
 
@@ -99,11 +101,10 @@ pub struct OsmData {
     pub node_ids: Vec<i64>,
     /// Node positions as decimicro-degrees `[lon, lat]`, parallel to `node_ids`.
     pub node_pos: Vec<[i32; 2]>,
-    /// Way ids, ascending (every way of the file).
+    /// Ids of the ways that matter (those in `way_info`) and of the members of
+    /// `relations`, ascending; the file's other ways are not kept.
     pub way_ids: Vec<i64>,
-    /// `way_refs[way_offsets[i]..way_offsets[i+1]]` are the node ids of way `i`:
-    /// kept for the ways that matter (those in `way_info` and members of
-    /// `relations`), empty for the others.
+    /// `way_refs[way_offsets[i]..way_offsets[i+1]]` are the node ids of way `i`.
     pub way_offsets: Vec<u32>,
     /// Flattened way node references.
     pub way_refs: Vec<i64>,
@@ -161,13 +162,14 @@ impl OsmData {
     }
 }
 
-/// Per-blob output, merged in file order.
+/// Per-blob output, merged in file order (ids and references as varint
+/// differences: they are held for the whole file until the merge).
 #[derive(Default)]
 struct BlockOut {
     nodes: NodeChunk,
-    way_ids: Vec<i64>,
+    way_ids: PackedIds,
     way_lens: Vec<u32>,
-    way_refs: Vec<i64>,
+    way_refs: PackedIds,
     /// `WayInfo` with `way` local to the block, and its `highway=*` value as an index into `highways`.
     way_info: Vec<(WayInfo, Option<u16>)>,
     /// The block's distinct `highway=*` values of walkable ways, in order of first use.
@@ -184,10 +186,10 @@ impl BlockOut {
     /// largest block and reused; each block's records leave in exact-size arrays.
     fn take_compact(&mut self) -> BlockOut {
         let out = BlockOut {
-            nodes: NodeChunk { ids: self.nodes.ids.to_vec(), pos: self.nodes.pos.to_vec() },
-            way_ids: self.way_ids.to_vec(),
+            nodes: NodeChunk { ids: self.nodes.ids.to_compact(), pos: self.nodes.pos.to_vec() },
+            way_ids: self.way_ids.to_compact(),
             way_lens: self.way_lens.to_vec(),
-            way_refs: self.way_refs.to_vec(),
+            way_refs: self.way_refs.to_compact(),
             way_info: std::mem::take(&mut self.way_info),
             highways: std::mem::take(&mut self.highways),
             pois: std::mem::take(&mut self.pois),
@@ -428,7 +430,7 @@ fn merge(mut outs: Vec<BlockOut>, path: &Path) -> Result<OsmData> {
             let mut info = o.way_info.iter().map(|(w, _)| w.way).peekable();
             let mut refs = 0usize;
             let flags = (o.way_ids.iter().zip(&o.way_lens).enumerate())
-                .map(|(local, (&id, &len))| {
+                .map(|(local, (id, &len))| {
                     let has_info = info.next_if_eq(&(local as u32)).is_some();
                     let k = has_info || members.binary_search(&id).is_ok();
                     refs += if k { len as usize } else { 0 };
@@ -450,17 +452,18 @@ fn merge(mut outs: Vec<BlockOut>, path: &Path) -> Result<OsmData> {
     let mut chunks = Vec::with_capacity(outs.len());
     for (o, (flags, _)) in outs.iter_mut().zip(keep) {
         let base = d.way_ids.len() as u32;
-        d.way_ids.extend_from_slice(&o.way_ids);
-        let mut start = 0usize;
+        d.way_ids.extend(o.way_ids.iter());
+        o.way_ids = PackedIds::default();
+        let mut refs = o.way_refs.iter();
         for (&len, keep) in o.way_lens.iter().zip(flags) {
-            let end = start + len as usize;
             if keep {
-                d.way_refs.extend_from_slice(&o.way_refs[start..end]);
+                d.way_refs.extend(refs.by_ref().take(len as usize));
+            } else if len > 0 {
+                refs.nth(len as usize - 1); // read past the way's references
             }
             d.way_offsets.push(d.way_refs.len() as u32);
-            start = end;
         }
-        o.way_refs = Vec::new();
+        o.way_refs = PackedIds::default();
         // The block's highway values in order of first use: appended in that order when new.
         let global: Vec<u16> = (o.highways.iter())
             .map(|h| {
@@ -487,13 +490,40 @@ fn merge(mut outs: Vec<BlockOut>, path: &Path) -> Result<OsmData> {
     d.blocked_nodes.sort_unstable();
     d.blocked_nodes.dedup();
     sort_ways(&mut d);
+    drop_unused_ways(&mut d, &members);
+    drop(members);
 
-    let mut needed = d.way_refs.clone();
-    needed.par_sort_unstable();
-    needed.dedup();
+    let needed = sorted_distinct(d.way_refs.clone());
     (d.node_ids, d.node_pos) = keep_needed(chunks, needed);
     d.reindex();
     Ok(d)
+}
+
+/// Keeps only the ways that later stages can ask for: those with tag
+/// decisions (`way_info`, renumbered) and members of the kept relations
+/// (`members`, ascending). The others have no references left; dropping their
+/// ids and offsets is most of the file's ways. `O(ways)`, in place.
+fn drop_unused_ways(d: &mut OsmData, members: &[i64]) {
+    let mut info = d.way_info.iter_mut().peekable();
+    let mut kept = 0usize;
+    for i in 0..d.way_ids.len() {
+        let id = d.way_ids[i];
+        let has_info = info.peek().is_some_and(|w| w.way as usize == i);
+        if !has_info && members.binary_search(&id).is_err() {
+            debug_assert_eq!(d.way_offsets[i], d.way_offsets[i + 1], "a dropped way has no references");
+            continue;
+        }
+        while let Some(w) = info.next_if(|w| w.way as usize == i) {
+            w.way = kept as u32;
+        }
+        d.way_ids[kept] = id;
+        d.way_offsets[kept + 1] = d.way_offsets[i + 1];
+        kept += 1;
+    }
+    d.way_ids.truncate(kept);
+    d.way_ids.shrink_to_fit();
+    d.way_offsets.truncate(kept + 1);
+    d.way_offsets.shrink_to_fit();
 }
 
 /// PBF files are normally sorted by id; sort (and drop duplicate ids, the first kept) when one is not.

@@ -623,12 +623,19 @@ fn an_empty_layer_reads_back_empty() {
 }
 
 #[test]
-fn three_chunks_are_three_row_groups_and_one_index() {
+fn three_chunks_are_three_row_groups_one_index_and_geojson_in_order() {
     let layer = Mixed::new("big", GeometryKind::Point, 2 * CHUNK_ROWS + 3);
     let dir = tempfile::tempdir().expect("temp dir");
     let out = OutputDir::prepare(dir.path()).unwrap();
-    let files = write_layer(&layer, &out, &[Format::Parquet, Format::Fgb]).unwrap();
+    let files = write_layer(&layer, &out, &[Format::Parquet, Format::Fgb, Format::GeoJson]).unwrap();
     FinishedFile::commit_all(files).unwrap();
+    // GeoJSON is serialized in pieces of its own size: every row once, in order, equal to the Parquet rows.
+    let reference = geojson_features(&dir.path().join("big.geojson"));
+    assert!(reference.len() > 2 * lifecircle::output::format::geojson::PIECE_ROWS);
+    let ids: Vec<&Value> = reference.iter().map(|f| &f.properties["id"]).collect();
+    let want: Vec<Value> = (0..layer.len()).map(|i| json!(format!("row-{i}"))).collect();
+    assert!(ids.iter().copied().eq(want.iter()), "GeoJSON rows in order");
+    check_parquet(&layer, &dir.path().join("big.parquet"), &reference);
     let builder = ParquetRecordBatchReaderBuilder::try_new(File::open(dir.path().join("big.parquet")).unwrap())
         .unwrap()
         .with_batch_size(CHUNK_ROWS);

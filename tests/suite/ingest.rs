@@ -186,8 +186,10 @@ fn walkability_rules_of_the_adult_profile() {
     let data = read_pbf_bytes(&w.to_bytes(), Path::new("walk.osm.pbf"), &taxonomy, adult).expect("valid PBF");
     for (i, (tags, walkable)) in cases.iter().enumerate() {
         assert_eq!(adult.is_walkable(&tags[..]), *walkable, "profile rule for {tags:?}");
-        let idx = data.way_index(1000 + i as i64).expect("way decoded") as u32;
-        let got = data.way_info.iter().find(|wi| wi.way == idx).is_some_and(|wi| wi.walkable);
+        // A way that is not kept has no tag decision: it is not walkable.
+        let got = data
+            .way_index(1000 + i as i64)
+            .is_some_and(|idx| data.way_info.iter().find(|wi| wi.way == idx as u32).is_some_and(|wi| wi.walkable));
         assert_eq!(got, *walkable, "ingest of {tags:?}");
     }
     let expected = cases.iter().filter(|c| c.1).count();
@@ -513,6 +515,51 @@ fn dropped_islands_and_far_away_points_are_reported() {
     assert_eq!(s.categories[clinic].homes_covered, 2);
 }
 
+/// Islands ahead of the kept network in way order: the kept edges' geometry
+/// moves down in its array when the island's leaves, and every kept edge still
+/// has its own points (ends at its nodes) and lengths from them.
+#[test]
+fn kept_edges_keep_their_geometry_when_an_earlier_island_is_dropped() {
+    use lifecircle::graph::build_graph;
+    use lifecircle::ids::{EdgeId, NodeId};
+    let mut w = OsmWriter::new();
+    w.node(10, [0.004, 0.003], &[]).node(11, [0.005, 0.0031], &[]).node(12, [0.006, 0.003], &[]);
+    w.node(20, [0.0, 0.0], &[]).node(21, [0.001, 0.0005], &[]).node(22, [0.002, 0.0], &[]);
+    w.node(23, [0.003, 0.0004], &[]).node(24, [0.002, 0.001], &[]);
+    w.way(50, &[10, 11, 12], &[("highway", "footway")]);
+    w.way(60, &[20, 21, 22, 23], &[("highway", "footway")]).way(61, &[22, 24], &[("highway", "path")]);
+    let tax = Taxonomy::builtin();
+    let profiles = Profiles::builtin();
+    let data = read_pbf_bytes(&w.to_bytes(), Path::new("i.osm.pbf"), &tax, profiles.get("adult").unwrap()).unwrap();
+    let built = build_graph(&data, 1.25, 4, Path::new("i.osm.pbf")).expect("a graph");
+    let (g, islands) = (&built.graph, &built.islands);
+    assert_eq!((g.num_nodes(), g.num_edges(), islands.num_edges()), (4, 3, 1));
+    let deg = |lonlat: [f64; 2]| [(lonlat[0] * 1e7).round() as i64, (lonlat[1] * 1e7).round() as i64];
+    let mut pieces = Vec::new();
+    for e in 0..g.num_edges() {
+        let geom = g.edge_geometry(EdgeId(e as u32));
+        let (u, v) = g.edge_endpoints(EdgeId(e as u32));
+        assert_eq!(deg(geom[0]), deg(g.node_lonlat(u)), "edge {e} starts at its node");
+        assert_eq!(deg(*geom.last().unwrap()), deg(g.node_lonlat(v)), "edge {e} ends at its node");
+        let cum = g.edge_cumulative_m(EdgeId(e as u32));
+        assert_eq!(cum.len(), geom.len());
+        assert!((cum.last().unwrap() - g.edge_length_m(EdgeId(e as u32))).abs() < 1e-9);
+        pieces.push(geom.iter().map(|&p| deg(p)).collect::<Vec<_>>());
+    }
+    let at = |lon: f64, lat: f64| deg([lon, lat]);
+    assert_eq!(
+        pieces,
+        vec![
+            vec![at(0.0, 0.0), at(0.001, 0.0005), at(0.002, 0.0)],
+            vec![at(0.002, 0.0), at(0.003, 0.0004)],
+            vec![at(0.002, 0.0), at(0.002, 0.001)],
+        ]
+    );
+    let island: Vec<_> = islands.edge_geometry(EdgeId(0)).iter().map(|&p| deg(p)).collect();
+    assert_eq!(island, vec![at(0.004, 0.003), at(0.005, 0.0031), at(0.006, 0.003)]);
+    assert_eq!(deg(islands.node_lonlat(NodeId(0))), at(0.004, 0.003));
+}
+
 #[test]
 fn no_homes_and_no_facilities_still_write_valid_outputs() {
     let mut w = OsmWriter::new();
@@ -828,8 +875,8 @@ fn only_the_nodes_that_ways_use_are_kept() {
     let profiles = Profiles::builtin();
     let data = read_pbf_bytes(&w.to_bytes(), Path::new("k.osm.pbf"), &tax, profiles.get("adult").unwrap()).unwrap();
     assert_eq!(data.node_ids, vec![1, 2, 3, 4, 5, 6, 7, 8, 10, 11]);
-    let i = data.way_index(600).expect("every way keeps its id");
-    assert!(data.way_nodes(i).is_empty(), "an untagged way that nothing uses keeps no references");
+    assert_eq!(data.way_index(600), None, "an untagged way that nothing uses is not kept");
+    assert!(data.way_index(100).is_some(), "a walkable way is");
 }
 
 /// Regression: a clipped extract whose walkable ways all lack their nodes said
@@ -987,15 +1034,19 @@ fn check_kept(bytes: &[u8], reference: &[Element], what: &str) -> (usize, usize)
             Element::Relation { .. } => {}
         }
     }
-    assert_eq!(data.way_ids, ways.keys().copied().collect::<Vec<_>>(), "{what}: every way keeps its id");
+    // The kept ways are ways of the file, ascending, each with the file's references.
+    assert!(data.way_ids.windows(2).all(|w| w[0] < w[1]), "{what}: way ids ascending");
     let mut used = std::collections::BTreeSet::new();
-    let mut kept_ways = 0;
-    for (i, refs) in ways.values().enumerate() {
-        let kept = data.way_nodes(i);
-        if !kept.is_empty() {
-            assert_eq!(kept, *refs, "{what}: way {}", data.way_ids[i]);
-            used.extend(kept.iter().copied().filter(|n| nodes.contains_key(n)));
-            kept_ways += 1;
+    for (i, id) in data.way_ids.iter().enumerate() {
+        let refs = ways.get(id).unwrap_or_else(|| panic!("{what}: way {id} is not in the file"));
+        assert_eq!(data.way_nodes(i), *refs, "{what}: way {id}");
+        used.extend(refs.iter().copied().filter(|n| nodes.contains_key(n)));
+    }
+    let kept_ways = data.way_ids.len();
+    // Every member way of a kept relation that the file has is kept.
+    for r in &data.relations {
+        for m in r.outer.iter().chain(&r.inner).filter(|m| ways.contains_key(m)) {
+            assert!(data.way_index(*m).is_some(), "{what}: way {m}, a member of relation {}", r.id);
         }
     }
     for info in &data.way_info {
@@ -1031,6 +1082,7 @@ fn block_decoder_matches_osmpbfreader_on_the_fixtures() {
         assert!(n > 1000 && w > 100 && r > 0, "{what}: {n} nodes, {w} ways, {r} relations");
         let (ways, nodes) = check_kept(&bytes, &reference, &what);
         assert!(ways > 100 && nodes > 1000, "{what}: {ways} ways and {nodes} nodes kept");
+        assert!(ways < w, "{what}: {ways} of {w} ways kept: the ways that do not matter are not");
     }
 }
 

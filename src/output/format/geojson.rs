@@ -2,8 +2,9 @@
 //! `[longitude, latitude]` in WGS-84 rounded to 7 decimals (about 1 cm, OSM's
 //! own precision), properties in the layer's column order, nulls as `null`.
 //!
-//! `O(rows × columns)`; property names are serialized once per layer, chunks
-//! are serialized in parallel and written in order.
+//! `O(rows × columns)`; property names are serialized once per layer, pieces
+//! of [`PIECE_ROWS`] rows are serialized in parallel and written in order, so
+//! the text in memory is a few pieces' whatever the layer's size.
 
 use arrow_array::cast::AsArray;
 use arrow_array::types::{Float64Type, UInt32Type, UInt64Type};
@@ -13,7 +14,10 @@ use rayon::prelude::*;
 
 use crate::error::Result;
 use crate::io::atomic::{AtomicFile, FinishedFile, write_all};
-use crate::output::layer::{Geom, Layer, chunks};
+use crate::output::layer::{Geom, Layer};
+
+/// Rows serialized at a time by one thread: about a megabyte of text for the coverage layer.
+pub const PIECE_ROWS: usize = 2048;
 
 /// Rounds a coordinate to 7 decimals (about 1 cm), the precision of OSM itself.
 #[inline]
@@ -23,16 +27,17 @@ pub fn round_coord(v: f64) -> f64 {
 
 /// Writes `layer` as a GeoJSON FeatureCollection into `file`.
 ///
-/// Chunks are built and serialized in parallel, a few at a time (memory stays
-/// at a few chunks' text), and written in order: the bytes do not depend on
-/// the thread count.
+/// Pieces of [`PIECE_ROWS`] rows are built and serialized in parallel, two per
+/// thread at a time (memory stays at a few pieces' text), and written in order:
+/// the bytes do not depend on the thread count.
 pub fn write_geojson(layer: &dyn Layer, mut file: AtomicFile) -> Result<FinishedFile> {
     let schema = layer.schema();
     let keys: Vec<Vec<u8>> = schema.fields().iter().map(|f| json_key(f.name())).collect();
     write_all(&mut file, b"{\"type\":\"FeatureCollection\",\"features\":[\n")?;
-    let all = chunks(layer.len());
+    let pieces: Vec<std::ops::Range<usize>> =
+        (0..layer.len()).step_by(PIECE_ROWS).map(|s| s..(s + PIECE_ROWS).min(layer.len())).collect();
     let window = 2 * rayon::current_num_threads().max(1);
-    for (w, group) in all.chunks(window).enumerate() {
+    for (w, group) in pieces.chunks(window).enumerate() {
         let texts: Vec<Vec<u8>> = group
             .par_iter()
             .enumerate()

@@ -10,6 +10,7 @@
 //! and with capacities `<cat>_access` (2SFCA); then `categories_ok` and
 //! `complete`. `O(homes × categories)`.
 
+use std::fmt::Write;
 use std::ops::Range;
 
 use arrow_schema::SchemaRef;
@@ -26,6 +27,8 @@ pub struct CoverageLayer<'a> {
     thresholds: Vec<Vec<(String, TimeMs)>>,
     several: bool,
     schema: SchemaRef,
+    /// Every facility's output id, made once (not once per home and category).
+    facility_ids: Vec<String>,
 }
 
 impl<'a> CoverageLayer<'a> {
@@ -58,7 +61,8 @@ impl<'a> CoverageLayer<'a> {
         }
         cols.push(ColumnSpec::required("categories_ok", ColumnType::Count));
         cols.push(ColumnSpec::required("complete", ColumnType::Bool));
-        CoverageLayer { analysis, thresholds, several, schema: schema_of(&cols) }
+        let facility_ids = analysis.facilities.iter().map(|f| f.id()).collect();
+        CoverageLayer { analysis, thresholds, several, schema: schema_of(&cols), facility_ids }
     }
 }
 
@@ -84,12 +88,17 @@ impl Layer for CoverageLayer<'_> {
         let ncat = self.thresholds.len();
         let mut w = RowWriter::new(self.schema.clone(), rows.len());
         let mut geometry = Vec::with_capacity(rows.len());
+        let mut osm_id = String::new();
         for h in rows {
             let home = &a.homes[h];
             geometry.push(Geom::Point(home.lonlat));
             match &home.user_id {
                 Some(id) => w.text(Some(id)),
-                None => w.text(Some(&home.osm.to_string())),
+                None => {
+                    osm_id.clear();
+                    write!(osm_id, "{}", home.osm).expect("a String takes any text");
+                    w.text(Some(&osm_id));
+                }
             }
             w.float(Some(home.population));
             w.float(a.home_snaps[h].map(|s| round_to(s.access_m, 1)));
@@ -101,8 +110,9 @@ impl Layer for CoverageLayer<'_> {
                 let ok = t <= main;
                 ok_count += u32::from(ok);
                 w.float((t != TimeMs::INF).then(|| minutes_ceil_2dp(t)));
-                let nearest = a.nearest_facility[c][h].map(|k| a.facilities[a.facility_index[c][k as usize]].id());
-                w.text(nearest.as_deref());
+                let nearest =
+                    a.nearest_facility[c][h].map(|k| self.facility_ids[a.facility_index[c][k as usize]].as_str());
+                w.text(nearest);
                 w.count(Some(a.counts[c][h]));
                 w.boolean(Some(ok));
                 if self.several {
