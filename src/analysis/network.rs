@@ -304,12 +304,21 @@ impl Network {
         self.home_near_island.as_ref().map(|f| f.iter().filter(|x| **x).count())
     }
 
+    /// OSM's homes and their snaps and anchors if already made, moved out:
+    /// the network keeps no homes after this (see `Network::analyze_once`).
+    pub(super) fn take_osm_homes(&mut self) -> (Vec<Home>, Option<Snapped>) {
+        (std::mem::take(&mut self.homes), self.home_snaps.take())
+    }
+
+    /// OSM's homes snapped as [`Network::osm_home_snaps`] snaps them (for homes taken out).
+    pub(super) fn snap_osm_homes(&self, homes: &[Home]) -> Snapped {
+        let points: Vec<[f64; 2]> = homes.iter().map(|h| h.lonlat).collect();
+        self.snap(&points, self.key.max_snap_m)
+    }
+
     /// OSM homes' snaps and anchors (snapped on first use, then kept).
     pub fn osm_home_snaps(&self) -> &Snapped {
-        self.home_snaps.get_or_init(|| {
-            let points: Vec<[f64; 2]> = self.homes.iter().map(|h| h.lonlat).collect();
-            self.snap(&points, self.key.max_snap_m)
-        })
+        self.home_snaps.get_or_init(|| self.snap_osm_homes(&self.homes))
     }
 
     /// The districts of `admin_level`, or an error naming the levels the extract has.
