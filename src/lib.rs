@@ -56,6 +56,9 @@ pub mod taxonomy;
 pub mod tile;
 pub mod whatif;
 
+#[cfg(test)]
+mod test_rng;
+
 pub use analysis::summary;
 pub use analysis::summary::Summary;
 pub use analysis::{Analysis, AnalyzeConfig, Network, run};

@@ -2,20 +2,7 @@
 use super::*;
 use crate::coverage::stats::median_time;
 
-/// SplitMix64 with a fixed seed.
-struct Rng(u64);
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
-}
+use crate::test_rng::SplitMix64 as Rng;
 
 /// The table's statistics computed the obvious way, straight from the homes
 /// (the rows' code before the sums): the reference for [`LevelSums::rows`].

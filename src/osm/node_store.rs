@@ -211,17 +211,7 @@ mod tests {
     use super::*;
     use std::collections::BTreeMap;
 
-    /// SplitMix64 with a fixed seed: `[lo, hi)`.
-    struct Rng(u64);
-    impl Rng {
-        fn range(&mut self, lo: i64, hi: i64) -> i64 {
-            self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-            let mut z = self.0;
-            z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-            z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-            lo + ((z ^ (z >> 31)) % (hi - lo) as u64) as i64
-        }
-    }
+    use crate::test_rng::SplitMix64 as Rng;
 
     /// The obvious reference: the first position of every needed id, by id.
     fn reference(chunks: &[NodeChunk], needed: &[i64]) -> (Vec<i64>, Vec<[i32; 2]>) {

@@ -140,32 +140,22 @@ impl ExactSizeIterator for PackedIter<'_> {}
 mod tests {
     use super::*;
 
-    /// SplitMix64 with a fixed seed.
-    struct Rng(u64);
-    impl Rng {
-        fn next(&mut self) -> u64 {
-            self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-            let mut z = self.0;
-            z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-            z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-            z ^ (z >> 31)
-        }
-    }
+    use crate::test_rng::SplitMix64 as Rng;
 
     #[test]
     fn random_ids_read_back_exactly() {
         let mut rng = Rng(7);
         for case in 0..200 {
-            let n = (rng.next() % 300) as usize;
+            let n = (rng.next_u64() % 300) as usize;
             let ids: Vec<i64> = (0..n)
                 .scan(0i64, |last, _| {
                     // Small steps, big jumps, both signs, and the extremes.
-                    *last = match rng.next() % 6 {
-                        0 => rng.next() as i64,
-                        1 => i64::MAX - (rng.next() % 3) as i64,
-                        2 => i64::MIN + (rng.next() % 3) as i64,
-                        3 => last.wrapping_sub((rng.next() % 1000) as i64),
-                        _ => last.wrapping_add((rng.next() % 200) as i64),
+                    *last = match rng.next_u64() % 6 {
+                        0 => rng.next_u64() as i64,
+                        1 => i64::MAX - (rng.next_u64() % 3) as i64,
+                        2 => i64::MIN + (rng.next_u64() % 3) as i64,
+                        3 => last.wrapping_sub((rng.next_u64() % 1000) as i64),
+                        _ => last.wrapping_add((rng.next_u64() % 200) as i64),
                     };
                     Some(*last)
                 })
