@@ -137,6 +137,17 @@ impl DistrictOptions {
         self.coarser.iter().chain(std::iter::once(&self.source)).collect()
     }
 
+    /// The `admin_level`s of the levels that are the extract's boundaries, coarse to fine.
+    pub fn admin_levels(&self) -> Vec<u8> {
+        self.sources()
+            .into_iter()
+            .filter_map(|s| match s {
+                DistrictSource::AdminLevel(level) => Some(*level),
+                _ => None,
+            })
+            .collect()
+    }
+
     /// Every level's tier, coarse to fine: the given ones, or the defaults.
     pub fn level_tiers(&self) -> Vec<UnitTier> {
         let n = self.coarser.len() + 1;

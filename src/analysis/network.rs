@@ -180,10 +180,7 @@ impl Network {
     /// profile, speed, components and snapping rule; administrative
     /// boundaries are assembled when `config` asks for them as districts.
     pub fn build(config: &AnalyzeConfig) -> Result<Network> {
-        let boundaries = config
-            .districts
-            .as_ref()
-            .is_some_and(|d| d.sources().iter().any(|s| matches!(s, DistrictSource::AdminLevel(_))));
+        let boundaries = config.districts.as_ref().is_some_and(|d| !d.admin_levels().is_empty());
         Network::build_with(config, boundaries)
     }
 

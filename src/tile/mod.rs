@@ -215,17 +215,8 @@ fn open_with(config: &AnalyzeConfig, whole_run: bool) -> Result<(Network, Analyz
 /// (each must be there), or for a network analysed later every level there.
 fn load_boundaries(network: &mut Network, config: &AnalyzeConfig, tile: &Path, whole_run: bool) -> Result<()> {
     let folder = tile.parent().unwrap_or(Path::new("."));
-    let asked: Vec<u8> = config
-        .districts
-        .iter()
-        .flat_map(|d| d.sources())
-        .filter_map(|s| match s {
-            crate::analysis::DistrictSource::AdminLevel(level) => Some(*level),
-            _ => None,
-        })
-        .collect();
     let levels: Vec<u8> = if whole_run {
-        asked
+        config.districts.as_ref().map(|d| d.admin_levels()).unwrap_or_default()
     } else {
         (0..=u8::MAX).filter(|l| folder.join(tables::boundaries_file(*l)).is_file()).collect()
     };

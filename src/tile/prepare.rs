@@ -110,15 +110,7 @@ pub fn prepare_with_halo(config: &AnalyzeConfig, tile_km: f64, start_halo_m: f64
     }
     let dir = OutputDir::prepare(out)?;
     // Boundaries of the admin levels the tile runs will ask for, assembled on the whole file.
-    let admin: Vec<u8> = config
-        .districts
-        .iter()
-        .flat_map(|d| d.sources())
-        .filter_map(|s| match s {
-            crate::analysis::DistrictSource::AdminLevel(level) => Some(*level),
-            _ => None,
-        })
-        .collect();
+    let admin: Vec<u8> = config.districts.as_ref().map(|d| d.admin_levels()).unwrap_or_default();
     let net = Network::build_with(config, !admin.is_empty())?;
     let boundaries: Vec<(u8, crate::district::sources::DistrictSet)> =
         admin.iter().map(|&level| net.admin_districts(level).map(|set| (level, set))).collect::<Result<_>>()?;
