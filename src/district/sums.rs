@@ -291,29 +291,35 @@ impl LevelSums {
     /// Adds `other`'s homes (another part of the same run, the same
     /// categories and thresholds) into these sums.
     pub fn merge(&mut self, other: &LevelSums) {
-        let mut all: BTreeMap<u64, Acc> =
-            std::mem::take(&mut self.groups).iter().map(|g| (g.key, Acc::from_sums(g))).collect();
-        for g in &other.groups {
-            let theirs = Acc::from_sums(g);
-            match all.get_mut(&g.key) {
-                Some(mine) => mine.merge(&theirs),
-                None => {
-                    all.insert(g.key, theirs);
-                }
-            }
-        }
-        self.groups = all.into_iter().map(|(k, acc)| acc.into_sums(k)).collect();
+        *self = LevelSums::merged([&*self, other]);
+    }
+
+    /// The sums of every part added up at once: each group converted and
+    /// added once, so merging `T` tiles is linear in their sums (merging them
+    /// one by one would convert the growing total `T` times).
+    pub fn merged<'a>(parts: impl IntoIterator<Item = &'a LevelSums>) -> LevelSums {
+        LevelSums::merged_by(parts, |k| k)
     }
 
     /// The groups with their keys mapped by `f` (e.g. H3 cells to their
     /// index in the merged grid); groups mapped to the same key are merged.
     pub fn rekeyed(&self, f: impl Fn(u64) -> u64) -> LevelSums {
-        let mut out = LevelSums::default();
-        for g in &self.groups {
-            let one = LevelSums { groups: vec![GroupSums { key: f(g.key), ..g.clone() }] };
-            out.merge(&one);
+        LevelSums::merged_by([self], f)
+    }
+
+    /// [`LevelSums::merged`] with every key mapped by `f`.
+    fn merged_by<'a>(parts: impl IntoIterator<Item = &'a LevelSums>, f: impl Fn(u64) -> u64) -> LevelSums {
+        let mut all: BTreeMap<u64, Acc> = BTreeMap::new();
+        for g in parts.into_iter().flat_map(|p| &p.groups) {
+            let theirs = Acc::from_sums(g);
+            match all.entry(f(g.key)) {
+                std::collections::btree_map::Entry::Occupied(mut mine) => mine.get_mut().merge(&theirs),
+                std::collections::btree_map::Entry::Vacant(slot) => {
+                    slot.insert(theirs);
+                }
+            }
         }
-        out
+        LevelSums { groups: all.into_iter().map(|(k, acc)| acc.into_sums(k)).collect() }
     }
 
     /// The rows: one per district of `names` (by index, in order, homes or

@@ -75,11 +75,7 @@ pub fn combine_tables(tiles: &[(String, Option<&TileTables>)]) -> Result<Option<
         let hex = t.hexagons.as_ref().map(|h| h.resolution);
         (&t.folder, &t.keys, &t.thresholds, t.main_minutes.to_bits(), levels, &t.tiers, &t.targets, hex)
     }
-    let mut all = first.clone();
-    all.levels.iter_mut().for_each(|l| l.sums = LevelSums::default());
-    if let Some(h) = &mut all.hexagons {
-        h.sums = LevelSums::default();
-    }
+    let mut all_tables = Vec::with_capacity(tiles.len());
     for (name, t) in tiles {
         let t = t.ok_or_else(|| {
             bad(name, format!("its tile ran without the district or H3 tables that {first_name}'s has"))
@@ -87,12 +83,14 @@ pub fn combine_tables(tiles: &[(String, Option<&TileTables>)]) -> Result<Option<
         if meta(t) != meta(first) {
             return Err(bad(name, format!("its district or H3 tables were asked differently than {first_name}'s")));
         }
-        for (sums, level) in all.levels.iter_mut().zip(&t.levels) {
-            sums.sums.merge(&level.sums);
-        }
-        if let (Some(mine), Some(h)) = (&mut all.hexagons, &t.hexagons) {
-            mine.sums.merge(&h.sums);
-        }
+        all_tables.push(t);
+    }
+    let mut all = first.clone();
+    for (l, level) in all.levels.iter_mut().enumerate() {
+        level.sums = LevelSums::merged(all_tables.iter().map(|t| &t.levels[l].sums));
+    }
+    if let Some(h) = &mut all.hexagons {
+        h.sums = LevelSums::merged(all_tables.iter().filter_map(|t| t.hexagons.as_ref().map(|h| &h.sums)));
     }
     Ok(Some(all))
 }
