@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use serde_json::{Value, json};
 
-use super::tables::{MergedTables, combine_tables, merge_tables};
+use super::tables::{MergedTables, combine_tables, finish_tables};
 use crate::analysis::summarize::{category_note, districts_summary, home_notes, no_facilities_note};
 use crate::analysis::summary::{TileCategory, TileSummary, TileTables};
 use crate::coverage::stats::{ExactSum, round_to, share};
@@ -90,13 +90,13 @@ fn read_summaries(paths: &[impl AsRef<Path>]) -> Result<Vec<(String, Value)>> {
 
 /// The lower median of a `[key, count]` histogram of `total` values, the
 /// `total - counted` values not in it larger than every key.
-fn median_key(hist: &BTreeMap<u64, u64>, total: u64) -> Option<u64> {
+fn median_key(hist: &[[u64; 2]], total: u64) -> Option<u64> {
     if total == 0 {
         return None;
     }
     let mid = (total - 1) / 2;
     let mut seen = 0u64;
-    for (&k, &n) in hist {
+    for &[k, n] in hist {
         seen += n;
         if seen > mid {
             return Some(k);
@@ -126,11 +126,11 @@ pub fn merge_summaries(summaries: &[(String, Value)]) -> Result<Value> {
 pub struct MergedRun {
     /// The summary (as [`merge_summaries`]), with its `districts` section when the tiles had districts.
     pub summary: Value,
-    /// The district and H3 tables, when the tiles had them ([`merge_tables`]).
+    /// The district and H3 tables, when the tiles had them ([`super::tables::merge_tables`]).
     pub tables: Option<MergedTables>,
 }
 
-/// [`merge_summaries`] and the tiles' district and H3 tables merged ([`merge_tables`]).
+/// [`merge_summaries`] and the tiles' district and H3 tables merged ([`super::tables::merge_tables`]).
 pub fn merge_run(summaries: &[(String, Value)]) -> Result<MergedRun> {
     merge_with(summaries, false)
 }
@@ -186,17 +186,14 @@ fn merge_with(summaries: &[(String, Value)], partial: bool) -> Result<MergedRun>
             ),
         ));
     }
-    let sum = |parts: &mut dyn Iterator<Item = &Vec<u64>>| {
-        let mut s = ExactSum::default();
-        parts.for_each(|bits| s.merge(&ExactSum::from_bits(bits)));
-        s.value()
-    };
-    let population = sum(&mut tiles.iter().map(|t| &t.population));
+    // Every tile's sums added into one, then the summary of that one.
+    let named: Vec<(String, Option<&TileTables>)> =
+        summaries.iter().zip(&tiles).map(|((name, _), t)| (name.clone(), t.tables.as_ref())).collect();
+    let all = combine(&tiles, combine_tables(&named)?, ids.into_iter().collect());
+    let value = |bits: &[u64]| ExactSum::from_bits(bits).value();
+    let population = value(&all.population);
     let pshare = |p: f64| if population > 0.0 { p / population } else { 0.0 };
-    let unreachable: usize = tiles.iter().map(|t| t.unreachable).sum();
-    let mut snap = BTreeMap::new();
-    tiles.iter().for_each(|t| add_hist(&mut snap, &t.snap_dm));
-    let snapped: u64 = snap.values().sum();
+    let snapped: u64 = all.snap_dm.iter().map(|[_, n]| n).sum();
     let max_snap_m = first["parameters"]["max_snap_m"].as_f64().unwrap_or(0.0);
 
     let mut out = first.clone();
@@ -211,22 +208,18 @@ fn merge_with(summaries: &[(String, Value)], partial: bool) -> Result<MergedRun>
     let h = &mut out["homes"];
     h["total"] = json!(n_homes);
     h["population"] = json!(round_to(population, 3));
-    h["unreachable"] = json!(unreachable);
-    h["nearest_way_on_dropped_island"] = json!(tiles.iter().map(|t| t.nearest_island).sum::<usize>());
-    h["median_snap_m"] = json!(median_key(&snap, snapped).map(|k| k as f64 / 10.0));
+    h["unreachable"] = json!(all.unreachable);
+    h["nearest_way_on_dropped_island"] = json!(all.nearest_island);
+    h["median_snap_m"] = json!(median_key(&all.snap_dm, snapped).map(|k| k as f64 / 10.0));
     let mut notes = Vec::new();
     let cats = out["categories"].as_array_mut().ok_or_else(|| bad(first_name, "no categories".into()))?;
     let mut facilities_map = BTreeMap::new();
-    for (c, cat) in cats.iter_mut().enumerate() {
-        let key = tiles[0].categories[c].key.clone();
+    for ((c, cat), part) in cats.iter_mut().enumerate().zip(&all.categories) {
+        let key = part.key.clone();
         let (n_fac, unreach) = (facts.facilities[c], facts.facilities_unreachable[c]);
         facilities_map.insert(key.clone(), json!(n_fac));
         notes.extend(category_note(&key, n_fac, unreach, max_snap_m));
-        let parts: Vec<_> = tiles.iter().map(|t| &t.categories[c]).collect();
-        let covered: usize = parts.iter().map(|p| p.covered_homes).sum();
-        let covered_pop = sum(&mut parts.iter().map(|p| &p.covered_population));
-        let mut nearest = BTreeMap::new();
-        parts.iter().for_each(|p| add_hist(&mut nearest, &p.nearest_hundredths));
+        let (covered, covered_pop) = (part.covered_homes, value(&part.covered_population));
         cat["facilities"] = json!(n_fac);
         cat["facilities_unreachable"] = json!(unreach);
         cat["note"] = json!(no_facilities_note(n_fac));
@@ -234,11 +227,10 @@ fn merge_with(summaries: &[(String, Value)], partial: bool) -> Result<MergedRun>
         cat["share_covered"] = json!(share(covered, n_homes));
         cat["population_covered"] = json!(round_to(covered_pop, 3));
         cat["share_covered_population"] = json!(pshare(covered_pop));
-        cat["median_min"] = json!(median_key(&nearest, n_homes as u64).map(|k| k as f64 / 100.0));
+        cat["median_min"] = json!(median_key(&part.nearest_hundredths, n_homes as u64).map(|k| k as f64 / 100.0));
         let thresholds = cat["thresholds"].as_array_mut().ok_or_else(|| bad(first_name, "no thresholds".into()))?;
         for (k, th) in thresholds.iter_mut().enumerate() {
-            let homes: usize = parts.iter().map(|p| p.thresholds.get(k).map_or(0, |x| x.0)).sum();
-            let pop = sum(&mut parts.iter().filter_map(|p| p.thresholds.get(k).map(|x| &x.1)));
+            let (homes, pop) = part.thresholds.get(k).map_or((0, 0.0), |(n, bits)| (*n, value(bits)));
             th["homes"] = json!(homes);
             th["share"] = json!(share(homes, n_homes));
             th["population"] = json!(round_to(pop, 3));
@@ -246,24 +238,20 @@ fn merge_with(summaries: &[(String, Value)], partial: bool) -> Result<MergedRun>
         }
     }
     out["facilities"] = json!(facilities_map);
-    let complete: usize = tiles.iter().map(|t| t.complete_homes).sum();
-    let complete_pop = sum(&mut tiles.iter().map(|t| &t.complete_population));
+    let (complete, complete_pop) = (all.complete_homes, value(&all.complete_population));
     out["complete"] = json!({
         "homes": complete,
         "share": share(complete, n_homes),
         "population": round_to(complete_pop, 3),
         "share_population": pshare(complete_pop),
     });
-    notes.extend(home_notes(n_homes, unreachable, max_snap_m));
-    let named: Vec<(String, Option<&TileTables>)> =
-        summaries.iter().zip(&tiles).map(|((name, _), t)| (name.clone(), t.tables.as_ref())).collect();
+    notes.extend(home_notes(n_homes, all.unreachable, max_snap_m));
     if partial {
-        let combined = combine(&tiles, combine_tables(&named)?, ids.into_iter().collect());
         out["notes"] = json!(notes);
-        out["tile"] = serde_json::to_value(combined).map_err(|e| bad(first_name, e.to_string()))?;
+        out["tile"] = serde_json::to_value(all).map_err(|e| bad(first_name, e.to_string()))?;
         return Ok(MergedRun { summary: out, tables: None });
     }
-    let tables = merge_tables(&named)?;
+    let tables = all.tables.as_ref().map(finish_tables).transpose()?;
     if let Some((finest, coarser)) = tables.as_ref().and_then(|t| t.districts.split_last()) {
         let unchecked = tables.as_ref().map(|t| t.unchecked.clone()).unwrap_or_default();
         let section = districts_summary(finest, coarser, unchecked, &mut notes);

@@ -99,8 +99,11 @@ pub fn combine_tables(tiles: &[(String, Option<&TileTables>)]) -> Result<Option<
 /// into the whole run's tables ([`combine_tables`], then the rows):
 /// `None` when no tile has any; every tile must have the same.
 pub fn merge_tables(tiles: &[(String, Option<&TileTables>)]) -> Result<Option<MergedTables>> {
-    let Some(first) = combine_tables(tiles)? else { return Ok(None) };
-    let first = &first;
+    combine_tables(tiles)?.as_ref().map(finish_tables).transpose()
+}
+
+/// The whole run's tables from all its tiles' sums added up ([`combine_tables`]).
+pub fn finish_tables(first: &TileTables) -> Result<MergedTables> {
     let levels: Vec<&LevelSums> = first.levels.iter().map(|l| &l.sums).collect();
     let hex_sums = first.hexagons.as_ref().map(|h| h.sums.clone()).unwrap_or_default();
     let folder = PathBuf::from(&first.folder);
@@ -149,5 +152,5 @@ pub fn merge_tables(tiles: &[(String, Option<&TileTables>)]) -> Result<Option<Me
         let rows = sums.rows(&view, &names, &facilities_per_district(&facility_index, &facility_cell, n));
         Districts { set: grid.set, rows, results: Vec::new(), tier: None, units: Vec::new() }
     });
-    Ok(Some(MergedTables { districts, hexagons, unchecked: first.unchecked.clone(), inputs }))
+    Ok(MergedTables { districts, hexagons, unchecked: first.unchecked.clone(), inputs })
 }
