@@ -1,15 +1,18 @@
-//! Decoding one `PrimitiveBlock` with osmpbfreader's protobuf types.
+//! Decoding one `PrimitiveBlock`: the element interface and the reference decoder.
 //!
-//! The inflated block is parsed into osmpbfreader's generated
-//! [`PrimitiveBlock`] message (the `protobuf` crate's
-//! `Message::parse_from_bytes`), then its dense nodes, nodes, ways and
-//! relations are walked directly and handed to an [`ElementSink`] with their
-//! tags as indices into the block's string table, looked up only when a rule
-//! asks ([`BlockTags`]). No `OsmObj` and no tag map is built per element, and
-//! every string index is checked against the table, so a corrupt block is an
-//! error, never a panic. Elements go out in osmpbfreader's own order (per
-//! group: nodes, dense nodes, ways, relations) with its coordinate
-//! arithmetic, so [`decode_block`] sees what `OsmPbfReader::iter` sees.
+//! [`decode_block`] reads a block straight from its wire bytes
+//! ([`super::wire`]) and falls back, for the forms that decoder leaves aside
+//! and for every error, on the reference decoder here: the inflated block is
+//! parsed into osmpbfreader's generated [`PrimitiveBlock`] message (the
+//! `protobuf` crate's `Message::parse_from_bytes`), then its dense nodes,
+//! nodes, ways and relations are walked directly ([`walk_block`]). Both hand
+//! the elements to an [`ElementSink`] with their tags as indices into the
+//! block's string table, looked up only when a rule asks ([`BlockTags`]). No
+//! `OsmObj` and no tag map is built per element, and every string index is
+//! checked against the table, so a corrupt block is an error, never a panic.
+//! Elements go out in osmpbfreader's own order (per group: nodes, dense
+//! nodes, ways, relations) with its coordinate arithmetic, so
+//! [`decode_block`] sees what `OsmPbfReader::iter` sees.
 //!
 //! `O(block bytes)`: the message is `O(block bytes)` to parse, the walk
 //! `O(elements + tags + references)` with scratch buffers reused across the
@@ -61,6 +64,12 @@ pub struct BlockTags<'a> {
 }
 
 impl<'a> BlockTags<'a> {
+    /// Tags as `(key, value)` indices into `strings` (checked by the caller); `last_wins` for dense nodes.
+    #[inline]
+    pub(super) fn new(strings: &'a [Cow<'a, str>], pairs: &'a [(u32, u32)], last_wins: bool) -> Self {
+        BlockTags { strings, pairs, last_wins }
+    }
+
     /// No tags at all?
     #[inline]
     pub fn is_empty(&self) -> bool {
@@ -96,6 +105,12 @@ impl TagLookup for BlockTags<'_> {
 
 /// Receives a block's elements in file order (per group: nodes, then ways, then relations).
 pub trait ElementSink {
+    /// A block begins (a sink that holds more than one block notes where, for [`ElementSink::rewind`]).
+    fn begin_block(&mut self) {}
+    /// Forgets every element handed out since the block began: the fast
+    /// decoder met a form it leaves to the reference decoder, which hands the
+    /// whole block out again.
+    fn rewind(&mut self);
     /// A node: id and position in decimicro-degrees `[lon, lat]`.
     fn node(&mut self, id: i64, decimicro: [i32; 2], tags: BlockTags<'_>);
     /// A way: id and node references.
@@ -107,17 +122,19 @@ pub trait ElementSink {
 /// Scratch buffers for decoding, reused across blocks.
 #[derive(Default)]
 pub struct BlockScratch {
-    pairs: Vec<(u32, u32)>,
-    refs: Vec<i64>,
-    members: Vec<Member>,
+    pub(super) pairs: Vec<(u32, u32)>,
+    pub(super) refs: Vec<i64>,
+    pub(super) members: Vec<Member>,
+    /// The wire decoder's group byte ranges.
+    pub(super) groups: Vec<(usize, usize)>,
 }
 
 /// The block-level fields: string table and coordinate transform.
-struct Frame<'a> {
-    strings: Vec<Cow<'a, str>>,
-    granularity: i64,
-    lat_offset: i64,
-    lon_offset: i64,
+pub(super) struct Frame<'a> {
+    pub(super) strings: Vec<Cow<'a, str>>,
+    pub(super) granularity: i64,
+    pub(super) lat_offset: i64,
+    pub(super) lon_offset: i64,
 }
 
 impl Frame<'_> {
@@ -130,7 +147,7 @@ impl Frame<'_> {
     /// ±214°) is impossible and becomes `i32::MAX`, which the sink drops as
     /// an invalid position.
     #[inline]
-    fn decimicro(&self, offset: i64, c: i64, node: i64) -> DecodeResult<i32> {
+    pub(super) fn decimicro(&self, offset: i64, c: i64, node: i64) -> DecodeResult<i32> {
         let nano = (self.granularity.checked_mul(c)).and_then(|g| g.checked_add(offset)).ok_or_else(|| {
             format!(
                 "node {node}: its coordinate overflows (offset {offset} + granularity {} × {c} nanodegrees)",
@@ -165,8 +182,26 @@ pub fn parse_block(block: &[u8]) -> DecodeResult<PrimitiveBlock> {
     PrimitiveBlock::parse_from_bytes(block).map_err(|e| format!("bad primitive block: {e}"))
 }
 
-/// Parses a `PrimitiveBlock` message and hands every element to `sink`.
+/// Decodes a block from its bytes and hands every element to `sink`: read
+/// straight from the wire ([`super::wire`]), or, for the forms that decoder
+/// leaves aside and for every error, by [`decode_block_reference`] (the
+/// elements handed out before are taken back with [`ElementSink::rewind`]).
 pub fn decode_block(block: &[u8], scratch: &mut BlockScratch, sink: &mut impl ElementSink) -> DecodeResult<()> {
+    sink.begin_block();
+    if super::wire::walk(block, scratch, sink).is_ok() {
+        return Ok(());
+    }
+    sink.rewind();
+    decode_block_reference(block, scratch, sink)
+}
+
+/// The reference decoder: parses osmpbfreader's `PrimitiveBlock` message and
+/// hands every element to `sink` ([`walk_block`]).
+pub fn decode_block_reference(
+    block: &[u8],
+    scratch: &mut BlockScratch,
+    sink: &mut impl ElementSink,
+) -> DecodeResult<()> {
     walk_block(&parse_block(block)?, scratch, sink)
 }
 

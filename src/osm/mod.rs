@@ -1,8 +1,10 @@
 //! Ingest: OpenStreetMap PBF in, plain records out (no graph types here).
 //!
-//! [`read_pbf`] streams the file's blobs ([`blob`]), decodes them in parallel
-//! on rayon with osmpbfreader's protobuf messages, walked directly without
-//! building an `OsmObj` per element ([`block`]), and keeps what the later
+//! [`read_pbf`] streams the file's blobs ([`blob`], osmpbfreader's
+//! `fileformat` messages), decodes them in parallel on rayon straight from
+//! their protobuf wire bytes ([`wire`]; osmpbfreader's `PrimitiveBlock`
+//! message is the reference and the fallback, [`block`]) without building an
+//! `OsmObj` per element, and keeps what the later
 //! stages need: the tag decisions of the taxonomy and the walking profile, the
 //! node lists of the ways that matter and the positions of their nodes only
 //! ([`node_store`]). [`features`] turns those records into homes and
@@ -15,6 +17,7 @@ pub mod multipolygon;
 pub mod node_store;
 pub mod packed;
 mod read_pbf;
+pub mod wire;
 
 pub use features::{Facility, FeatureReport, Home, HomeRule, extract_features};
 pub use read_pbf::{OsmData, PoiNode, RelationRecord, WayInfo, read_pbf, read_pbf_bytes};

@@ -3,9 +3,9 @@
 //!
 //! [`BlobReader`](super::blob::BlobReader) frames the file one blob at a time
 //! (sizes capped, see [`super::blob`]); the rayon pool inflates blobs as they
-//! come and decodes each with osmpbfreader's `PrimitiveBlock` message
-//! ([`super::block`]: elements walked straight from the message, no `OsmObj`
-//! or tag map), each into a per-blob record of the taxonomy and profile
+//! come and decodes each straight from its wire bytes ([`super::wire`], with
+//! osmpbfreader's `PrimitiveBlock` message as the reference and fallback,
+//! [`super::block`]; no `OsmObj` or tag map), each into a per-blob record of the taxonomy and profile
 //! decisions plus every node position and way reference. At the end the
 //! records are merged in file order and compacted: ways (ids and references)
 //! are kept only when they matter (walkable, homes, residential areas,
@@ -27,7 +27,7 @@ use osmpbfreader::Tags;
 use rayon::prelude::*;
 
 use super::blob::{BlobReader, RawBlob};
-use super::block::{BlockScratch, BlockTags, ElementSink, Member, MemberType, parse_block, walk_block};
+use super::block::{BlockScratch, BlockTags, ElementSink, Member, MemberType, decode_block};
 use super::node_store::{IdIndex, NodeChunk, keep_needed, sorted_distinct};
 use super::packed::PackedIds;
 use crate::error::{Error, Result};
@@ -196,13 +196,22 @@ impl BlockOut {
             relations: std::mem::take(&mut self.relations),
             blocked_nodes: self.blocked_nodes.to_vec(),
         };
+        self.clear();
+        out
+    }
+
+    /// Empties every record, capacity kept.
+    fn clear(&mut self) {
         self.nodes.ids.clear();
         self.nodes.pos.clear();
         self.way_ids.clear();
         self.way_lens.clear();
         self.way_refs.clear();
+        self.way_info.clear();
+        self.highways.clear();
+        self.pois.clear();
+        self.relations.clear();
         self.blocked_nodes.clear();
-        out
     }
 }
 
@@ -220,6 +229,10 @@ struct Decisions<'t> {
 }
 
 impl ElementSink for Decisions<'_> {
+    fn rewind(&mut self) {
+        self.out.clear();
+    }
+
     fn node(&mut self, id: i64, decimicro: [i32; 2], tags: BlockTags<'_>) {
         let lonlat = [super::decimicro_to_deg(decimicro[0]), super::decimicro_to_deg(decimicro[1])];
         if !crate::geometry::valid_lonlat(lonlat) {
@@ -324,10 +337,12 @@ fn decode_blob(
     taxonomy: &Taxonomy,
     profile: &Profile,
 ) -> std::result::Result<BlockOut, String> {
-    let block = parse_block(blob.inflate(buf)?)?;
-    let walked = walk_block(&block, scratch, &mut Decisions { taxonomy, classifier, profile, out: records });
-    drop(block);
-    walked?;
+    let decoded =
+        decode_block(blob.inflate(buf)?, scratch, &mut Decisions { taxonomy, classifier, profile, out: records });
+    if decoded.is_err() {
+        records.clear(); // the next block starts empty
+    }
+    decoded?;
     Ok(records.take_compact())
 }
 

@@ -918,24 +918,30 @@ fn a_file_requiring_an_unknown_feature_is_refused() {
 // walked directly) against osmpbfreader's own reader, `OsmPbfReader::iter`
 // (an `OsmObj` with a tag map per element: the slow, obvious reference).
 
-type TagMap = BTreeMap<String, String>;
+pub(crate) type TagMap = BTreeMap<String, String>;
 
 /// One element as a reader sees it; tags as a map (of a key given twice, the last, as osmpbfreader keeps).
 #[derive(Debug, Clone, PartialEq)]
-enum Element {
+pub(crate) enum Element {
     Node { id: i64, decimicro: [i32; 2], tags: TagMap },
     Way { id: i64, refs: Vec<i64>, tags: TagMap },
     Relation { id: i64, members: Vec<(char, i64, String)>, tags: TagMap },
 }
 
-/// Collects what `decode_block` hands out.
-struct Collect(Vec<Element>);
+/// Collects what `decode_block` hands out (and where the current block began).
+pub(crate) struct Collect(pub(crate) Vec<Element>, pub(crate) usize);
 
 fn tag_map(tags: lifecircle::osm::block::BlockTags<'_>) -> TagMap {
     tags.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
 }
 
 impl lifecircle::osm::block::ElementSink for Collect {
+    fn begin_block(&mut self) {
+        self.1 = self.0.len();
+    }
+    fn rewind(&mut self) {
+        self.0.truncate(self.1);
+    }
     fn node(&mut self, id: i64, decimicro: [i32; 2], tags: lifecircle::osm::block::BlockTags<'_>) {
         self.0.push(Element::Node { id, decimicro, tags: tag_map(tags) });
     }
@@ -968,7 +974,7 @@ impl lifecircle::osm::block::ElementSink for Collect {
 fn fast_elements(bytes: &[u8]) -> Vec<Element> {
     use lifecircle::osm::blob::BlobReader;
     use lifecircle::osm::block::{BlockScratch, decode_block};
-    let mut sink = Collect(Vec::new());
+    let mut sink = Collect(Vec::new(), 0);
     let (mut buf, mut scratch) = (Vec::new(), BlockScratch::default());
     for blob in BlobReader::new(bytes, Path::new("fast.osm.pbf")) {
         let blob = blob.expect("a valid file");
