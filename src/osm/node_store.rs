@@ -94,15 +94,16 @@ fn filter_chunk(c: NodeChunk, needed: &[i64]) -> (Vec<i64>, Vec<[i32; 2]>) {
     (kept_ids, kept_pos)
 }
 
-/// Bits of an id sorted per pass of [`sorted_distinct`].
+/// Bits of the digit [`sorted_distinct`] splits on.
 const DIGIT_BITS: u32 = 12;
 
 /// `ids` ascending without repeats.
 ///
-/// An LSD radix sort of the ids' offsets from the smallest, 12 bits a pass:
-/// OSM ids span ~34 bits, so three passes of `O(n)` instead of a comparison
-/// sort's `O(n log n)`; one scratch array as large as `ids`. Short lists take
-/// the standard sort.
+/// One radix pass on the top 12 bits of the ids' offsets from the smallest
+/// splits them into 4,096 ranges (`O(n)`, one scratch array as large as
+/// `ids`), then the ranges are sorted in parallel, each small enough to stay
+/// in cache: `O(n + n log(n / 4096))` work, most of it on every core. Short
+/// lists take the standard sort.
 ///
 /// ```
 /// use lifecircle::osm::node_store::sorted_distinct;
@@ -116,31 +117,76 @@ pub fn sorted_distinct(mut ids: Vec<i64>) -> Vec<i64> {
     }
     // Order-preserving: i64 to u64 with the sign bit flipped, less the smallest.
     let key = |x: i64| (x as u64) ^ (1 << 63);
-    let (min, max) = ids.iter().fold((u64::MAX, 0), |(lo, hi), &x| (lo.min(key(x)), hi.max(key(x))));
-    let bits = 64 - (max - min).leading_zeros();
-    let mut a: Vec<u64> = ids.into_iter().map(|x| key(x) - min).collect();
+    let (min, max) = ids
+        .par_iter()
+        .fold(|| (u64::MAX, 0), |(lo, hi), &x| (lo.min(key(x)), hi.max(key(x))))
+        .reduce(|| (u64::MAX, 0), |a, b| (a.0.min(b.0), a.1.max(b.1)));
+    let shift = (64 - (max - min).leading_zeros()).saturating_sub(DIGIT_BITS);
+    let digit = |k: u64| (k >> shift) as usize;
+    // (Sequential maps reuse the allocation: no fresh pages to fault in.)
+    let a: Vec<u64> = ids.into_iter().map(|x| key(x) - min).collect();
+    let mut start = vec![0usize; (1 << DIGIT_BITS) + 1];
+    for &k in &a {
+        start[digit(k) + 1] += 1;
+    }
+    for d in 1..start.len() {
+        start[d] += start[d - 1];
+    }
     let mut b = vec![0u64; a.len()];
+    let mut next = start.clone();
+    for &k in &a {
+        let d = digit(k);
+        b[next[d]] = k;
+        next[d] += 1;
+    }
+    drop(a);
+    // The ranges as disjoint slices, sorted in parallel.
+    let mut ranges = Vec::with_capacity(1 << DIGIT_BITS);
+    let mut rest = &mut b[..];
+    for w in start.windows(2) {
+        let (range, tail) = rest.split_at_mut(w[1] - w[0]);
+        ranges.push(range);
+        rest = tail;
+    }
+    ranges.into_par_iter().for_each(|r| if r.len() > 1 << 16 { radix_sort(r) } else { r.sort_unstable() });
+    b.dedup();
+    b.into_iter().map(|k| ((k + min) ^ (1 << 63)) as i64).collect()
+}
+
+/// Sorts `keys` by an LSD radix sort of their offsets from the smallest,
+/// [`DIGIT_BITS`] a pass (a large range of [`sorted_distinct`]: the ids of
+/// one stretch of an extract span a few billion, so three passes of `O(n)`).
+fn radix_sort(keys: &mut [u64]) {
+    if keys.len() < 2 {
+        return;
+    }
+    let (lo, hi) = keys.iter().fold((u64::MAX, 0), |(lo, hi), &k| (lo.min(k), hi.max(k)));
+    let bits = 64 - (hi - lo).leading_zeros();
     let mask = (1u64 << DIGIT_BITS) - 1;
-    for pass in 0..bits.div_ceil(DIGIT_BITS) {
+    let mut scratch = vec![0u64; keys.len()];
+    let (mut from, mut to) = (&mut *keys, &mut scratch[..]);
+    let passes = bits.div_ceil(DIGIT_BITS);
+    for pass in 0..passes {
         let shift = pass * DIGIT_BITS;
+        let digit = |k: u64| (((k - lo) >> shift) & mask) as usize;
         let mut start = [0usize; 1 << DIGIT_BITS];
-        for &k in &a {
-            start[((k >> shift) & mask) as usize] += 1;
+        for &k in from.iter() {
+            start[digit(k)] += 1;
         }
         let mut sum = 0;
         for s in start.iter_mut() {
             (*s, sum) = (sum, sum + *s);
         }
-        for &k in &a {
-            let d = ((k >> shift) & mask) as usize;
-            b[start[d]] = k;
+        for &k in from.iter() {
+            let d = digit(k);
+            to[start[d]] = k;
             start[d] += 1;
         }
-        std::mem::swap(&mut a, &mut b);
+        std::mem::swap(&mut from, &mut to);
     }
-    drop(b);
-    a.dedup();
-    a.into_iter().map(|k| ((k + min) ^ (1 << 63)) as i64).collect()
+    if passes % 2 == 1 {
+        keys.copy_from_slice(&scratch);
+    }
 }
 
 /// Ids per block of the middle level of an [`IdIndex`], and middle entries per top entry.
@@ -229,19 +275,57 @@ mod tests {
     #[test]
     fn sorted_distinct_matches_the_standard_sort() {
         let mut rng = Rng(4242);
-        for case in 0..60 {
+        for case in 0..90 {
             let n = [0usize, 1, 4095, 4096, 5000, 70_000][case % 6];
             // Narrow and wide spans, negative ids, repeats, the extremes.
-            let (lo, hi) = [(0, 50), (-1_000_000, 1_000_000), (1, 13_000_000_000), (-5, 5)][case % 4];
+            let (lo, hi) = [(0, 50), (-1_000_000, 1_000_000), (1, 13_000_000_000), (-5, 5), (0, 5000)][case % 5];
             let mut ids: Vec<i64> = (0..n).map(|_| rng.range(lo, hi)).collect();
-            if case % 5 == 0 && n > 2 {
+            if case % 7 == 0 && n > 2 {
                 ids[0] = i64::MIN;
                 ids[1] = i64::MAX;
+            }
+            if case % 11 == 3 && n > 2 {
+                ids[0] = 9_000_000_000; // one far id: nearly all the rest in one range
             }
             let mut want = ids.clone();
             want.sort_unstable();
             want.dedup();
             assert_eq!(sorted_distinct(ids), want, "case {case}");
+        }
+    }
+
+    /// Ids clustered like the copies of an extract: a few dense stretches far
+    /// apart, so some of `sorted_distinct`'s ranges are large (radix-sorted).
+    #[test]
+    fn sorted_distinct_matches_the_standard_sort_on_clustered_ids() {
+        let mut rng = Rng(7);
+        for case in 0..6 {
+            let clusters = [1i64, 2, 16][case % 3];
+            let n = [70_000usize, 300_000][case / 3];
+            let ids: Vec<i64> = (0..n)
+                .map(|_| rng.range(0, clusters) * 1_000_000_000_000 + rng.range(0, 12_000_000_000))
+                .chain([i64::MAX - case as i64])
+                .collect();
+            let mut want = ids.clone();
+            want.sort_unstable();
+            want.dedup();
+            assert_eq!(sorted_distinct(ids), want, "case {case}");
+        }
+    }
+
+    #[test]
+    fn radix_sort_matches_the_standard_sort() {
+        let mut rng = Rng(77);
+        for case in 0..32 {
+            let n = [0usize, 1, 2, 100, 4096, 70_000, 5, 3000][case % 8];
+            let span = [1u64, 4096, 1 << 30, u64::MAX][case / 8];
+            let base = rng.next_u64() / 2;
+            let mut keys: Vec<u64> =
+                (0..n).map(|_| if span == u64::MAX { rng.next_u64() } else { base + rng.below(span) }).collect();
+            let mut want = keys.clone();
+            want.sort_unstable();
+            radix_sort(&mut keys);
+            assert_eq!(keys, want, "case {case}");
         }
     }
 

@@ -459,26 +459,48 @@ fn merge(mut outs: Vec<BlockOut>, path: &Path) -> Result<OsmData> {
     let n_refs: usize = keep.iter().map(|k| k.1).sum();
     check_u32(n_ways, "ways", path)?;
     check_u32(n_refs, "way references kept", path)?;
-    d.way_ids.reserve_exact(n_ways);
-    d.way_offsets.reserve_exact(n_ways + 1);
-    d.way_offsets.push(0);
-    d.way_refs.reserve_exact(n_refs);
+    // Every blob's way ids, offsets and kept references decoded in parallel
+    // into its own part of the arrays (sizes known from `keep`).
+    d.way_ids = vec![0; n_ways];
+    d.way_offsets = vec![0; n_ways + 1];
+    d.way_refs = vec![0; n_refs];
+    let mut parts = Vec::with_capacity(outs.len());
+    let (mut ids_rest, mut offsets_rest, mut refs_rest) =
+        (&mut d.way_ids[..], &mut d.way_offsets[1..], &mut d.way_refs[..]);
+    let mut ref_base = 0usize;
+    for (o, (flags, kept_refs)) in outs.iter_mut().zip(keep) {
+        let n = o.way_ids.len();
+        let (ids, ids_tail) = std::mem::take(&mut ids_rest).split_at_mut(n);
+        let (offsets, offsets_tail) = std::mem::take(&mut offsets_rest).split_at_mut(n);
+        let (refs, refs_tail) = std::mem::take(&mut refs_rest).split_at_mut(kept_refs);
+        (ids_rest, offsets_rest, refs_rest) = (ids_tail, offsets_tail, refs_tail);
+        parts.push((o, flags, ids, offsets, refs, ref_base));
+        ref_base += kept_refs;
+    }
+    parts.into_par_iter().for_each(|(o, flags, ids, offsets, refs, base)| {
+        for (slot, id) in ids.iter_mut().zip(o.way_ids.iter()) {
+            *slot = id;
+        }
+        let mut all = o.way_refs.iter();
+        let mut k = 0usize;
+        for ((&len, keep), offset) in o.way_lens.iter().zip(flags).zip(offsets) {
+            if keep {
+                for r in all.by_ref().take(len as usize) {
+                    refs[k] = r;
+                    k += 1;
+                }
+            } else if len > 0 {
+                all.nth(len as usize - 1); // read past the way's references
+            }
+            *offset = (base + k) as u32;
+        }
+        o.way_ids = PackedIds::default();
+        o.way_refs = PackedIds::default();
+    });
     d.way_info.reserve_exact(outs.iter().map(|o| o.way_info.len()).sum());
     let mut chunks = Vec::with_capacity(outs.len());
-    for (o, (flags, _)) in outs.iter_mut().zip(keep) {
-        let base = d.way_ids.len() as u32;
-        d.way_ids.extend(o.way_ids.iter());
-        o.way_ids = PackedIds::default();
-        let mut refs = o.way_refs.iter();
-        for (&len, keep) in o.way_lens.iter().zip(flags) {
-            if keep {
-                d.way_refs.extend(refs.by_ref().take(len as usize));
-            } else if len > 0 {
-                refs.nth(len as usize - 1); // read past the way's references
-            }
-            d.way_offsets.push(d.way_refs.len() as u32);
-        }
-        o.way_refs = PackedIds::default();
+    let mut base = 0u32;
+    for o in outs.iter_mut() {
         // The block's highway values in order of first use: appended in that order when new.
         let global: Vec<u16> = (o.highways.iter())
             .map(|h| {
@@ -500,6 +522,7 @@ fn merge(mut outs: Vec<BlockOut>, path: &Path) -> Result<OsmData> {
         d.relations.append(&mut o.relations);
         d.blocked_nodes.append(&mut o.blocked_nodes);
         chunks.push(std::mem::take(&mut o.nodes));
+        base += o.way_lens.len() as u32;
     }
     drop(outs);
     d.blocked_nodes.sort_unstable();
