@@ -28,8 +28,9 @@ pub fn round_coord(v: f64) -> f64 {
 /// Writes `layer` as a GeoJSON FeatureCollection into `file`.
 ///
 /// Pieces of [`PIECE_ROWS`] rows are built and serialized in parallel, two per
-/// thread at a time (memory stays at a few pieces' text), and written in order:
-/// the bytes do not depend on the thread count.
+/// thread at a time, and written in order while the next window of pieces is
+/// serialized (memory stays at two windows' text): the bytes do not depend on
+/// the thread count.
 pub fn write_geojson(layer: &dyn Layer, mut file: AtomicFile) -> Result<FinishedFile> {
     let schema = layer.schema();
     let keys: Vec<Vec<u8>> = schema.fields().iter().map(|f| json_key(f.name())).collect();
@@ -37,15 +38,19 @@ pub fn write_geojson(layer: &dyn Layer, mut file: AtomicFile) -> Result<Finished
     let pieces: Vec<std::ops::Range<usize>> =
         (0..layer.len()).step_by(PIECE_ROWS).map(|s| s..(s + PIECE_ROWS).min(layer.len())).collect();
     let window = 2 * rayon::current_num_threads().max(1);
-    for (w, group) in pieces.chunks(window).enumerate() {
-        let texts: Vec<Vec<u8>> = group
-            .par_iter()
-            .enumerate()
-            .map(|(i, rows)| chunk_text(layer, rows.clone(), &keys, w == 0 && i == 0))
-            .collect();
-        for text in texts {
-            write_all(&mut file, &text)?;
-        }
+    let serialize = |w: usize, group: &[std::ops::Range<usize>]| -> Vec<Vec<u8>> {
+        group.par_iter().enumerate().map(|(i, rows)| chunk_text(layer, rows.clone(), &keys, w == 0 && i == 0)).collect()
+    };
+    let windows: Vec<&[std::ops::Range<usize>]> = pieces.chunks(window).collect();
+    let mut ready = windows.first().map(|g| serialize(0, g)).unwrap_or_default();
+    for w in 0..windows.len() {
+        // This window's text goes to the file while the next one is serialized.
+        let (written, next) = rayon::join(
+            || ready.iter().try_for_each(|text| write_all(&mut file, text)),
+            || windows.get(w + 1).map(|g| serialize(w + 1, g)).unwrap_or_default(),
+        );
+        written?;
+        ready = next;
     }
     write_all(&mut file, b"\n]}\n")?;
     file.finish()
