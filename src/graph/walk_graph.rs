@@ -278,6 +278,12 @@ impl WalkGraph {
         self.geom.len()
     }
 
+    /// Position of geometry vertex `g` (see [`WalkGraph::num_vertices`]).
+    #[inline]
+    pub(crate) fn vertex_lonlat(&self, g: usize) -> [f64; 2] {
+        self.geom[g]
+    }
+
     /// Position, edge and offset along it (metres) of geometry vertex `g` (see [`WalkGraph::num_vertices`]).
     #[inline]
     pub(crate) fn vertex(&self, g: usize) -> ([f64; 2], EdgeId, f64) {

@@ -51,7 +51,9 @@ fn build(entries: &mut [([f64; 3], u32)], axis: &mut [u8]) {
     }
     let a = widest_axis(entries);
     let mid = n / 2;
-    entries.select_nth_unstable_by(mid, |x, y| x.0[a].total_cmp(&y.0[a]).then(x.1.cmp(&y.1)));
+    // Equal coordinates may fall on either side: the search looks across a
+    // plane at exactly the best distance too, so answers do not depend on it.
+    entries.select_nth_unstable_by(mid, |x, y| x.0[a].total_cmp(&y.0[a]));
     axis[mid] = a as u8;
     let (left, rest) = entries.split_at_mut(mid);
     let right = &mut rest[1..];

@@ -223,10 +223,41 @@ pub struct VertexSnapIndex {
 }
 
 impl VertexSnapIndex {
-    /// Indexes every geometry vertex of `graph`.
+    /// Indexes the geometry vertices of `graph` that can be an answer.
+    ///
+    /// A node of degree `d` stands at the end of `d` edge geometries: `d`
+    /// vertices at one position, of which ties give the answer to the first
+    /// in edge order. Only that one is indexed (a copy is left out only when
+    /// its position is exactly the kept one's), so the tree holds about a
+    /// third fewer points and answers exactly as over every vertex. `O(V)`
+    /// plus the tree's build.
     pub fn new(graph: &WalkGraph) -> VertexSnapIndex {
+        let mut first_at_node = vec![u32::MAX; graph.num_nodes()];
+        let mut kept: Vec<u32> = Vec::with_capacity(graph.num_vertices());
+        let mut end = 0usize; // edges' geometries follow one another in the vertex numbering
+        for e in 0..graph.num_edges() as u32 {
+            let (u, v) = graph.edge_endpoints(EdgeId(e));
+            let start = end;
+            end = start + graph.edge_geometry(EdgeId(e)).len();
+            for g in start..end {
+                let node = match g {
+                    _ if g == start => Some(u),
+                    _ if g + 1 == end => Some(v),
+                    _ => None,
+                };
+                if let Some(n) = node {
+                    let first = &mut first_at_node[n.idx()];
+                    if *first == u32::MAX {
+                        *first = g as u32;
+                    } else if graph.vertex_lonlat(*first as usize) == graph.vertex_lonlat(g) {
+                        continue; // a copy of the node's first vertex: never the answer
+                    }
+                }
+                kept.push(g as u32);
+            }
+        }
         let entries: Vec<([f64; 3], u32)> =
-            (0..graph.num_vertices()).into_par_iter().map(|g| (to_ecef(graph.vertex(g).0), g as u32)).collect();
+            kept.into_par_iter().map(|g| (to_ecef(graph.vertex_lonlat(g as usize)), g)).collect();
         VertexSnapIndex { tree: KdTree::from_entries(entries) }
     }
 
