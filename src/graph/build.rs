@@ -3,10 +3,12 @@
 //! Way references are resolved to node indices in parallel; ways are split at
 //! nodes shared with another walkable way (or used twice by one way) and where
 //! a referenced node is missing from a clipped extract (those segments are
-//! skipped and counted). Each piece becomes an edge of a petgraph
-//! `UnGraph<u32, (highway, speed factor)>` (node weight: the OSM node's index
-//! in [`OsmData`]; capacities reserved from exact upper bounds, geometry in one
-//! flat array indexed by edge), [`connected_components`] runs petgraph's
+//! skipped and counted); the pieces are found per way in parallel. Each piece
+//! becomes an edge of a petgraph `UnGraph<u32, (highway, speed factor)>`
+//! (node weight: the OSM node's index in [`OsmData`]; added in way order, so
+//! the numbering does not depend on the thread count; capacities reserved
+//! from exact upper bounds, geometry written in parallel into one flat array
+//! indexed by edge), [`connected_components`] runs petgraph's
 //! union-find over its edges, and the kept components are frozen into the
 //! CSR [`WalkGraph`] in graph order (nodes first seen first, edges in way
 //! order). `O(way refs + N + E α(N))`.
@@ -80,6 +82,56 @@ impl FlatEdges {
         }
         WalkGraph::from_flat(node_lonlat, self.ends, self.geom_offsets, self.geom, speed_m_s, &self.factors)
     }
+}
+
+/// One edge of a way: its references `first..=last` (all present).
+struct Piece {
+    way: u32,
+    first: u32,
+    last: u32,
+}
+
+/// Appends the edges of one way (`refs` resolved, `NONE` where a node is
+/// missing or blocked) to `pieces`: the way is cut at junctions (`uses` >= 2)
+/// and around missing nodes, whose segments are skipped; a piece that would
+/// be a single point, or a loop of two points, is no edge. Returns the
+/// segments skipped.
+fn way_pieces(way: u32, refs: &[u32], uses: &[u8], pieces: &mut Vec<Piece>) -> usize {
+    let present = |k: usize| refs[k] != NONE;
+    let mut missing = 0usize;
+    let mut start: Option<usize> = None;
+    let mut push = |first: usize, last: usize| pieces.push(Piece { way, first: first as u32, last: last as u32 });
+    for (k, &r) in refs.iter().enumerate() {
+        if r == NONE {
+            if k > 0 && present(k - 1) {
+                missing += 1;
+            }
+            if k + 1 < refs.len() {
+                missing += 1;
+            }
+            if let Some(s) = start.take() {
+                // The piece s..k-1 (k - s points) ends before the missing node.
+                if refs[k - 1] != refs[s] || k - s > 2 {
+                    push(s, k - 1);
+                }
+            }
+            continue;
+        }
+        match start {
+            None => start = Some(k),
+            Some(s) => {
+                let is_end = k + 1 == refs.len() || !present(k + 1);
+                if is_end || uses[r as usize] >= 2 {
+                    let len = k - s + 1;
+                    if len >= 2 && (r != refs[s] || len > 2) {
+                        push(s, k);
+                    }
+                    start = Some(k);
+                }
+            }
+        }
+    }
+    missing
 }
 
 /// The result of [`build_graph`].
@@ -169,12 +221,27 @@ pub fn build_graph(data: &OsmData, speed_m_s: f64, min_component_nodes: usize, p
     let mut graph: UnGraph<u32, EdgeAttrs> =
         UnGraph::with_capacity((junctions + 2 * runs).min(data.node_ids.len()), piece_ends);
 
-    // Split the ways into edges: graph nodes (weight: the OSM node's index)
-    // numbered in first-seen order, geometry in one flat array indexed by edge.
+    // Split the ways into edges, in three steps: the pieces of every way
+    // found in parallel (ends as positions in its references), then added to
+    // the graph in way order (graph nodes, weight: the OSM node's index,
+    // numbered in first-seen order), then their geometry written in parallel
+    // into one flat array indexed by edge.
     let pos = |i: u32| {
         let p = data.node_pos[i as usize];
         [p[0] as f64 * 1e-7, p[1] as f64 * 1e-7]
     };
+    let pieces: Vec<(Vec<Piece>, usize)> = resolved
+        .par_iter()
+        .enumerate()
+        .with_min_len(256)
+        .fold(
+            || (Vec::new(), 0usize),
+            |(mut pieces, mut missing), (way, (refs, _, _))| {
+                missing += way_pieces(way as u32, refs, &uses, &mut pieces);
+                (pieces, missing)
+            },
+        )
+        .collect();
     let mut node_of = vec![NodeIndex::end(); data.node_ids.len()];
     let mut graph_node = |graph: &mut UnGraph<u32, EdgeAttrs>, i: u32| -> NodeIndex {
         if node_of[i as usize] == NodeIndex::end() {
@@ -182,58 +249,41 @@ pub fn build_graph(data: &OsmData, speed_m_s: f64, min_component_nodes: usize, p
         }
         node_of[i as usize]
     };
-    let mut geom: Vec<[f64; 2]> = Vec::with_capacity(geom_bound);
-    let mut geom_offsets: Vec<u32> = Vec::with_capacity(piece_ends + 1);
+    let n_pieces: usize = pieces.iter().map(|p| p.0.len()).sum();
+    let mut geom_offsets: Vec<u32> = Vec::with_capacity(n_pieces + 1);
     geom_offsets.push(0);
-    let mut geometry: Vec<[f64; 2]> = Vec::new();
-    let mut add_edge =
-        |graph: &mut UnGraph<u32, EdgeAttrs>, s: u32, t: u32, geometry: &[[f64; 2]], attrs: EdgeAttrs| {
-            let (a, b) = (graph_node(graph, s), graph_node(graph, t));
-            graph.add_edge(a, b, attrs);
-            geom.extend_from_slice(geometry);
-            geom_offsets.push(geom.len() as u32);
-        };
+    let mut points = 0usize;
     let mut missing_segments = 0usize;
-    for ((refs, _, _), w) in resolved.iter().zip(&walkable) {
-        let attrs = (w.highway, w.speed_factor);
-        let present = |k: usize| refs[k] != NONE;
-        let mut start: Option<u32> = None;
-        geometry.clear();
-        for (k, &r) in refs.iter().enumerate() {
-            if r == NONE {
-                // The segments on either side of a missing node are skipped.
-                if k > 0 && present(k - 1) {
-                    missing_segments += 1;
-                }
-                if k + 1 < refs.len() {
-                    missing_segments += 1;
-                }
-                if let Some(s) = start.take() {
-                    let last = refs[k - 1];
-                    if last != s || geometry.len() > 2 {
-                        add_edge(&mut graph, s, last, &geometry, attrs);
-                    }
-                }
-                geometry.clear();
-                continue;
-            }
-            geometry.push(pos(r));
-            match start {
-                None => start = Some(r),
-                Some(s) => {
-                    let is_end = k + 1 == refs.len() || !present(k + 1);
-                    if is_end || uses[r as usize] >= 2 {
-                        if geometry.len() >= 2 && (r != s || geometry.len() > 2) {
-                            add_edge(&mut graph, s, r, &geometry, attrs);
-                        }
-                        geometry.clear();
-                        geometry.push(pos(r));
-                        start = Some(r);
-                    }
-                }
-            }
+    for (part, missing) in &pieces {
+        missing_segments += missing;
+        for p in part {
+            let (refs, w) = (&resolved[p.way as usize].0, walkable[p.way as usize]);
+            let (a, b) =
+                (graph_node(&mut graph, refs[p.first as usize]), graph_node(&mut graph, refs[p.last as usize]));
+            graph.add_edge(a, b, (w.highway, w.speed_factor));
+            points += (p.last - p.first + 1) as usize;
+            geom_offsets.push(points as u32);
         }
     }
+    let mut geom: Vec<[f64; 2]> = vec![[0.0; 2]; points];
+    let mut parts = Vec::with_capacity(pieces.len());
+    let mut rest = &mut geom[..];
+    for (part, _) in &pieces {
+        let n: usize = part.iter().map(|p| (p.last - p.first + 1) as usize).sum();
+        let (mine, tail) = std::mem::take(&mut rest).split_at_mut(n);
+        parts.push((part, mine));
+        rest = tail;
+    }
+    parts.into_par_iter().for_each(|(part, out)| {
+        let mut k = 0;
+        for p in part {
+            for &r in &resolved[p.way as usize].0[p.first as usize..=p.last as usize] {
+                out[k] = pos(r);
+                k += 1;
+            }
+        }
+    });
+    drop(pieces);
     drop(resolved);
     drop(uses);
     drop(node_of);
