@@ -3,7 +3,10 @@
 //! Per input: `frame` (the blob stream only: reading and framing, no
 //! decoding), `read_pbf/1-thread` (decoding on one core: the per-core rate)
 //! and `read_pbf/all-threads` (the rayon pool on every core), then
-//! `extract_features` (homes and facilities from what was read).
+//! `extract_features` (homes and facilities from what was read). Decoding
+//! alone, on one core, over blocks inflated beforehand (still in MB/s of
+//! file): `decode/wire` (`osm::wire`, what `read_pbf` uses) and
+//! `decode/reference` (osmpbfreader's `PrimitiveBlock` message, walked).
 //!
 //! Inputs: the bundled default extract; `$LIFECIRCLE_BENCH_PBF`, or else
 //! `../shared/data/scale-6regions.osm.pbf` beside the checkout; and
@@ -15,7 +18,25 @@ use std::path::PathBuf;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use lifecircle::osm::blob::BlobReader;
+use lifecircle::osm::block::{BlockScratch, BlockTags, ElementSink, Member, decode_block, decode_block_reference};
 use lifecircle::{Profiles, Taxonomy};
+
+/// Counts elements and references (something the decoder cannot skip).
+#[derive(Default)]
+struct Count(usize);
+
+impl ElementSink for Count {
+    fn rewind(&mut self) {}
+    fn node(&mut self, id: i64, decimicro: [i32; 2], tags: BlockTags<'_>) {
+        self.0 += (id as usize) ^ (decimicro[0] as usize) ^ usize::from(tags.is_empty());
+    }
+    fn way(&mut self, id: i64, refs: &[i64], _: BlockTags<'_>) {
+        self.0 += (id as usize) ^ refs.len();
+    }
+    fn relation(&mut self, id: i64, members: &[Member], _: BlockTags<'_>) {
+        self.0 += (id as usize) ^ members.len();
+    }
+}
 
 fn inputs() -> Vec<(String, PathBuf)> {
     let mut v = vec![("liechtenstein".to_string(), lifecircle::analysis::default_pbf())];
@@ -51,6 +72,30 @@ fn ingest(c: &mut Criterion) {
         });
         group.bench_function("read_pbf/all-threads", |b| {
             b.iter(|| lifecircle::osm::read_pbf(&pbf, &taxonomy, &profile).expect("readable"))
+        });
+        let file = std::fs::read(&pbf).expect("read input");
+        let mut buf = Vec::new();
+        let blocks: Vec<Vec<u8>> = BlobReader::new(&file[..], &pbf)
+            .map(|blob| blob.expect("valid PBF").inflate(&mut buf).expect("inflates").to_vec())
+            .collect();
+        let mut scratch = BlockScratch::default();
+        group.bench_function("decode/wire", |b| {
+            b.iter(|| {
+                let mut sink = Count::default();
+                for block in &blocks {
+                    decode_block(block, &mut scratch, &mut sink).expect("decodes");
+                }
+                sink.0
+            })
+        });
+        group.bench_function("decode/reference", |b| {
+            b.iter(|| {
+                let mut sink = Count::default();
+                for block in &blocks {
+                    decode_block_reference(block, &mut scratch, &mut sink).expect("decodes");
+                }
+                sink.0
+            })
         });
         let data = lifecircle::osm::read_pbf(&pbf, &taxonomy, &profile).expect("readable");
         group.bench_function("extract_features", |b| b.iter(|| lifecircle::osm::extract_features(&data, &taxonomy)));

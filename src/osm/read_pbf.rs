@@ -5,8 +5,9 @@
 //! (sizes capped, see [`super::blob`]); the rayon pool inflates blobs as they
 //! come and decodes each straight from its wire bytes ([`super::wire`], with
 //! osmpbfreader's `PrimitiveBlock` message as the reference and fallback,
-//! [`super::block`]; no `OsmObj` or tag map), each into a per-blob record of the taxonomy and profile
-//! decisions plus every node position and way reference. At the end the
+//! [`super::block`]; no `OsmObj` or tag map), each into a per-blob record of
+//! the taxonomy and profile decisions plus every node position and way
+//! reference. At the end the
 //! records are merged in file order and compacted: ways (ids and references)
 //! are kept only when they matter (walkable, homes, residential areas,
 //! facilities, members of the kept relations), and node positions only for
