@@ -29,7 +29,7 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 
-ALL_TARGETS=(points districts taxonomy_toml targets_toml profiles_toml tiers_toml pbf)
+ALL_TARGETS=(points districts taxonomy_toml targets_toml profiles_toml tiers_toml pbf wire)
 SECONDS_PER_TARGET="${FUZZ_SECONDS:-600}"
 SANITIZER="${FUZZ_SANITIZER:-none}"
 RSS_MB="${FUZZ_RSS_MB:-2048}"
@@ -62,7 +62,7 @@ seed_files() {
 
 max_len() {
     case "$1" in
-    pbf) echo 1048576 ;;
+    pbf | wire) echo 1048576 ;;
     *) echo 65536 ;;
     esac
 }
@@ -74,7 +74,7 @@ dict() {
         echo fuzz/corpus/points.dict
         ;;
     districts) echo fuzz/dict/geojson.dict ;;
-    pbf) echo fuzz/dict/pbf.dict ;;
+    pbf | wire) echo fuzz/dict/pbf.dict ;;
     *) echo fuzz/dict/toml.dict ;;
     esac
 }
@@ -88,6 +88,11 @@ if [[ " ${TARGETS[*]} " == *" pbf "* ]]; then
     (cd fuzz && cargo run --quiet --release --example pbf_seeds -- corpus/pbf-generated)
 fi
 
+if [[ " ${TARGETS[*]} " == *" wire "* ]]; then
+    echo "== wire seeds (inflated blocks) from tests/fixtures"
+    (cd fuzz && cargo run --quiet --release --example wire_seeds -- corpus/wire-generated)
+fi
+
 SUMMARY=()
 FAILED=0
 for t in "${TARGETS[@]}"; do
@@ -98,6 +103,7 @@ for t in "${TARGETS[@]}"; do
     cp -n fuzz/seeds/"$t"/* "$corpus"/ 2>/dev/null || true
     for f in $(seed_files "$t"); do cp -n "$f" "$corpus"/; done
     if [ "$t" = pbf ]; then cp -n fuzz/corpus/pbf-generated/* "$corpus"/; fi
+    if [ "$t" = wire ]; then cp -n fuzz/corpus/wire-generated/* "$corpus"/; fi
     before=$(find "$artifacts" -type f | wc -l)
     echo "== $t: ${SECONDS_PER_TARGET}s, corpus $(find "$corpus" -type f | wc -l) files, log $log"
     status=0

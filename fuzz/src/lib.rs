@@ -14,7 +14,11 @@
 //! - districts: at least one, keys unique, coordinates finite, and the
 //!   R-tree lookup agrees with the brute-force one on sample points;
 //! - PBF: the tables are sorted and consistent; the graph and features are
-//!   built from them, and the districts of every admin level present.
+//!   built from them, and the districts of every admin level present;
+//! - wire: one block's bytes through the wire decoder and the reference
+//!   decoder (osmpbfreader's message): the wire decoder never accepts a block
+//!   the reference refuses, hands out exactly the reference's elements, and
+//!   `decode_block` gives the reference's answer, error included.
 //!
 //! Each function here is `O(input size)` apart from what the library call
 //! itself costs (documented on each reader).
@@ -388,4 +392,65 @@ fn pbf_unguarded(data: &[u8]) {
             check_locate(&set.districts);
         }
     }
+}
+
+/// Every element a block decoder hands out, as text (tags resolved, in file order).
+#[derive(Default)]
+struct Record {
+    elements: Vec<String>,
+    block_start: usize,
+}
+
+impl lifecircle::osm::block::ElementSink for Record {
+    fn begin_block(&mut self) {
+        self.block_start = self.elements.len();
+    }
+    fn rewind(&mut self) {
+        self.elements.truncate(self.block_start);
+    }
+    fn node(&mut self, id: i64, decimicro: [i32; 2], tags: lifecircle::osm::block::BlockTags<'_>) {
+        let tags: Vec<_> = tags.iter().collect();
+        self.elements.push(format!("n{id} {decimicro:?} {tags:?}"));
+    }
+    fn way(&mut self, id: i64, refs: &[i64], tags: lifecircle::osm::block::BlockTags<'_>) {
+        let tags: Vec<_> = tags.iter().collect();
+        self.elements.push(format!("w{id} {refs:?} {tags:?}"));
+    }
+    fn relation(
+        &mut self,
+        id: i64,
+        members: &[lifecircle::osm::block::Member],
+        tags: lifecircle::osm::block::BlockTags<'_>,
+    ) {
+        let members: Vec<_> = members.iter().map(|m| (m.kind, m.id, tags.string(m.role))).collect();
+        let tags: Vec<_> = tags.iter().collect();
+        self.elements.push(format!("r{id} {members:?} {tags:?}"));
+    }
+}
+
+/// One `PrimitiveBlock`'s bytes (an inflated blob) through the wire decoder
+/// (`osm::wire::walk`), the reference decoder (`decode_block_reference`) and
+/// `decode_block` (the wire decoder falling back on the reference).
+pub fn wire(data: &[u8]) {
+    guarded(|| wire_unguarded(data));
+}
+
+fn wire_unguarded(data: &[u8]) {
+    use lifecircle::osm::block::{BlockScratch, decode_block, decode_block_reference};
+    let mut scratch = BlockScratch::default();
+    let mut reference = Record::default();
+    let want = decode_block_reference(data, &mut scratch, &mut reference).map(|()| reference.elements);
+    let mut fast = Record::default();
+    if lifecircle::osm::wire::walk(data, &mut scratch, &mut fast).is_ok() {
+        match &want {
+            Ok(elements) => {
+                assert!(fast.elements == *elements, "the wire decoder's elements differ from the reference's")
+            }
+            Err(e) => panic!("the wire decoder accepts a block the reference refuses: {e}"),
+        }
+    }
+    // After another block in the same sink, as `read_pbf` uses it.
+    let mut combined = Record { elements: vec!["earlier block".to_string()], block_start: 0 };
+    let got = decode_block(data, &mut scratch, &mut combined).map(|()| combined.elements.split_off(1));
+    assert!(got == want, "decode_block differs from the reference decoder");
 }

@@ -339,9 +339,8 @@ pub fn walk(block: &[u8], s: &mut BlockScratch, sink: &mut impl ElementSink) -> 
                 table = Some(c.bytes()?);
             }
             (2, LEN) => {
-                let g = c.bytes()?;
-                let start = g.as_ptr() as usize - block.as_ptr() as usize;
-                s.groups.push((start, start + g.len()));
+                let len = c.bytes()?.len();
+                s.groups.push((c.pos - len, c.pos));
             }
             (17, VARINT) => granularity = i64::from(c.i32()?),
             (18, VARINT) => c.i32().map(drop)?,
