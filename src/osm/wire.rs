@@ -11,7 +11,8 @@
 //! It accepts exactly what that message accepts, or steps aside: every
 //! varint is read by rust-protobuf's rules (at most ten bytes, the tenth at
 //! most 1; a `uint32` at most five bytes, the fifth at most 15; an `int32`
-//! within `i32`), every length within its message, unknown fields skipped
+//! within `i32`; the length of a message or packed array a `uint64`, of a
+//! string or unknown field a `uint32`), every length within its message, unknown fields skipped
 //! by wire type, required fields demanded, and the metadata it never uses
 //! (`Info`, `DenseInfo`, `ChangeSet`) decoded and dropped, so a block the
 //! message refuses is never walked here. Forms it does not read itself,
@@ -134,10 +135,25 @@ impl<'a> Cursor<'a> {
         Ok((t >> 3, wire))
     }
 
-    /// A length-delimited field's bytes, within the message.
+    /// A message's or packed array's bytes, within the message (the length a
+    /// `uint64` varint, as rust-protobuf reads it for these).
     #[inline]
     fn bytes(&mut self) -> Fast<&'a [u8]> {
         let len = self.u64()?;
+        self.take(len)
+    }
+
+    /// A `bytes` field's or an unknown length-delimited field's bytes (the
+    /// length a `uint32` varint, as rust-protobuf reads it for these).
+    #[inline]
+    fn bytes32(&mut self) -> Fast<&'a [u8]> {
+        let len = self.u32()?;
+        self.take(u64::from(len))
+    }
+
+    /// The next `len` bytes, within the message.
+    #[inline]
+    fn take(&mut self, len: u64) -> Fast<&'a [u8]> {
         let end = usize::try_from(len).ok().and_then(|l| self.pos.checked_add(l)).ok_or(Deferred)?;
         let out = self.buf.get(self.pos..end).ok_or(Deferred)?;
         self.pos = end;
@@ -148,7 +164,7 @@ impl<'a> Cursor<'a> {
     fn skip(&mut self, wire: u8) -> Fast<()> {
         let width = match wire {
             VARINT => return self.u64().map(drop),
-            LEN => return self.bytes().map(drop),
+            LEN => return self.bytes32().map(drop),
             FIXED64 => 8,
             _ => 4, // FIXED32: `tag` lets no other type through
         };
@@ -353,7 +369,7 @@ pub fn walk(block: &[u8], s: &mut BlockScratch, sink: &mut impl ElementSink) -> 
     let mut t = Cursor::new(table.ok_or(Deferred)?); // required
     while !t.done() {
         match t.tag()? {
-            (1, LEN) => strings.push(String::from_utf8_lossy(t.bytes()?)),
+            (1, LEN) => strings.push(String::from_utf8_lossy(t.bytes32()?)),
             (_, wire) => t.skip(wire)?,
         }
     }

@@ -416,6 +416,18 @@ fn unusual_encodings_are_read_or_left_to_the_reference() {
             true,
         ),
         ("an unknown group field", [table(&strings), key(95, 3), key(95, 4), group(&[plain_way()])].concat(), false),
+        (
+            "an overlong group length (a message's: a uint64)",
+            [table(&strings), {
+                let g = plain_way();
+                let mut v = vec![0x12];
+                v.extend([(g.len() as u8) | 0x80, 0x80, 0x80, 0x80, 0x80, 0x00]);
+                v.extend(g);
+                v
+            }]
+            .concat(),
+            true,
+        ),
     ];
     for (what, block, read_here) in &cases {
         let want = reference(block).unwrap_or_else(|e| panic!("{what}: the reference refuses: {e}"));
@@ -435,6 +447,21 @@ fn unusual_encodings_are_read_or_left_to_the_reference() {
             [table(&strings), group(&[way(&[field(1, 1), packed(2, &[9]), packed(3, &[1])])])].concat(),
         ),
         ("a truncated length", [table(&strings), vec![0x12, 0x40, 0x1a]].concat()),
+        // rust-protobuf reads a string's or unknown field's length as a uint32
+        // (at most five bytes), a message's as a uint64: six bytes for 1 are
+        // refused in the first place only.
+        (
+            "an overlong string length",
+            [
+                ld(1, &[vec![0x0a, 0x81, 0x80, 0x80, 0x80, 0x80, 0x00, b'x'], ld(1, b"highway")].concat()),
+                group(&[plain_way()]),
+            ]
+            .concat(),
+        ),
+        (
+            "an overlong unknown field length",
+            [table(&strings), vec![0xf2, 0x06, 0x81, 0x80, 0x80, 0x80, 0x80, 0x00, b'x']].concat(),
+        ),
     ];
     for (what, block) in &bad {
         let e = reference(block).expect_err(what);
