@@ -79,24 +79,22 @@ fn ingest(c: &mut Criterion) {
             .map(|blob| blob.expect("valid PBF").inflate(&mut buf).expect("inflates").to_vec())
             .collect();
         let mut scratch = BlockScratch::default();
-        group.bench_function("decode/wire", |b| {
-            b.iter(|| {
-                let mut sink = Count::default();
-                for block in &blocks {
-                    decode_block(block, &mut scratch, &mut sink).expect("decodes");
-                }
-                sink.0
-            })
-        });
-        group.bench_function("decode/reference", |b| {
-            b.iter(|| {
-                let mut sink = Count::default();
-                for block in &blocks {
-                    decode_block_reference(block, &mut scratch, &mut sink).expect("decodes");
-                }
-                sink.0
-            })
-        });
+        type Decoder = fn(&[u8], &mut BlockScratch, &mut Count) -> Result<(), String>;
+        let decoders: [(&str, Decoder); 2] = [
+            ("decode/wire", |b, s, k| decode_block(b, s, k)),
+            ("decode/reference", |b, s, k| decode_block_reference(b, s, k)),
+        ];
+        for (name, decode) in decoders {
+            group.bench_function(name, |b| {
+                b.iter(|| {
+                    let mut sink = Count::default();
+                    for block in &blocks {
+                        decode(block, &mut scratch, &mut sink).expect("decodes");
+                    }
+                    sink.0
+                })
+            });
+        }
         let data = lifecircle::osm::read_pbf(&pbf, &taxonomy, &profile).expect("readable");
         group.bench_function("extract_features", |b| b.iter(|| lifecircle::osm::extract_features(&data, &taxonomy)));
         group.finish();

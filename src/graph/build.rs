@@ -91,14 +91,21 @@ struct Piece {
     last: u32,
 }
 
+/// What [`way_pieces`] counts: segments skipped, and runs of present nodes.
+#[derive(Default, Clone, Copy)]
+struct WayCounts {
+    missing: usize,
+    runs: usize,
+}
+
 /// Appends the edges of one way (`refs` resolved, `NONE` where a node is
 /// missing or blocked) to `pieces`: the way is cut at junctions (`uses` >= 2)
 /// and around missing nodes, whose segments are skipped; a piece that would
 /// be a single point, or a loop of two points, is no edge. Returns the
-/// segments skipped.
-fn way_pieces(way: u32, refs: &[u32], uses: &[u8], pieces: &mut Vec<Piece>) -> usize {
+/// segments skipped and the runs of present nodes.
+fn way_pieces(way: u32, refs: &[u32], uses: &[u8], pieces: &mut Vec<Piece>) -> WayCounts {
     let present = |k: usize| refs[k] != NONE;
-    let mut missing = 0usize;
+    let (mut missing, mut runs) = (0usize, 0usize);
     let mut start: Option<usize> = None;
     let mut push = |first: usize, last: usize| pieces.push(Piece { way, first: first as u32, last: last as u32 });
     for (k, &r) in refs.iter().enumerate() {
@@ -118,7 +125,10 @@ fn way_pieces(way: u32, refs: &[u32], uses: &[u8], pieces: &mut Vec<Piece>) -> u
             continue;
         }
         match start {
-            None => start = Some(k),
+            None => {
+                start = Some(k);
+                runs += 1;
+            }
             Some(s) => {
                 let is_end = k + 1 == refs.len() || !present(k + 1);
                 if is_end || uses[r as usize] >= 2 {
@@ -131,7 +141,7 @@ fn way_pieces(way: u32, refs: &[u32], uses: &[u8], pieces: &mut Vec<Piece>) -> u
             }
         }
     }
-    missing
+    WayCounts { missing, runs }
 }
 
 /// The result of [`build_graph`].
@@ -193,34 +203,6 @@ pub fn build_graph(data: &OsmData, speed_m_s: f64, min_component_nodes: usize, p
         }
     }
 
-    // Capacities, so the graph and the geometry are allocated once: every edge
-    // ends at a piece end (a way's last present node, one before a missing
-    // node, or a junction), and every graph node is a junction or a run's end.
-    let (piece_ends, runs) = resolved
-        .par_iter()
-        .map(|(refs, _, _)| {
-            let present = |k: usize| refs[k] != NONE;
-            let (mut ends, mut runs) = (0usize, 0usize);
-            for (k, &r) in refs.iter().enumerate().filter(|&(_, &r)| r != NONE) {
-                let first = k == 0 || !present(k - 1);
-                runs += first as usize;
-                ends += (!first && (k + 1 == refs.len() || !present(k + 1) || uses[r as usize] >= 2)) as usize;
-            }
-            (ends, runs)
-        })
-        .reduce(|| (0, 0), |a, b| (a.0 + b.0, a.1 + b.1));
-    let junctions = uses.iter().filter(|&&u| u >= 2).count();
-    let present_refs = node_refs - missing_refs - blocked_refs;
-    let geom_bound = present_refs + piece_ends;
-    if u32::try_from(geom_bound).is_err() {
-        return Err(Error::pbf(
-            path,
-            format!("{geom_bound} walkable way points: more than the {} this version can index", u32::MAX),
-        ));
-    }
-    let mut graph: UnGraph<u32, EdgeAttrs> =
-        UnGraph::with_capacity((junctions + 2 * runs).min(data.node_ids.len()), piece_ends);
-
     // Split the ways into edges, in three steps: the pieces of every way
     // found in parallel (ends as positions in its references), then added to
     // the graph in way order (graph nodes, weight: the OSM node's index,
@@ -230,18 +212,33 @@ pub fn build_graph(data: &OsmData, speed_m_s: f64, min_component_nodes: usize, p
         let p = data.node_pos[i as usize];
         [p[0] as f64 * 1e-7, p[1] as f64 * 1e-7]
     };
-    let pieces: Vec<(Vec<Piece>, usize)> = resolved
+    let pieces: Vec<(Vec<Piece>, WayCounts)> = resolved
         .par_iter()
         .enumerate()
         .with_min_len(256)
         .fold(
-            || (Vec::new(), 0usize),
-            |(mut pieces, mut missing), (way, (refs, _, _))| {
-                missing += way_pieces(way as u32, refs, &uses, &mut pieces);
-                (pieces, missing)
+            || (Vec::new(), WayCounts::default()),
+            |(mut pieces, counts), (way, (refs, _, _))| {
+                let c = way_pieces(way as u32, refs, &uses, &mut pieces);
+                (pieces, WayCounts { missing: counts.missing + c.missing, runs: counts.runs + c.runs })
             },
         )
         .collect();
+    let piece_points = |p: &Piece| (p.last - p.first + 1) as usize;
+    let points: usize = pieces.iter().flat_map(|p| &p.0).map(piece_points).sum();
+    if u32::try_from(points).is_err() {
+        return Err(Error::pbf(
+            path,
+            format!("{points} walkable way points: more than the {} this version can index", u32::MAX),
+        ));
+    }
+    // Capacities, so the graph is allocated once: an edge per piece, and every
+    // graph node is a junction or a run's end.
+    let n_pieces: usize = pieces.iter().map(|p| p.0.len()).sum();
+    let runs: usize = pieces.iter().map(|p| p.1.runs).sum();
+    let junctions = uses.iter().filter(|&&u| u >= 2).count();
+    let mut graph: UnGraph<u32, EdgeAttrs> =
+        UnGraph::with_capacity((junctions + 2 * runs).min(data.node_ids.len()), n_pieces);
     let mut node_of = vec![NodeIndex::end(); data.node_ids.len()];
     let mut graph_node = |graph: &mut UnGraph<u32, EdgeAttrs>, i: u32| -> NodeIndex {
         if node_of[i as usize] == NodeIndex::end() {
@@ -249,27 +246,26 @@ pub fn build_graph(data: &OsmData, speed_m_s: f64, min_component_nodes: usize, p
         }
         node_of[i as usize]
     };
-    let n_pieces: usize = pieces.iter().map(|p| p.0.len()).sum();
     let mut geom_offsets: Vec<u32> = Vec::with_capacity(n_pieces + 1);
     geom_offsets.push(0);
-    let mut points = 0usize;
+    let mut written = 0usize;
     let mut missing_segments = 0usize;
-    for (part, missing) in &pieces {
-        missing_segments += missing;
+    for (part, counts) in &pieces {
+        missing_segments += counts.missing;
         for p in part {
             let (refs, w) = (&resolved[p.way as usize].0, walkable[p.way as usize]);
             let (a, b) =
                 (graph_node(&mut graph, refs[p.first as usize]), graph_node(&mut graph, refs[p.last as usize]));
             graph.add_edge(a, b, (w.highway, w.speed_factor));
-            points += (p.last - p.first + 1) as usize;
-            geom_offsets.push(points as u32);
+            written += piece_points(p);
+            geom_offsets.push(written as u32);
         }
     }
     let mut geom: Vec<[f64; 2]> = vec![[0.0; 2]; points];
     let mut parts = Vec::with_capacity(pieces.len());
     let mut rest = &mut geom[..];
     for (part, _) in &pieces {
-        let n: usize = part.iter().map(|p| (p.last - p.first + 1) as usize).sum();
+        let n: usize = part.iter().map(piece_points).sum();
         let (mine, tail) = std::mem::take(&mut rest).split_at_mut(n);
         parts.push((part, mine));
         rest = tail;

@@ -60,9 +60,10 @@ impl<'a> Cursor<'a> {
         self.pos >= self.buf.len()
     }
 
-    /// A `uint64` varint by rust-protobuf's rule: at most ten bytes, the tenth at most 1.
+    /// A varint of at most `LEN` bytes whose last possible byte is at most
+    /// `LAST`: rust-protobuf's rule (`uint64`: 10 and 1, `uint32`: 5 and 15).
     #[inline]
-    fn u64(&mut self) -> Fast<u64> {
+    fn varint<const LEN: usize, const LAST: u8>(&mut self) -> Fast<u64> {
         let b = self.buf;
         let first = *b.get(self.pos).ok_or(Deferred)?;
         if first < 0x80 {
@@ -70,14 +71,14 @@ impl<'a> Cursor<'a> {
             return Ok(u64::from(first));
         }
         let mut v = u64::from(first & 0x7f);
-        for i in 1..10 {
+        for i in 1..LEN {
             let byte = *b.get(self.pos + i).ok_or(Deferred)?;
-            if i == 9 {
-                if byte > 1 {
+            if i == LEN - 1 {
+                if byte > LAST {
                     return Err(Deferred);
                 }
-                self.pos += 10;
-                return Ok(v | (u64::from(byte) << 63));
+                self.pos += LEN;
+                return Ok(v | (u64::from(byte) << (7 * i)));
             }
             v |= u64::from(byte & 0x7f) << (7 * i);
             if byte < 0x80 {
@@ -85,30 +86,19 @@ impl<'a> Cursor<'a> {
                 return Ok(v);
             }
         }
-        unreachable!("the tenth byte returns")
+        unreachable!("the last byte returns")
     }
 
-    /// A `uint32` varint by rust-protobuf's rule: at most five bytes, the fifth at most 15.
+    /// A `uint64` varint: at most ten bytes, the tenth at most 1.
+    #[inline]
+    fn u64(&mut self) -> Fast<u64> {
+        self.varint::<10, 1>()
+    }
+
+    /// A `uint32` varint: at most five bytes, the fifth at most 15.
     #[inline]
     fn u32(&mut self) -> Fast<u32> {
-        let b = self.buf;
-        let mut v = 0u32;
-        for i in 0..5 {
-            let byte = *b.get(self.pos + i).ok_or(Deferred)?;
-            if i == 4 {
-                if byte > 0x0f {
-                    return Err(Deferred);
-                }
-                self.pos += 5;
-                return Ok(v | (u32::from(byte) << 28));
-            }
-            v |= u32::from(byte & 0x7f) << (7 * i);
-            if byte < 0x80 {
-                self.pos += i + 1;
-                return Ok(v);
-            }
-        }
-        unreachable!("the fifth byte returns")
+        self.varint::<5, 0x0f>().map(|v| v as u32)
     }
 
     /// An `int32`: a `uint64` varint whose value as `i64` fits `i32`.

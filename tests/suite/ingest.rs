@@ -1092,6 +1092,23 @@ fn block_decoder_matches_osmpbfreader_on_the_fixtures() {
     }
 }
 
+/// The strings random blocks draw their tags and roles from: repeated keys,
+/// an empty string, bytes that are not UTF-8, CJK.
+pub(crate) const STRING_POOL: [&[u8]; 12] = [
+    b"highway",
+    b"footway",
+    b"name",
+    b"building",
+    b"yes",
+    b"amenity",
+    b"clinic",
+    b"\xFFbad",
+    b"",
+    b"outer",
+    b"inner",
+    "名称".as_bytes(),
+];
+
 /// A random file for `seed`: 1–3 data blobs (raw or zlib), each a block with
 /// its own granularity and offsets and 1–3 groups mixing plain nodes, dense
 /// nodes, ways and relations; tags from a small table with repeated keys and
@@ -1100,20 +1117,7 @@ fn random_pbf(seed: u64) -> Vec<u8> {
     use crate::common::rng::SplitMix64;
     use osmpbfreader::osmformat::{DenseNodes, Node, Relation, relation::MemberType};
     let mut rng = SplitMix64::new(seed);
-    let pool: [&[u8]; 12] = [
-        b"highway",
-        b"footway",
-        b"name",
-        b"building",
-        b"yes",
-        b"amenity",
-        b"clinic",
-        b"\xFFbad",
-        b"",
-        b"outer",
-        b"inner",
-        "名称".as_bytes(),
-    ];
+    let pool = STRING_POOL;
     let mut bytes = header_blob();
     let mut node_ids: Vec<i64> = Vec::new();
     for _ in 0..rng.range(1, 3) {

@@ -20,7 +20,7 @@ use osmpbfreader::osmformat::{
 use protobuf::{Message, MessageField};
 
 use crate::common::rng::SplitMix64;
-use crate::ingest::{Collect, Element};
+use crate::ingest::{Collect, Element, STRING_POOL};
 
 /// The reference's elements, or its error.
 fn reference(block: &[u8]) -> Result<Vec<Element>, String> {
@@ -85,20 +85,7 @@ fn random_info(rng: &mut SplitMix64) -> Info {
 /// strings that are not UTF-8, member types of every kind and an unknown
 /// one, and unknown fields at every level.
 fn random_block(rng: &mut SplitMix64) -> Vec<u8> {
-    let pool: [&[u8]; 12] = [
-        b"highway",
-        b"footway",
-        b"name",
-        b"building",
-        b"yes",
-        b"amenity",
-        b"clinic",
-        b"\xFFbad",
-        b"",
-        b"outer",
-        b"inner",
-        "名称".as_bytes(),
-    ];
+    let pool = STRING_POOL;
     let mut table = StringTable::new();
     table.s = vec![Vec::new(), b"highway".to_vec(), b"footway".to_vec()];
     for _ in 0..rng.range(0, 12) {
