@@ -70,6 +70,27 @@ impl<'a> BlockTags<'a> {
         BlockTags { strings, pairs, last_wins }
     }
 
+    /// The block's string table.
+    #[inline]
+    pub(super) fn strings(&self) -> &'a [Cow<'a, str>] {
+        self.strings
+    }
+
+    /// The `(key, value)` string indices, in file order.
+    #[inline]
+    pub(super) fn pairs(&self) -> &'a [(u32, u32)] {
+        self.pairs
+    }
+
+    /// The same element's tags cut down to `pairs` (some of [`BlockTags::pairs`], in their order).
+    #[inline]
+    pub(super) fn with_pairs<'b>(&self, pairs: &'b [(u32, u32)]) -> BlockTags<'b>
+    where
+        'a: 'b,
+    {
+        BlockTags { strings: self.strings, pairs, last_wins: self.last_wins }
+    }
+
     /// No tags at all?
     #[inline]
     pub fn is_empty(&self) -> bool {

@@ -13,6 +13,7 @@
 pub mod blob;
 pub mod block;
 pub mod features;
+mod key_filter;
 pub mod multipolygon;
 pub mod node_store;
 pub mod packed;

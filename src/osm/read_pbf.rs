@@ -29,6 +29,7 @@ use rayon::prelude::*;
 
 use super::blob::{BlobReader, RawBlob};
 use super::block::{BlockScratch, BlockTags, ElementSink, Member, MemberType, decode_block};
+use super::key_filter::{KeyFilter, KeySet};
 use super::node_store::{IdIndex, NodeChunk, keep_needed, sorted_distinct};
 use super::packed::PackedIds;
 use crate::error::{Error, Result};
@@ -216,22 +217,41 @@ impl BlockOut {
     }
 }
 
-fn display_name(tags: &BlockTags<'_>) -> Option<String> {
-    ["name", "name:zh", "name:en", "brand", "operator"].iter().find_map(|k| tags.tag(k)).map(|s| s.to_string())
+/// The tags a facility's name is taken from, in order of preference.
+const DISPLAY_NAME_KEYS: [&str; 5] = ["name", "name:zh", "name:en", "brand", "operator"];
+
+/// The keys [`Decisions`] reads itself (besides the taxonomy's, the profile's and [`DISPLAY_NAME_KEYS`]).
+const READ_KEYS: [&str; 5] = ["building", "landuse", "type", "boundary", "admin_level"];
+
+fn display_name<T: TagLookup + ?Sized>(tags: &T) -> Option<String> {
+    DISPLAY_NAME_KEYS.iter().find_map(|k| tags.tag(k)).map(|s| s.to_string())
+}
+
+/// Every key the decisions may read: elements' other tags are dropped before deciding ([`KeyFilter`]).
+fn decision_keys<'k>(taxonomy: &'k Taxonomy, profile: &'k Profile) -> KeySet<'k> {
+    let own = READ_KEYS.into_iter().chain(DISPLAY_NAME_KEYS);
+    taxonomy.lookup_keys().chain(profile.lookup_keys()).chain(own).collect()
 }
 
 /// The taxonomy and profile decisions of one blob's elements.
-struct Decisions<'t> {
+struct Decisions<'t, 'k> {
     taxonomy: &'t Taxonomy,
     /// The taxonomy's rules with their keys gathered (once per read).
     classifier: &'t Classifier<'t>,
     profile: &'t Profile,
+    /// Cuts each element's tags down to the keys read here.
+    filter: &'t mut KeyFilter<'k>,
     out: &'t mut BlockOut,
 }
 
-impl ElementSink for Decisions<'_> {
+impl ElementSink for Decisions<'_, '_> {
+    fn begin_block(&mut self) {
+        self.filter.begin_block();
+    }
+
     fn rewind(&mut self) {
         self.out.clear();
+        self.filter.begin_block();
     }
 
     fn node(&mut self, id: i64, decimicro: [i32; 2], tags: BlockTags<'_>) {
@@ -245,6 +265,7 @@ impl ElementSink for Decisions<'_> {
         if tags.is_empty() {
             return;
         }
+        let tags = self.filter.keep(&tags);
         if self.profile.has_blocked_nodes() && self.profile.blocks_node(&tags) {
             out.blocked_nodes.push(id);
         }
@@ -263,6 +284,7 @@ impl ElementSink for Decisions<'_> {
         if tags.is_empty() {
             return;
         }
+        let tags = self.filter.keep(&tags);
         let walkable = profile.is_walkable(&tags);
         let building = tags.tag("building").map(|b| taxonomy.building_class(b));
         let residential = tags.tag("landuse").is_some_and(|l| taxonomy.is_residential_landuse(l));
@@ -292,8 +314,9 @@ impl ElementSink for Decisions<'_> {
         }
     }
 
-    fn relation(&mut self, id: i64, members: &[Member], tags: BlockTags<'_>) {
+    fn relation(&mut self, id: i64, members: &[Member], all_tags: BlockTags<'_>) {
         let taxonomy = self.taxonomy;
+        let tags = self.filter.keep(&all_tags);
         let rel_type = tags.tag("type");
         let admin_level = (matches!(rel_type, Some("boundary" | "multipolygon"))
             && tags.tag("boundary").is_some_and(|b| b == "administrative"))
@@ -312,7 +335,7 @@ impl ElementSink for Decisions<'_> {
         let mut outer = Vec::new();
         let mut inner = Vec::new();
         for m in members.iter().filter(|m| m.kind == MemberType::Way) {
-            if tags.string(m.role) == "inner" { inner.push(m.id) } else { outer.push(m.id) }
+            if all_tags.string(m.role) == "inner" { inner.push(m.id) } else { outer.push(m.id) }
         }
         self.out.relations.push(RelationRecord {
             id,
@@ -327,19 +350,22 @@ impl ElementSink for Decisions<'_> {
     }
 }
 
-/// Per-thread buffers: the inflated block, the decoder's scratch, the block's records.
-type Workspace = (Vec<u8>, BlockScratch, BlockOut);
+/// Per-job buffers: the inflated block, the decoder's scratch, the block's records, the key filter.
+type Workspace<'k> = (Vec<u8>, BlockScratch, BlockOut, KeyFilter<'k>);
 
 /// Inflates and decodes one data blob.
 fn decode_blob(
     blob: &RawBlob,
-    (buf, scratch, records): &mut Workspace,
+    (buf, scratch, records, filter): &mut Workspace<'_>,
     classifier: &Classifier<'_>,
     taxonomy: &Taxonomy,
     profile: &Profile,
 ) -> std::result::Result<BlockOut, String> {
-    let decoded =
-        decode_block(blob.inflate(buf)?, scratch, &mut Decisions { taxonomy, classifier, profile, out: records });
+    let decoded = decode_block(
+        blob.inflate(buf)?,
+        scratch,
+        &mut Decisions { taxonomy, classifier, profile, filter, out: records },
+    );
     if decoded.is_err() {
         records.clear(); // the next block starts empty
     }
@@ -394,21 +420,25 @@ fn decode_all<R: Read + Send>(
 ) -> Result<OsmData> {
     let first_bad = AtomicUsize::new(usize::MAX);
     let classifier = taxonomy.classifier();
+    let keys = decision_keys(taxonomy, profile);
     let mut results: Vec<(usize, Result<BlockOut>)> = blobs
         .take_while(|_| first_bad.load(Ordering::Relaxed) == usize::MAX)
         .par_bridge()
-        .map_init(Workspace::default, |workspace, blob| match blob {
-            // A framing error comes after every blob framed before it.
-            Err(e) => (usize::MAX, Err(e)),
-            Ok(blob) if blob.index > first_bad.load(Ordering::Relaxed) => (blob.index, Ok(BlockOut::default())),
-            Ok(blob) => {
-                let r = decode_blob(&blob, workspace, &classifier, taxonomy, profile).map_err(|m| {
-                    first_bad.fetch_min(blob.index, Ordering::Relaxed);
-                    Error::pbf(path, format!("data blob {} at byte {}: {m}", blob.index, blob.offset))
-                });
-                (blob.index, r)
-            }
-        })
+        .map_init(
+            || (Vec::new(), BlockScratch::default(), BlockOut::default(), KeyFilter::new(&keys)),
+            |workspace, blob| match blob {
+                // A framing error comes after every blob framed before it.
+                Err(e) => (usize::MAX, Err(e)),
+                Ok(blob) if blob.index > first_bad.load(Ordering::Relaxed) => (blob.index, Ok(BlockOut::default())),
+                Ok(blob) => {
+                    let r = decode_blob(&blob, workspace, &classifier, taxonomy, profile).map_err(|m| {
+                        first_bad.fetch_min(blob.index, Ordering::Relaxed);
+                        Error::pbf(path, format!("data blob {} at byte {}: {m}", blob.index, blob.offset))
+                    });
+                    (blob.index, r)
+                }
+            },
+        )
         .collect();
     results.sort_by_key(|r| r.0);
     let mut outs = Vec::with_capacity(results.len());

@@ -85,6 +85,11 @@ pub struct TagRule {
 impl TagRule {
     /// Does the rule match these tags?
     pub fn matches<T: TagLookup + ?Sized>(&self, tags: &T) -> bool {
+        self.matches_with(tags, &mut Names::default())
+    }
+
+    /// [`TagRule::matches`] with the name tags' values read once for all the rules of a feature.
+    fn matches_with<'t, T: TagLookup + ?Sized>(&self, tags: &'t T, names: &mut Names<'t>) -> bool {
         let tags_ok = self.tags.iter().all(|(key, values)| match tags.tag(key) {
             None => false,
             Some(v) if values.is_empty() => v != "no",
@@ -93,14 +98,33 @@ impl TagRule {
         if !tags_ok {
             return false;
         }
-        let names = || NAME_KEYS.iter().filter_map(|k| tags.tag(k));
-        if names().any(|name| self.name_excludes.iter().any(|s| name.contains(s.as_str()))) {
-            return false;
-        }
-        if self.name_contains.is_empty() {
+        if self.name_contains.is_empty() && self.name_excludes.is_empty() {
             return true;
         }
-        names().any(|name| self.name_contains.iter().any(|s| name.contains(s.as_str())))
+        let names = names.get(tags);
+        let any_contains = |subs: &[String]| names.iter().any(|name| subs.iter().any(|s| name.contains(s.as_str())));
+        !any_contains(&self.name_excludes) && (self.name_contains.is_empty() || any_contains(&self.name_contains))
+    }
+}
+
+/// A feature's name tags' values ([`NAME_KEYS`] in order), looked up on first use.
+#[derive(Default)]
+struct Names<'t> {
+    read: bool,
+    values: [&'t str; NAME_KEYS.len()],
+    len: usize,
+}
+
+impl<'t> Names<'t> {
+    fn get<T: TagLookup + ?Sized>(&mut self, tags: &'t T) -> &[&'t str] {
+        if !self.read {
+            self.read = true;
+            for v in NAME_KEYS.iter().filter_map(|k| tags.tag(k)) {
+                self.values[self.len] = v;
+                self.len += 1;
+            }
+        }
+        &self.values[..self.len]
     }
 }
 
@@ -432,12 +456,20 @@ impl Taxonomy {
     /// The categories a feature with these tags belongs to, as a bit set (bit i = category i).
     pub fn classify<T: TagLookup + ?Sized>(&self, tags: &T) -> u32 {
         let mut bits = 0u32;
+        let mut names = Names::default();
         for (i, c) in self.categories.iter().enumerate() {
-            if c.rules.iter().any(|r| r.matches(tags)) {
+            if c.rules.iter().any(|r| r.matches_with(tags, &mut names)) {
                 bits |= 1 << i;
             }
         }
         bits
+    }
+
+    /// Every key [`Taxonomy::classify`] and its [`Classifier`] may look up: the rules' keys and the name tags.
+    pub fn lookup_keys(&self) -> impl Iterator<Item = &str> + '_ {
+        let rule_keys =
+            self.categories.iter().flat_map(|c| &c.rules).flat_map(|r| r.tags.iter().map(|(k, _)| k.as_str()));
+        rule_keys.chain(NAME_KEYS)
     }
 
     /// Its [`Classifier`]: [`Taxonomy::classify`] with the keys the rules
@@ -507,5 +539,86 @@ impl Taxonomy {
     /// The id of the category with this key.
     pub fn category_id(&self, key: &str) -> Option<CategoryId> {
         self.categories.iter().position(|c| c.key == key).map(|i| CategoryId(i as u8))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::test_rng::SplitMix64 as Rng;
+
+    /// The rule as its documentation reads, name tags looked up afresh for every rule.
+    fn reference_matches(rule: &TagRule, tags: &[(&str, &str)]) -> bool {
+        let tags_ok = rule.tags.iter().all(|(key, values)| match tags.tag(key) {
+            None => false,
+            Some(v) if values.is_empty() => v != "no",
+            Some(v) => values.iter().any(|w| w == v),
+        });
+        let names: Vec<&str> = NAME_KEYS.iter().filter_map(|k| tags.tag(k)).collect();
+        let contains = |subs: &[String]| names.iter().any(|n| subs.iter().any(|s| n.contains(s.as_str())));
+        tags_ok && !contains(&rule.name_excludes) && (rule.name_contains.is_empty() || contains(&rule.name_contains))
+    }
+
+    /// Every bundled taxonomy, on random features built from its own keys,
+    /// values and name fragments (plus noise): `classify`, the classifier and
+    /// each rule's `matches` agree with the reference.
+    #[test]
+    fn classify_agrees_with_the_rules_read_one_by_one() {
+        let mut rng = Rng(5);
+        for name in Taxonomy::bundled_names() {
+            let t = Taxonomy::bundled(name).expect("bundled");
+            let rules: Vec<&TagRule> = t.categories.iter().flat_map(|c| &c.rules).collect();
+            let mut keys: Vec<&str> = rules.iter().flat_map(|r| r.tags.iter().map(|(k, _)| k.as_str())).collect();
+            keys.extend(NAME_KEYS);
+            keys.push("source");
+            let mut values: Vec<&str> =
+                rules.iter().flat_map(|r| r.tags.iter().flat_map(|(_, v)| v.iter().map(String::as_str))).collect();
+            values.extend(["no", "yes", "other"]);
+            let fragments: Vec<&str> = rules
+                .iter()
+                .flat_map(|r| r.name_contains.iter().chain(&r.name_excludes).map(String::as_str))
+                .chain(["Praxis", "超市", ""])
+                .collect();
+            let classifier = t.classifier();
+            let (mut matched, mut excluded) = (0, 0);
+            for case in 0..3000 {
+                let n = (rng.next_u64() % 5) as usize;
+                let owned: Vec<(String, String)> = (0..n)
+                    .map(|_| {
+                        let key = keys[(rng.next_u64() % keys.len() as u64) as usize];
+                        let value = if NAME_KEYS.contains(&key) {
+                            let mut v = String::new();
+                            for _ in 0..rng.next_u64() % 3 {
+                                v.push_str(fragments[(rng.next_u64() % fragments.len() as u64) as usize]);
+                            }
+                            v
+                        } else {
+                            values[(rng.next_u64() % values.len() as u64) as usize].to_string()
+                        };
+                        (key.to_string(), value)
+                    })
+                    .collect();
+                let tags: Vec<(&str, &str)> = owned.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+                let mut expected = 0u32;
+                for (i, c) in t.categories.iter().enumerate() {
+                    if c.rules.iter().any(|r| reference_matches(r, &tags)) {
+                        expected |= 1 << i;
+                    }
+                }
+                assert_eq!(t.classify(&tags[..]), expected, "{name} case {case}: {tags:?}");
+                assert_eq!(classifier.classify(&tags[..]), expected, "{name} case {case}: classifier");
+                for r in &rules {
+                    assert_eq!(r.matches(&tags[..]), reference_matches(r, &tags), "{name} case {case}");
+                }
+                matched += usize::from(expected != 0);
+                let names = || tags.iter().filter(|(k, _)| NAME_KEYS.contains(k)).map(|(_, v)| *v);
+                excluded += usize::from(
+                    rules.iter().any(|r| r.name_excludes.iter().any(|s| names().any(|n| n.contains(s.as_str())))),
+                );
+            }
+            // The cases reach both answers, and names some rule excludes.
+            assert!(matched > 300 && matched < 2700, "{name}: {matched} of 3000 matched");
+            assert!(excluded > 0 || rules.iter().all(|r| r.name_excludes.is_empty()), "{name}: no excluded name drawn");
+        }
     }
 }

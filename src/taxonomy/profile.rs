@@ -82,6 +82,12 @@ impl Profile {
         !self.blocked_node_tags.is_empty()
     }
 
+    /// Every key [`Profile::is_walkable`], [`Profile::speed_factor`] and [`Profile::blocks_node`] may look up.
+    pub fn lookup_keys(&self) -> impl Iterator<Item = &str> + '_ {
+        let rule_keys = self.forbidden_way_tags.keys().chain(self.blocked_node_tags.keys()).map(String::as_str);
+        ["highway", "surface", "foot", "area", "access"].into_iter().chain(rule_keys)
+    }
+
     /// Is a way with these tags walkable in this profile?
     pub fn is_walkable<T: TagLookup + ?Sized>(&self, tags: &T) -> bool {
         let Some(highway) = tags.tag("highway") else { return false };
