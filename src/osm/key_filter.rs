@@ -139,7 +139,7 @@ mod tests {
                         )
                     })
                     .collect();
-                let last_wins = rng.next_u64() % 2 == 0;
+                let last_wins = rng.next_u64().is_multiple_of(2);
                 let full = BlockTags::new(&strings, &pairs, last_wins);
                 let expected: Vec<Option<String>> = keys.iter().map(|k| full.tag(k).map(str::to_string)).collect();
                 let kept = filter.keep(&full);
