@@ -1,15 +1,16 @@
 //! A static k-d tree of 3-D points for exact nearest-point queries.
 //!
 //! The tree is implicit: the points are permuted in place so that each range
-//! `[lo, hi)` is split at its middle element along the axis of its largest
-//! extent (stored per middle element), down to leaves of at most
+//! `[lo, hi)` is split at its middle element along the axis of its box's
+//! largest extent (stored per middle element; the box is the parent's cut at
+//! its split, so choosing an axis reads no points), down to leaves of at most
 //! [`LEAF_SIZE`] points. Building is `O(n log n)` with `select_nth_unstable`
 //! (both halves in parallel on rayon), with no allocation per node; a query is
 //! `O(log n)` expected. Ties are broken by the smallest point id, so answers
 //! do not depend on the build order or on the thread count.
 
 /// Points per leaf.
-pub const LEAF_SIZE: usize = 8;
+pub const LEAF_SIZE: usize = 16;
 
 /// Ranges at least this large are split on two rayon tasks.
 const PARALLEL_MIN: usize = 16 * 1024;
@@ -23,8 +24,8 @@ pub struct KdTree {
     axis: Vec<u8>,
 }
 
-/// The axis along which `entries` spread most.
-fn widest_axis(entries: &[([f64; 3], u32)]) -> usize {
+/// The bounding box `(lo, hi)` of `entries`.
+fn bounds(entries: &[([f64; 3], u32)]) -> ([f64; 3], [f64; 3]) {
     let mut lo = [f64::INFINITY; 3];
     let mut hi = [f64::NEG_INFINITY; 3];
     for (p, _) in entries {
@@ -33,6 +34,11 @@ fn widest_axis(entries: &[([f64; 3], u32)]) -> usize {
             hi[d] = hi[d].max(p[d]);
         }
     }
+    (lo, hi)
+}
+
+/// The axis along which a box is widest.
+fn widest_axis((lo, hi): ([f64; 3], [f64; 3])) -> usize {
     let ext = [hi[0] - lo[0], hi[1] - lo[1], hi[2] - lo[2]];
     if ext[0] >= ext[1] && ext[0] >= ext[2] {
         0
@@ -43,27 +49,34 @@ fn widest_axis(entries: &[([f64; 3], u32)]) -> usize {
     }
 }
 
-/// Splits `entries` (and the matching `axis` slots) recursively.
-fn build(entries: &mut [([f64; 3], u32)], axis: &mut [u8]) {
+/// Splits `entries` (and the matching `axis` slots) recursively; `bounds`
+/// holds them (a box cut from the parent's at its split, so no pass over the
+/// points is needed to choose an axis: it may be looser than theirs, which
+/// changes only the tree's shape, never an answer).
+fn build(entries: &mut [([f64; 3], u32)], axis: &mut [u8], bounds: ([f64; 3], [f64; 3])) {
     let n = entries.len();
     if n <= LEAF_SIZE {
         return;
     }
-    let a = widest_axis(entries);
+    let a = widest_axis(bounds);
     let mid = n / 2;
     // Equal coordinates may fall on either side: the search looks across a
     // plane at exactly the best distance too, so answers do not depend on it.
     entries.select_nth_unstable_by(mid, |x, y| x.0[a].total_cmp(&y.0[a]));
     axis[mid] = a as u8;
+    let split = entries[mid].0[a];
+    let (mut left_bounds, mut right_bounds) = (bounds, bounds);
+    left_bounds.1[a] = split;
+    right_bounds.0[a] = split;
     let (left, rest) = entries.split_at_mut(mid);
     let right = &mut rest[1..];
     let (axis_left, axis_rest) = axis.split_at_mut(mid);
     let axis_right = &mut axis_rest[1..];
     if n >= PARALLEL_MIN {
-        rayon::join(|| build(left, axis_left), || build(right, axis_right));
+        rayon::join(|| build(left, axis_left, left_bounds), || build(right, axis_right, right_bounds));
     } else {
-        build(left, axis_left);
-        build(right, axis_right);
+        build(left, axis_left, left_bounds);
+        build(right, axis_right, right_bounds);
     }
 }
 
@@ -87,7 +100,8 @@ impl KdTree {
     /// Builds the tree over `(point, id)` entries (ids need not be distinct or dense).
     pub fn from_entries(mut entries: Vec<([f64; 3], u32)>) -> KdTree {
         let mut axis = vec![0u8; entries.len()];
-        build(&mut entries, &mut axis);
+        let bounds = bounds(&entries);
+        build(&mut entries, &mut axis, bounds);
         KdTree { pts: entries, axis }
     }
 
