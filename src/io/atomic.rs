@@ -211,7 +211,67 @@ fn io_reason(e: &std::io::Error) -> String {
 pub struct AtomicFile {
     target: PathBuf,
     temp: PathBuf,
-    writer: Option<BufWriter<File>>,
+    writer: Option<BufWriter<SyncingFile>>,
+}
+
+/// Bytes written between two background syncs of a [`SyncingFile`].
+const SYNC_EVERY_BYTES: u64 = 16 << 20;
+
+/// A temporary file whose written data is synced to disk in the background as
+/// it grows (every [`SYNC_EVERY_BYTES`], one sync at a time, on a thread of
+/// its own with a second handle of the file), so the final sync at
+/// [`AtomicFile::finish`] waits only for the tail instead of the whole file:
+/// the disk works while the rest is serialised. A failed background sync is
+/// reported by the next write or by `finish`.
+pub struct SyncingFile {
+    file: File,
+    unsynced_bytes: u64,
+    syncing: Option<std::thread::JoinHandle<std::io::Result<()>>>,
+}
+
+impl SyncingFile {
+    fn new(file: File) -> Self {
+        SyncingFile { file, unsynced_bytes: 0, syncing: None }
+    }
+
+    /// Waits for the background sync in progress, if any, and gives its result.
+    fn wait(&mut self) -> std::io::Result<()> {
+        match self.syncing.take() {
+            Some(h) => h.join().unwrap_or_else(|_| Err(std::io::Error::other("the background sync panicked"))),
+            None => Ok(()),
+        }
+    }
+
+    /// Waits for the previous background sync, then starts one of what is written now.
+    fn sync_in_background(&mut self) -> std::io::Result<()> {
+        self.wait()?;
+        let file = self.file.try_clone()?;
+        self.syncing = Some(std::thread::spawn(move || file.sync_data()));
+        self.unsynced_bytes = 0;
+        Ok(())
+    }
+
+    /// Waits for the background sync, then syncs everything (data and metadata).
+    fn sync_all(mut self) -> std::io::Result<File> {
+        self.wait()?;
+        self.file.sync_all()?;
+        Ok(self.file)
+    }
+}
+
+impl Write for SyncingFile {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let n = self.file.write(buf)?;
+        self.unsynced_bytes += n as u64;
+        if self.unsynced_bytes >= SYNC_EVERY_BYTES {
+            self.sync_in_background()?;
+        }
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.file.flush()
+    }
 }
 
 impl AtomicFile {
@@ -231,11 +291,12 @@ impl AtomicFile {
         // Best effort: a file system without locks only loses the stale-debris check.
         let _ = file.try_lock();
         live.push(temp.clone());
-        Ok(AtomicFile { target: target.to_path_buf(), temp, writer: Some(BufWriter::with_capacity(1 << 20, file)) })
+        let writer = BufWriter::with_capacity(1 << 20, SyncingFile::new(file));
+        Ok(AtomicFile { target: target.to_path_buf(), temp, writer: Some(writer) })
     }
 
     /// The buffered writer.
-    pub fn writer(&mut self) -> &mut BufWriter<File> {
+    pub fn writer(&mut self) -> &mut BufWriter<SyncingFile> {
         self.writer.as_mut().expect("writer lives until finish")
     }
 
@@ -248,7 +309,7 @@ impl AtomicFile {
     pub fn finish(mut self) -> Result<FinishedFile> {
         let w = self.writer.take().expect("finish once");
         let file = w.into_inner().map_err(|e| Error::io(&self.target, e.into_error()))?;
-        file.sync_all().map_err(|e| Error::io(&self.target, e))?;
+        let file = file.sync_all().map_err(|e| Error::io(&self.target, e))?;
         Ok(FinishedFile { target: std::mem::take(&mut self.target), temp: std::mem::take(&mut self.temp), _file: file })
     }
 
@@ -326,6 +387,28 @@ pub fn write_all(file: &mut AtomicFile, bytes: &[u8]) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A file larger than the sync interval: background syncs start while it
+    /// is written, and the file reads back byte for byte.
+    #[test]
+    fn a_file_synced_in_the_background_reads_back_exactly() {
+        let dir = tempfile::tempdir().expect("temporary folder");
+        let path = dir.path().join("big.bin");
+        let mut f = SyncingFile::new(File::create(&path).expect("create"));
+        let mut expected = Vec::new();
+        let mut started = 0;
+        for i in 0..(2 * SYNC_EVERY_BYTES as usize + 12_345) / 4099 {
+            let piece: Vec<u8> = (0..4099).map(|j| ((i * 31 + j) % 251) as u8).collect();
+            f.write_all(&piece).expect("write");
+            expected.extend_from_slice(&piece);
+            if f.unsynced_bytes < piece.len() as u64 && f.syncing.is_some() {
+                started += 1;
+            }
+        }
+        assert_eq!(started, 2, "one background sync per {SYNC_EVERY_BYTES} bytes");
+        drop(f.sync_all().expect("sync"));
+        assert_eq!(std::fs::read(&path).expect("read back"), expected);
+    }
 
     #[test]
     fn temporary_names_are_recognised_exactly() {
