@@ -52,12 +52,21 @@ pub fn keep_needed(chunks: Vec<NodeChunk>, needed: Vec<i64>) -> (Vec<i64>, Vec<[
     let kept: Vec<(Vec<i64>, Vec<[i32; 2]>)> = chunks.into_par_iter().map(|c| filter_chunk(c, &needed)).collect();
     drop(needed);
     let total: usize = kept.iter().map(|c| c.0.len()).sum();
-    let mut ids = Vec::with_capacity(total);
-    let mut pos = Vec::with_capacity(total);
-    for c in kept {
-        ids.extend_from_slice(&c.0);
-        pos.extend_from_slice(&c.1);
+    // Laid out in parallel, each chunk into its own part of the arrays.
+    let (mut ids, mut pos) = (vec![0i64; total], vec![[0i32; 2]; total]);
+    let mut parts = Vec::with_capacity(kept.len());
+    let (mut ids_rest, mut pos_rest) = (&mut ids[..], &mut pos[..]);
+    for c in &kept {
+        let (i, i_tail) = std::mem::take(&mut ids_rest).split_at_mut(c.0.len());
+        let (p, p_tail) = std::mem::take(&mut pos_rest).split_at_mut(c.0.len());
+        (ids_rest, pos_rest) = (i_tail, p_tail);
+        parts.push((c, i, p));
     }
+    parts.into_par_iter().for_each(|(c, i, p)| {
+        i.copy_from_slice(&c.0);
+        p.copy_from_slice(&c.1);
+    });
+    drop(kept);
     if ids.windows(2).all(|w| w[0] < w[1]) {
         return (ids, pos);
     }
@@ -100,17 +109,19 @@ const DIGIT_BITS: u32 = 12;
 /// `ids` ascending without repeats.
 ///
 /// One radix pass on the top 12 bits of the ids' offsets from the smallest
-/// splits them into 4,096 ranges (`O(n)`, one scratch array as large as
-/// `ids`), then the ranges are sorted in parallel, each small enough to stay
-/// in cache: `O(n + n log(n / 4096))` work, most of it on every core. Short
-/// lists take the standard sort.
+/// splits them into 4,096 ranges (`O(n)`, in parallel: each stretch of `ids`
+/// counts its digits, then writes its keys to its own places in one array as
+/// large as `ids`), then the ranges are sorted in parallel, each small enough
+/// to stay in cache: `O(n + n log(n / 4096))` work, all of it on every core.
+/// Short lists take the standard sort.
 ///
 /// ```
 /// use lifecircle::osm::node_store::sorted_distinct;
-/// assert_eq!(sorted_distinct(vec![5, -2, 5, 9_000_000_000, 0]), vec![-2, 0, 5, 9_000_000_000]);
+/// assert_eq!(sorted_distinct(&[5, -2, 5, 9_000_000_000, 0]), vec![-2, 0, 5, 9_000_000_000]);
 /// ```
-pub fn sorted_distinct(mut ids: Vec<i64>) -> Vec<i64> {
+pub fn sorted_distinct(ids: &[i64]) -> Vec<i64> {
     if ids.len() < 1 << 12 {
+        let mut ids = ids.to_vec();
         ids.sort_unstable();
         ids.dedup();
         return ids;
@@ -122,26 +133,55 @@ pub fn sorted_distinct(mut ids: Vec<i64>) -> Vec<i64> {
         .fold(|| (u64::MAX, 0), |(lo, hi), &x| (lo.min(key(x)), hi.max(key(x))))
         .reduce(|| (u64::MAX, 0), |a, b| (a.0.min(b.0), a.1.max(b.1)));
     let shift = (64 - (max - min).leading_zeros()).saturating_sub(DIGIT_BITS);
-    let digit = |k: u64| (k >> shift) as usize;
-    // (Sequential maps reuse the allocation: no fresh pages to fault in.)
-    let a: Vec<u64> = ids.into_iter().map(|x| key(x) - min).collect();
-    let mut start = vec![0usize; (1 << DIGIT_BITS) + 1];
-    for &k in &a {
-        start[digit(k) + 1] += 1;
+    let digit = |x: i64| ((key(x) - min) >> shift) as usize;
+    const DIGITS: usize = 1 << DIGIT_BITS;
+    // Stretches of `ids`, a few per thread; each counts its digits.
+    let stretch = ids.len().div_ceil(4 * rayon::current_num_threads()).max(1 << 16);
+    let mut counts: Vec<Vec<usize>> = ids
+        .par_chunks(stretch)
+        .map(|part| {
+            let mut c = vec![0usize; DIGITS];
+            for &x in part {
+                c[digit(x)] += 1;
+            }
+            c
+        })
+        .collect();
+    // Digit by digit, stretch by stretch: where each stretch writes each digit's keys.
+    let mut start = vec![0usize; DIGITS + 1];
+    let mut at = 0usize;
+    for d in 0..DIGITS {
+        start[d] = at;
+        for c in counts.iter_mut() {
+            (c[d], at) = (at, at + c[d]);
+        }
     }
-    for d in 1..start.len() {
-        start[d] += start[d - 1];
+    start[DIGITS] = at;
+    let mut b = vec![0u64; ids.len()];
+    {
+        // Each stretch's places for each digit, handed out as disjoint slices.
+        let mut slots: Vec<Vec<&mut [u64]>> = counts.iter().map(|_| Vec::with_capacity(DIGITS)).collect();
+        let mut rest = &mut b[..];
+        for d in 0..DIGITS {
+            for (k, s) in slots.iter_mut().enumerate() {
+                let end = counts.get(k + 1).map_or(start[d + 1], |next| next[d]);
+                let (mine, tail) = std::mem::take(&mut rest).split_at_mut(end - counts[k][d]);
+                s.push(mine);
+                rest = tail;
+            }
+        }
+        ids.par_chunks(stretch).zip(slots).for_each(|(part, mut slots)| {
+            let mut fill = vec![0usize; DIGITS];
+            for &x in part {
+                let d = digit(x);
+                slots[d][fill[d]] = key(x) - min;
+                fill[d] += 1;
+            }
+        });
     }
-    let mut b = vec![0u64; a.len()];
-    let mut next = start.clone();
-    for &k in &a {
-        let d = digit(k);
-        b[next[d]] = k;
-        next[d] += 1;
-    }
-    drop(a);
+    drop(counts);
     // The ranges as disjoint slices, sorted in parallel.
-    let mut ranges = Vec::with_capacity(1 << DIGIT_BITS);
+    let mut ranges = Vec::with_capacity(DIGITS);
     let mut rest = &mut b[..];
     for w in start.windows(2) {
         let (range, tail) = rest.split_at_mut(w[1] - w[0]);
@@ -290,7 +330,7 @@ mod tests {
             let mut want = ids.clone();
             want.sort_unstable();
             want.dedup();
-            assert_eq!(sorted_distinct(ids), want, "case {case}");
+            assert_eq!(sorted_distinct(&ids), want, "case {case}");
         }
     }
 
@@ -309,7 +349,7 @@ mod tests {
             let mut want = ids.clone();
             want.sort_unstable();
             want.dedup();
-            assert_eq!(sorted_distinct(ids), want, "case {case}");
+            assert_eq!(sorted_distinct(&ids), want, "case {case}");
         }
     }
 

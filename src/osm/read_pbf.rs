@@ -562,7 +562,7 @@ fn merge(mut outs: Vec<BlockOut>, path: &Path) -> Result<OsmData> {
     drop_unused_ways(&mut d, &members);
     drop(members);
 
-    let needed = sorted_distinct(d.way_refs.clone());
+    let needed = sorted_distinct(&d.way_refs);
     (d.node_ids, d.node_pos) = keep_needed(chunks, needed);
     d.reindex();
     Ok(d)
