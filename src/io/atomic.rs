@@ -132,6 +132,7 @@ impl OutputDir {
         text.push(b'\n');
         write_all(&mut run, &text)?;
         files.push(run.finish()?);
+        wait_synced(&mut files)?;
 
         let mut live = live();
         if interrupted() {
@@ -219,9 +220,9 @@ const SYNC_EVERY_BYTES: u64 = 16 << 20;
 
 /// A temporary file whose written data is synced to disk in the background as
 /// it grows (every [`SYNC_EVERY_BYTES`], one sync at a time, on a thread of
-/// its own with a second handle of the file), so the final sync at
-/// [`AtomicFile::finish`] waits only for the tail instead of the whole file:
-/// the disk works while the rest is serialised. A failed background sync is
+/// its own with a second handle of the file), so the final sync (started by
+/// [`AtomicFile::finish`], awaited by the commit) has only the tail left
+/// instead of the whole file: the disk works while the rest is serialised. A failed background sync is
 /// reported by the next write or by `finish`.
 pub struct SyncingFile {
     file: File,
@@ -305,12 +306,18 @@ impl AtomicFile {
         &self.target
     }
 
-    /// Flushes and syncs the temporary file (not yet renamed).
+    /// Flushes the temporary file and starts its final sync (not yet renamed;
+    /// the commit waits for the sync).
     pub fn finish(mut self) -> Result<FinishedFile> {
         let w = self.writer.take().expect("finish once");
         let file = w.into_inner().map_err(|e| Error::io(&self.target, e.into_error()))?;
-        let file = file.sync_all().map_err(|e| Error::io(&self.target, e))?;
-        Ok(FinishedFile { target: std::mem::take(&mut self.target), temp: std::mem::take(&mut self.temp), _file: file })
+        let syncing = std::thread::spawn(move || file.sync_all());
+        Ok(FinishedFile {
+            target: std::mem::take(&mut self.target),
+            temp: std::mem::take(&mut self.temp),
+            syncing: Some(syncing),
+            _file: None,
+        })
     }
 
     /// Maps a write error on this file to the library error (naming the output, not the temporary).
@@ -338,16 +345,35 @@ impl Drop for AtomicFile {
 }
 
 /// A complete temporary file waiting to be renamed into place (still locked).
+///
+/// Its last sync to disk runs on a thread of its own from [`AtomicFile::finish`]
+/// on, so a run's files are synced together while the next ones are written;
+/// the commit waits for every sync before renaming anything.
 pub struct FinishedFile {
     target: PathBuf,
     temp: PathBuf,
-    _file: File,
+    /// The final sync in progress; it hands the file back when done.
+    syncing: Option<std::thread::JoinHandle<std::io::Result<File>>>,
+    /// The synced file, held open (and so locked) until renamed.
+    _file: Option<File>,
+}
+
+/// Waits for every file's final sync (the first failure named by its output path).
+fn wait_synced(files: &mut [FinishedFile]) -> Result<()> {
+    for f in files.iter_mut() {
+        if let Some(h) = f.syncing.take() {
+            let synced = h.join().unwrap_or_else(|_| Err(std::io::Error::other("the sync thread panicked")));
+            f._file = Some(synced.map_err(|e| Error::io(&f.target, e))?);
+        }
+    }
+    Ok(())
 }
 
 impl FinishedFile {
     /// Renames every file into place, outside any output folder's bookkeeping
     /// (for a single file such as `map --png`); on failure removes the remaining temporaries.
-    pub fn commit_all(files: Vec<FinishedFile>) -> Result<()> {
+    pub fn commit_all(mut files: Vec<FinishedFile>) -> Result<()> {
+        wait_synced(&mut files)?;
         let mut live = live();
         if interrupted() {
             return Err(Error::interrupted());
