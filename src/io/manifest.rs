@@ -7,7 +7,9 @@
 //! manifests existed). Hashing is `O(input bytes)`, streamed in 1 MiB blocks.
 
 use std::io::Read;
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use std::time::SystemTime;
 
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -164,8 +166,64 @@ impl RunManifest {
     }
 }
 
-/// A file's size and SHA-256 (lower-case hex), read in 1 MiB blocks.
+/// Files this process has read whole and hashed on the way ([`HashingReader`]):
+/// path, size, modification time, SHA-256.
+static READ_DIGESTS: Mutex<Vec<(PathBuf, u64, SystemTime, String)>> = Mutex::new(Vec::new());
+
+/// Hashes what is read through it, so a file read whole (the PBF) is not read
+/// a second time for its checksum: [`HashingReader::remember`] after the last
+/// byte, and [`sha256_file`] answers from it while the file's size and
+/// modification time are those seen when it was opened.
+pub(crate) struct HashingReader<R> {
+    inner: R,
+    hasher: Sha256,
+    bytes: u64,
+}
+
+impl<R: Read> HashingReader<R> {
+    /// Hashes what is read from `inner`.
+    pub(crate) fn new(inner: R) -> Self {
+        HashingReader { inner, hasher: Sha256::new(), bytes: 0 }
+    }
+
+    /// Keeps the digest for [`sha256_file`] when every byte of the file (as it
+    /// was when opened: `meta`) went through; otherwise does nothing.
+    pub(crate) fn remember(self, path: &Path, meta: &std::fs::Metadata) {
+        let Ok(modified) = meta.modified() else { return };
+        if self.bytes != meta.len() {
+            return;
+        }
+        let hex = hex(&self.hasher.finalize());
+        let mut digests = READ_DIGESTS.lock().unwrap_or_else(|e| e.into_inner());
+        digests.retain(|d| d.0 != path);
+        digests.push((path.to_path_buf(), self.bytes, modified, hex));
+    }
+}
+
+impl<R: Read> Read for HashingReader<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.hasher.update(&buf[..n]);
+        self.bytes += n as u64;
+        Ok(n)
+    }
+}
+
+fn hex(digest: &[u8]) -> String {
+    digest.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// A file's size and SHA-256 (lower-case hex), read in 1 MiB blocks (or
+/// known already: the file was read whole through a [`HashingReader`] and its
+/// size and modification time have not changed since).
 pub fn sha256_file(path: &Path) -> Result<(u64, String)> {
+    let meta = std::fs::metadata(path).map_err(|e| Error::io(path, e))?;
+    if let Ok(modified) = meta.modified() {
+        let digests = READ_DIGESTS.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(d) = digests.iter().find(|d| d.0 == path && d.1 == meta.len() && d.2 == modified) {
+            return Ok((d.1, d.3.clone()));
+        }
+    }
     let mut file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
     let mut hasher = Sha256::new();
     let mut buf = vec![0u8; 1 << 20];
@@ -178,14 +236,48 @@ pub fn sha256_file(path: &Path) -> Result<(u64, String)> {
         hasher.update(&buf[..n]);
         total += n as u64;
     }
-    let digest = hasher.finalize();
-    let hex = digest.iter().map(|b| format!("{b:02x}")).collect();
-    Ok((total, hex))
+    Ok((total, hex(&hasher.finalize())))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A file read whole through a `HashingReader` is not hashed again while
+    /// its size and modification time stay; a partly read one always is.
+    #[test]
+    fn a_file_read_whole_is_not_read_again() {
+        let dir = tempfile::tempdir().unwrap();
+        let (whole, part) = (dir.path().join("whole.bin"), dir.path().join("part.bin"));
+        let a: Vec<u8> = (0..300_000u32).map(|i| (i % 251) as u8).collect();
+        let b: Vec<u8> = a.iter().map(|x| x ^ 0x5a).collect();
+        let fresh = |bytes: &[u8]| (bytes.len() as u64, hex(&Sha256::digest(bytes)));
+        for (path, read_all) in [(&whole, true), (&part, false)] {
+            std::fs::write(path, &a).unwrap();
+            let file = std::fs::File::open(path).unwrap();
+            let meta = file.metadata().unwrap();
+            let mut reader = HashingReader::new(file);
+            let mut buf = vec![0u8; if read_all { a.len() + 10 } else { 1000 }];
+            let mut got = 0;
+            while got < buf.len() {
+                match reader.read(&mut buf[got..]).unwrap() {
+                    0 => break,
+                    n => got += n,
+                }
+            }
+            reader.remember(path, &meta);
+            // New content, same size and modification time: only a remembered digest answers for the old.
+            let f = std::fs::OpenOptions::new().write(true).open(path).unwrap();
+            std::io::Write::write_all(&mut &f, &b).unwrap();
+            f.set_modified(meta.modified().unwrap()).unwrap();
+            drop(f);
+            let expected = if read_all { fresh(&a) } else { fresh(&b) };
+            assert_eq!(sha256_file(path).unwrap(), expected, "read whole: {read_all}");
+            // Another size: hashed afresh.
+            std::fs::write(path, &b[..1000]).unwrap();
+            assert_eq!(sha256_file(path).unwrap(), fresh(&b[..1000]));
+        }
+    }
 
     #[test]
     fn sha256_of_a_known_text() {

@@ -33,6 +33,7 @@ use super::key_filter::{KeyFilter, KeySet};
 use super::node_store::{IdIndex, NodeChunk, keep_needed, sorted_distinct};
 use super::packed::PackedIds;
 use crate::error::{Error, Result};
+use crate::io::manifest::HashingReader;
 use crate::taxonomy::{BuildingClass, Classifier, Profile, TagLookup, Taxonomy};
 
 impl TagLookup for Tags {
@@ -397,10 +398,20 @@ pub fn read_pbf(path: &Path, taxonomy: &Taxonomy, profile: &Profile) -> Result<O
         return Err(Error::pbf(path, m));
     }
     let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
-    if let Some(m) = not_regular(&file.metadata().map_err(|e| Error::io(path, e))?) {
+    let meta = file.metadata().map_err(|e| Error::io(path, e))?;
+    if let Some(m) = not_regular(&meta) {
         return Err(Error::pbf(path, m));
     }
-    decode_all(BlobReader::new(std::io::BufReader::with_capacity(1 << 20, file), path), path, taxonomy, profile)
+    // Hashed as it is read, for the run's manifest (which then need not read it again).
+    let mut hashing = HashingReader::new(file);
+    let data = decode_all(
+        BlobReader::new(std::io::BufReader::with_capacity(1 << 20, &mut hashing), path),
+        path,
+        taxonomy,
+        profile,
+    )?;
+    hashing.remember(path, &meta);
+    Ok(data)
 }
 
 /// Decodes PBF bytes; `path` names the source in errors.
