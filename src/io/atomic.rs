@@ -19,6 +19,7 @@ use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Mutex, MutexGuard};
+use std::thread::JoinHandle;
 
 use crate::error::{Error, Result};
 use crate::io::manifest::{MANIFEST_FILE, RunManifest};
@@ -222,12 +223,35 @@ const SYNC_EVERY_BYTES: u64 = 16 << 20;
 /// it grows (every [`SYNC_EVERY_BYTES`], one sync at a time, on a thread of
 /// its own with a second handle of the file), so the final sync (started by
 /// [`AtomicFile::finish`], awaited by the commit) has only the tail left
-/// instead of the whole file: the disk works while the rest is serialised. A failed background sync is
-/// reported by the next write or by `finish`.
+/// instead of the whole file: the disk works while the rest is serialised.
+/// A failed background sync is reported by the next write or by the commit;
+/// when no thread can be started the sync is left to the final one, which
+/// covers everything.
 pub struct SyncingFile {
     file: File,
     unsynced_bytes: u64,
-    syncing: Option<std::thread::JoinHandle<std::io::Result<()>>>,
+    syncing: Option<JoinHandle<std::io::Result<()>>>,
+}
+
+/// Waits for a sync thread and gives its result.
+fn joined(h: JoinHandle<std::io::Result<()>>) -> std::io::Result<()> {
+    h.join().unwrap_or_else(|_| Err(std::io::Error::other("a sync thread panicked")))
+}
+
+/// Runs `sync` on a second handle of `file` on a thread of its own, after
+/// `after` (a sync already running) ends; `None` when no handle or thread can
+/// be had.
+fn sync_on_thread(
+    file: &File,
+    after: Option<JoinHandle<std::io::Result<()>>>,
+    sync: fn(&File) -> std::io::Result<()>,
+) -> Option<JoinHandle<std::io::Result<()>>> {
+    let copy = file.try_clone().ok()?;
+    let run = move || {
+        after.map_or(Ok(()), joined)?;
+        sync(&copy)
+    };
+    std::thread::Builder::new().name("lifecircle-sync".into()).spawn(run).ok()
 }
 
 impl SyncingFile {
@@ -235,28 +259,9 @@ impl SyncingFile {
         SyncingFile { file, unsynced_bytes: 0, syncing: None }
     }
 
-    /// Waits for the background sync in progress, if any, and gives its result.
-    fn wait(&mut self) -> std::io::Result<()> {
-        match self.syncing.take() {
-            Some(h) => h.join().unwrap_or_else(|_| Err(std::io::Error::other("the background sync panicked"))),
-            None => Ok(()),
-        }
-    }
-
-    /// Waits for the previous background sync, then starts one of what is written now.
-    fn sync_in_background(&mut self) -> std::io::Result<()> {
-        self.wait()?;
-        let file = self.file.try_clone()?;
-        self.syncing = Some(std::thread::spawn(move || file.sync_data()));
-        self.unsynced_bytes = 0;
-        Ok(())
-    }
-
-    /// Waits for the background sync, then syncs everything (data and metadata).
-    fn sync_all(mut self) -> std::io::Result<File> {
-        self.wait()?;
-        self.file.sync_all()?;
-        Ok(self.file)
+    /// The file and the background sync still running, if any.
+    fn into_parts(self) -> (File, Option<JoinHandle<std::io::Result<()>>>) {
+        (self.file, self.syncing)
     }
 }
 
@@ -265,7 +270,10 @@ impl Write for SyncingFile {
         let n = self.file.write(buf)?;
         self.unsynced_bytes += n as u64;
         if self.unsynced_bytes >= SYNC_EVERY_BYTES {
-            self.sync_in_background()?;
+            // The previous sync first: one at a time, and its error surfaces here.
+            self.syncing.take().map_or(Ok(()), joined)?;
+            self.syncing = sync_on_thread(&self.file, None, File::sync_data);
+            self.unsynced_bytes = 0;
         }
         Ok(n)
     }
@@ -310,13 +318,19 @@ impl AtomicFile {
     /// the commit waits for the sync).
     pub fn finish(mut self) -> Result<FinishedFile> {
         let w = self.writer.take().expect("finish once");
-        let file = w.into_inner().map_err(|e| Error::io(&self.target, e.into_error()))?;
-        let syncing = std::thread::spawn(move || file.sync_all());
+        let (file, previous) = w.into_inner().map_err(|e| Error::io(&self.target, e.into_error()))?.into_parts();
+        let syncing = match sync_on_thread(&file, previous, File::sync_all) {
+            Some(h) => Some(h),
+            None => {
+                file.sync_all().map_err(|e| Error::io(&self.target, e))?;
+                None
+            }
+        };
         Ok(FinishedFile {
             target: std::mem::take(&mut self.target),
             temp: std::mem::take(&mut self.temp),
-            syncing: Some(syncing),
-            _file: None,
+            syncing,
+            _file: file,
         })
     }
 
@@ -352,19 +366,16 @@ impl Drop for AtomicFile {
 pub struct FinishedFile {
     target: PathBuf,
     temp: PathBuf,
-    /// The final sync in progress; it hands the file back when done.
-    syncing: Option<std::thread::JoinHandle<std::io::Result<File>>>,
-    /// The synced file, held open (and so locked) until renamed.
-    _file: Option<File>,
+    /// The final sync, when still running.
+    syncing: Option<JoinHandle<std::io::Result<()>>>,
+    /// The file, held open (and so locked) until renamed.
+    _file: File,
 }
 
 /// Waits for every file's final sync (the first failure named by its output path).
 fn wait_synced(files: &mut [FinishedFile]) -> Result<()> {
     for f in files.iter_mut() {
-        if let Some(h) = f.syncing.take() {
-            let synced = h.join().unwrap_or_else(|_| Err(std::io::Error::other("the sync thread panicked")));
-            f._file = Some(synced.map_err(|e| Error::io(&f.target, e))?);
-        }
+        f.syncing.take().map_or(Ok(()), joined).map_err(|e| Error::io(&f.target, e))?;
     }
     Ok(())
 }
@@ -432,7 +443,9 @@ mod tests {
             }
         }
         assert_eq!(started, 2, "one background sync per {SYNC_EVERY_BYTES} bytes");
-        drop(f.sync_all().expect("sync"));
+        let (file, running) = f.into_parts();
+        running.map_or(Ok(()), joined).expect("the background sync");
+        file.sync_all().expect("sync");
         assert_eq!(std::fs::read(&path).expect("read back"), expected);
     }
 
