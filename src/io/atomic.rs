@@ -220,7 +220,7 @@ pub struct AtomicFile {
 const SYNC_EVERY_BYTES: u64 = 16 << 20;
 
 /// A temporary file whose written data is synced to disk in the background as
-/// it grows (every [`SYNC_EVERY_BYTES`], one sync at a time, on a thread of
+/// it grows (every 16 MiB, one sync at a time, on a thread of
 /// its own with a second handle of the file), so the final sync (started by
 /// [`AtomicFile::finish`], awaited by the commit) has only the tail left
 /// instead of the whole file: the disk works while the rest is serialised.

@@ -214,7 +214,7 @@ fn hex(digest: &[u8]) -> String {
 }
 
 /// A file's size and SHA-256 (lower-case hex), read in 1 MiB blocks (or
-/// known already: the file was read whole through a [`HashingReader`] and its
+/// known already: the file was read whole through a `HashingReader` and its
 /// size and modification time have not changed since).
 pub fn sha256_file(path: &Path) -> Result<(u64, String)> {
     let meta = std::fs::metadata(path).map_err(|e| Error::io(path, e))?;
