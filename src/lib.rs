@@ -56,6 +56,8 @@ pub mod taxonomy;
 pub mod tile;
 pub mod whatif;
 
+mod parts;
+
 #[cfg(test)]
 mod test_rng;
 

@@ -262,15 +262,9 @@ pub fn build_graph(data: &OsmData, speed_m_s: f64, min_component_nodes: usize, p
         }
     }
     let mut geom: Vec<[f64; 2]> = vec![[0.0; 2]; points];
-    let mut parts = Vec::with_capacity(pieces.len());
-    let mut rest = &mut geom[..];
-    for (part, _) in &pieces {
-        let n: usize = part.iter().map(piece_points).sum();
-        let (mine, tail) = std::mem::take(&mut rest).split_at_mut(n);
-        parts.push((part, mine));
-        rest = tail;
-    }
-    parts.into_par_iter().for_each(|(part, out)| {
+    let outs =
+        crate::parts::split_lengths(&mut geom, pieces.iter().map(|(part, _)| part.iter().map(piece_points).sum()));
+    pieces.par_iter().zip(outs).for_each(|((part, _), out)| {
         let mut k = 0;
         for p in part {
             for &r in &resolved[p.way as usize].0[p.first as usize..=p.last as usize] {

@@ -99,13 +99,8 @@ impl WalkGraph {
         assert!(geom_offsets[0] == 0 && geom_offsets[m] as usize == geom.len(), "the ranges cover the geometry");
         // Allocated once at its size; each edge's part filled on the pool.
         let mut geom_cum_m = vec![0.0f64; geom.len()];
-        let mut parts: Vec<&mut [f64]> = Vec::with_capacity(m);
-        let mut rest = geom_cum_m.as_mut_slice();
-        for w in geom_offsets.windows(2) {
-            let (part, tail) = std::mem::take(&mut rest).split_at_mut((w[1] - w[0]) as usize);
-            parts.push(part);
-            rest = tail;
-        }
+        let parts =
+            crate::parts::split_lengths(&mut geom_cum_m, geom_offsets.windows(2).map(|w| (w[1] - w[0]) as usize));
         parts.into_par_iter().enumerate().for_each(|(i, part)| {
             let g = &geom[geom_offsets[i] as usize..geom_offsets[i + 1] as usize];
             let mut len_m = 0.0;
@@ -261,14 +256,14 @@ impl WalkGraph {
     /// The polyline of an edge, from `u` to `v`.
     #[inline]
     pub fn edge_geometry(&self, e: EdgeId) -> &[[f64; 2]] {
-        &self.geom[self.geom_offsets[e.idx()] as usize..self.geom_offsets[e.idx() + 1] as usize]
+        &self.geom[self.edge_vertices(e)]
     }
 
     /// Length from the edge's `u` end to each point of its geometry, metres
     /// (parallel to [`WalkGraph::edge_geometry`]; the last is the edge length).
     #[inline]
     pub fn edge_cumulative_m(&self, e: EdgeId) -> &[f64] {
-        &self.geom_cum_m[self.geom_offsets[e.idx()] as usize..self.geom_offsets[e.idx() + 1] as usize]
+        &self.geom_cum_m[self.edge_vertices(e)]
     }
 
     /// Number of geometry vertices of all edges: vertex `g` is point
@@ -276,6 +271,12 @@ impl WalkGraph {
     #[inline]
     pub(crate) fn num_vertices(&self) -> usize {
         self.geom.len()
+    }
+
+    /// The geometry vertices of an edge, by number (see [`WalkGraph::num_vertices`]).
+    #[inline]
+    pub(crate) fn edge_vertices(&self, e: EdgeId) -> std::ops::Range<usize> {
+        self.geom_offsets[e.idx()] as usize..self.geom_offsets[e.idx() + 1] as usize
     }
 
     /// Position of geometry vertex `g` (see [`WalkGraph::num_vertices`]).

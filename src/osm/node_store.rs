@@ -12,6 +12,7 @@
 use rayon::prelude::*;
 
 use super::packed::PackedIds;
+use crate::parts::split_lengths;
 
 /// The nodes of one blob, in file order.
 #[derive(Debug, Default, Clone)]
@@ -54,15 +55,9 @@ pub fn keep_needed(chunks: Vec<NodeChunk>, needed: Vec<i64>) -> (Vec<i64>, Vec<[
     let total: usize = kept.iter().map(|c| c.0.len()).sum();
     // Laid out in parallel, each chunk into its own part of the arrays.
     let (mut ids, mut pos) = (vec![0i64; total], vec![[0i32; 2]; total]);
-    let mut parts = Vec::with_capacity(kept.len());
-    let (mut ids_rest, mut pos_rest) = (&mut ids[..], &mut pos[..]);
-    for c in &kept {
-        let (i, i_tail) = std::mem::take(&mut ids_rest).split_at_mut(c.0.len());
-        let (p, p_tail) = std::mem::take(&mut pos_rest).split_at_mut(c.0.len());
-        (ids_rest, pos_rest) = (i_tail, p_tail);
-        parts.push((c, i, p));
-    }
-    parts.into_par_iter().for_each(|(c, i, p)| {
+    let id_parts = split_lengths(&mut ids, kept.iter().map(|c| c.0.len()));
+    let pos_parts = split_lengths(&mut pos, kept.iter().map(|c| c.0.len()));
+    (kept.par_iter().zip(id_parts).zip(pos_parts)).for_each(|((c, i), p)| {
         i.copy_from_slice(&c.0);
         p.copy_from_slice(&c.1);
     });
@@ -137,7 +132,7 @@ pub fn sorted_distinct(ids: &[i64]) -> Vec<i64> {
     const DIGITS: usize = 1 << DIGIT_BITS;
     // Stretches of `ids`, a few per thread; each counts its digits.
     let stretch = ids.len().div_ceil(4 * rayon::current_num_threads()).max(1 << 16);
-    let mut counts: Vec<Vec<usize>> = ids
+    let counts: Vec<Vec<usize>> = ids
         .par_chunks(stretch)
         .map(|part| {
             let mut c = vec![0usize; DIGITS];
@@ -147,28 +142,14 @@ pub fn sorted_distinct(ids: &[i64]) -> Vec<i64> {
             c
         })
         .collect();
-    // Digit by digit, stretch by stretch: where each stretch writes each digit's keys.
-    let mut start = vec![0usize; DIGITS + 1];
-    let mut at = 0usize;
-    for d in 0..DIGITS {
-        start[d] = at;
-        for c in counts.iter_mut() {
-            (c[d], at) = (at, at + c[d]);
-        }
-    }
-    start[DIGITS] = at;
     let mut b = vec![0u64; ids.len()];
     {
-        // Each stretch's places for each digit, handed out as disjoint slices.
+        // Laid out digit by digit, stretch by stretch: each stretch's place
+        // for each digit's keys, handed out as disjoint slices.
         let mut slots: Vec<Vec<&mut [u64]>> = counts.iter().map(|_| Vec::with_capacity(DIGITS)).collect();
-        let mut rest = &mut b[..];
-        for d in 0..DIGITS {
-            for (k, s) in slots.iter_mut().enumerate() {
-                let end = counts.get(k + 1).map_or(start[d + 1], |next| next[d]);
-                let (mine, tail) = std::mem::take(&mut rest).split_at_mut(end - counts[k][d]);
-                s.push(mine);
-                rest = tail;
-            }
+        let places = split_lengths(&mut b, (0..DIGITS).flat_map(|d| counts.iter().map(move |c| c[d])));
+        for (i, place) in places.into_iter().enumerate() {
+            slots[i % counts.len()].push(place);
         }
         ids.par_chunks(stretch).zip(slots).for_each(|(part, mut slots)| {
             let mut fill = vec![0usize; DIGITS];
@@ -179,15 +160,8 @@ pub fn sorted_distinct(ids: &[i64]) -> Vec<i64> {
             }
         });
     }
-    drop(counts);
     // The ranges as disjoint slices, sorted in parallel.
-    let mut ranges = Vec::with_capacity(DIGITS);
-    let mut rest = &mut b[..];
-    for w in start.windows(2) {
-        let (range, tail) = rest.split_at_mut(w[1] - w[0]);
-        ranges.push(range);
-        rest = tail;
-    }
+    let ranges = split_lengths(&mut b, (0..DIGITS).map(|d| counts.iter().map(|c| c[d]).sum()));
     ranges.into_par_iter().for_each(|r| if r.len() > 1 << 16 { radix_sort(r) } else { r.sort_unstable() });
     b.dedup();
     b.into_iter().map(|k| ((k + min) ^ (1 << 63)) as i64).collect()

@@ -34,6 +34,7 @@ use super::node_store::{IdIndex, NodeChunk, keep_needed, sorted_distinct};
 use super::packed::PackedIds;
 use crate::error::{Error, Result};
 use crate::io::manifest::HashingReader;
+use crate::parts::split_lengths;
 use crate::taxonomy::{BuildingClass, Classifier, Profile, TagLookup, Taxonomy};
 
 impl TagLookup for Tags {
@@ -506,19 +507,14 @@ fn merge(mut outs: Vec<BlockOut>, path: &Path) -> Result<OsmData> {
     d.way_ids = vec![0; n_ways];
     d.way_offsets = vec![0; n_ways + 1];
     d.way_refs = vec![0; n_refs];
-    let mut parts = Vec::with_capacity(outs.len());
-    let (mut ids_rest, mut offsets_rest, mut refs_rest) =
-        (&mut d.way_ids[..], &mut d.way_offsets[1..], &mut d.way_refs[..]);
-    let mut ref_base = 0usize;
-    for (o, (flags, kept_refs)) in outs.iter_mut().zip(keep) {
-        let n = o.way_ids.len();
-        let (ids, ids_tail) = std::mem::take(&mut ids_rest).split_at_mut(n);
-        let (offsets, offsets_tail) = std::mem::take(&mut offsets_rest).split_at_mut(n);
-        let (refs, refs_tail) = std::mem::take(&mut refs_rest).split_at_mut(kept_refs);
-        (ids_rest, offsets_rest, refs_rest) = (ids_tail, offsets_tail, refs_tail);
-        parts.push((o, flags, ids, offsets, refs, ref_base));
-        ref_base += kept_refs;
-    }
+    let ways = || outs.iter().map(|o| o.way_ids.len());
+    let ids = split_lengths(&mut d.way_ids, ways());
+    let offsets = split_lengths(&mut d.way_offsets[1..], ways());
+    let refs = split_lengths(&mut d.way_refs, keep.iter().map(|k| k.1));
+    let bases: Vec<usize> = keep.iter().scan(0, |at, k| Some(std::mem::replace(at, *at + k.1))).collect();
+    let parts: Vec<_> = (outs.iter_mut().zip(keep).zip(ids).zip(offsets).zip(refs).zip(bases))
+        .map(|(((((o, (flags, _)), ids), offsets), refs), base)| (o, flags, ids, offsets, refs, base))
+        .collect();
     parts.into_par_iter().for_each(|(o, flags, ids, offsets, refs, base)| {
         for (slot, id) in ids.iter_mut().zip(o.way_ids.iter()) {
             *slot = id;

@@ -234,16 +234,16 @@ impl VertexSnapIndex {
     pub fn new(graph: &WalkGraph) -> VertexSnapIndex {
         let mut first_at_node = vec![u32::MAX; graph.num_nodes()];
         let mut kept: Vec<u32> = Vec::with_capacity(graph.num_vertices());
-        let mut end = 0usize; // edges' geometries follow one another in the vertex numbering
         for e in 0..graph.num_edges() as u32 {
             let (u, v) = graph.edge_endpoints(EdgeId(e));
-            let start = end;
-            end = start + graph.edge_geometry(EdgeId(e)).len();
-            for g in start..end {
-                let node = match g {
-                    _ if g == start => Some(u),
-                    _ if g + 1 == end => Some(v),
-                    _ => None,
+            let r = graph.edge_vertices(EdgeId(e));
+            for g in r.clone() {
+                let node = if g == r.start {
+                    Some(u)
+                } else if g + 1 == r.end {
+                    Some(v)
+                } else {
+                    None
                 };
                 if let Some(n) = node {
                     let first = &mut first_at_node[n.idx()];
