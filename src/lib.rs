@@ -31,7 +31,7 @@
 //! ```
 
 #![deny(missing_docs)]
-#![forbid(unsafe_code)]
+#![deny(unsafe_code)]
 #![warn(clippy::all)]
 
 pub mod analysis;
@@ -56,6 +56,7 @@ pub mod taxonomy;
 pub mod tile;
 pub mod whatif;
 
+mod heap;
 mod parts;
 
 #[cfg(test)]

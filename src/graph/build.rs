@@ -1,6 +1,7 @@
 //! Walkable ways to a petgraph `UnGraph`, then to the frozen [`WalkGraph`].
 //!
-//! Way references are resolved to node indices in parallel; ways are split at
+//! Way references come with their node indices (resolved when the file was
+//! read, [`OsmData::way_node_indices`]); ways are split at
 //! nodes shared with another walkable way (or used twice by one way) and where
 //! a referenced node is missing from a clipped extract (those segments are
 //! skipped and counted); the pieces are found per way in parallel. Each piece
@@ -13,6 +14,8 @@
 //! CSR [`WalkGraph`] in graph order (nodes first seen first, edges in way
 //! order). `O(way refs + N + E α(N))`.
 
+use std::borrow::Cow;
+
 use petgraph::graph::{NodeIndex, UnGraph};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -21,6 +24,7 @@ use std::path::Path;
 use super::components::{components_to_keep, connected_components};
 use super::walk_graph::WalkGraph;
 use crate::error::{Error, ErrorKind, Result};
+use crate::osm::MISSING_NODE;
 use crate::osm::OsmData;
 
 /// What graph building saw and did, for the summary.
@@ -54,7 +58,7 @@ pub struct GraphReport {
 type EdgeAttrs = (u16, f32);
 
 /// A node reference that cannot be used (missing or blocked), or a node not yet numbered.
-const NONE: u32 = u32::MAX;
+const NONE: u32 = MISSING_NODE;
 
 /// Edges being collected for one [`WalkGraph`], geometry in one flat array.
 #[derive(Default)]
@@ -165,30 +169,33 @@ pub fn build_graph(data: &OsmData, speed_m_s: f64, min_component_nodes: usize, p
     }
     let walkable: Vec<_> = data.way_info.iter().filter(|w| w.walkable).collect();
 
-    // Every reference resolved to its node's index (ways in parallel): NONE when
-    // the node is missing from the extract or blocked by the profile.
-    let resolved: Vec<(Vec<u32>, usize, usize)> = walkable
+    // Every reference's node index (read, ways in parallel): NONE when the
+    // node is missing from the extract or blocked by the profile. A way's
+    // indices are borrowed as they are unless it repeats a node in a row or
+    // passes a blocked one.
+    let resolved: Vec<(Cow<'_, [u32]>, usize, usize)> = walkable
         .par_iter()
         .map(|w| {
-            let nodes = data.way_nodes(w.way as usize);
-            let (mut blocked_refs, mut missing_refs) = (0usize, 0usize);
-            let mut r = Vec::with_capacity(nodes.len());
+            let (nodes, indices) = (data.way_nodes(w.way as usize), data.way_node_indices(w.way as usize));
+            let blocked = |n: &i64| !data.blocked_nodes.is_empty() && data.blocked_nodes.binary_search(n).is_ok();
+            let missing = |r: &[u32]| r.iter().filter(|&&i| i == MISSING_NODE).count();
+            if !nodes.windows(2).any(|p| p[0] == p[1]) && !nodes.iter().any(blocked) {
+                return (Cow::Borrowed(indices), 0, missing(indices));
+            }
+            let (mut blocked_refs, mut r) = (0usize, Vec::with_capacity(nodes.len()));
             let mut prev: Option<i64> = None;
-            let mut hint: Option<usize> = None;
-            for &n in nodes {
+            for (&n, &idx) in nodes.iter().zip(indices) {
                 if prev == Some(n) {
                     continue; // a repeated consecutive reference adds nothing
                 }
                 prev = Some(n);
                 // A node the profile cannot pass cuts the way like a missing node.
-                let blocked = !data.blocked_nodes.is_empty() && data.blocked_nodes.binary_search(&n).is_ok();
-                let idx = if blocked { None } else { data.node_index_near(n, hint) };
-                hint = idx.or(hint);
-                blocked_refs += blocked as usize;
-                missing_refs += (!blocked && idx.is_none()) as usize;
-                r.push(idx.map_or(NONE, |i| i as u32));
+                let is_blocked = blocked(&n);
+                blocked_refs += is_blocked as usize;
+                r.push(if is_blocked { NONE } else { idx });
             }
-            (r, blocked_refs, missing_refs)
+            let missing_refs = missing(&r) - blocked_refs;
+            (Cow::Owned(r), blocked_refs, missing_refs)
         })
         .collect();
     // How many times each node is used by walkable ways: junctions are used twice or more.

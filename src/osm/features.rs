@@ -9,7 +9,7 @@ use rayon::prelude::*;
 use rstar::{AABB, RTree, RTreeObject};
 use serde::Serialize;
 
-use super::read_pbf::OsmData;
+use super::read_pbf::{MISSING_NODE, OsmData};
 use crate::ids::{CategoryId, OsmRef, OsmType};
 use crate::taxonomy::{BuildingClass, Taxonomy};
 
@@ -116,14 +116,10 @@ impl RTreeObject for Envelope {
 }
 
 fn way_coords(data: &OsmData, way: usize) -> Vec<[f64; 2]> {
-    let mut hint = None;
-    data.way_nodes(way)
-        .iter()
-        .filter_map(|&n| {
-            let i = data.node_index_near(n, hint)?;
-            hint = Some(i);
-            let p = data.node_pos[i];
-            Some([super::decimicro_to_deg(p[0]), super::decimicro_to_deg(p[1])])
+    (data.way_node_indices(way).iter().filter(|&&i| i != MISSING_NODE))
+        .map(|&i| {
+            let p = data.node_pos[i as usize];
+            [super::decimicro_to_deg(p[0]), super::decimicro_to_deg(p[1])]
         })
         .collect()
 }

@@ -21,7 +21,7 @@ mod read_pbf;
 pub mod wire;
 
 pub use features::{Facility, FeatureReport, Home, HomeRule, extract_features};
-pub use read_pbf::{OsmData, PoiNode, RelationRecord, WayInfo, read_pbf, read_pbf_bytes};
+pub use read_pbf::{MISSING_NODE, OsmData, PoiNode, RelationRecord, WayInfo, read_pbf, read_pbf_bytes};
 
 /// Decimicro-degrees (1e-7 degree) to degrees.
 #[inline]

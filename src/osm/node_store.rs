@@ -7,7 +7,13 @@
 //! out as two parallel arrays sorted by id (8-byte id, 8-byte position): a
 //! lookup is a binary search. Chunks are filtered in parallel with a merge walk
 //! (ids in a PBF blob are ascending; a binary search per node otherwise), so
-//! the work is `O(N + K log K)` for `N` nodes read and `K` kept.
+//! the work is `O(N + K log K)` for `N` nodes read and `K` kept. In a sorted
+//! file holding every needed node, each chunk writes its positions straight
+//! into its stretch of the result, and the needed ids are the kept ids.
+//! [`ranked_distinct`] makes the needed ids from the ways' references and
+//! tells each reference its place among them: its node's index.
+
+use std::sync::atomic::{AtomicU32, Ordering};
 
 use rayon::prelude::*;
 
@@ -47,6 +53,9 @@ impl NodeChunk {
 /// assert_eq!(pos, vec![[20, 20], [50, 50]]);
 /// ```
 pub fn keep_needed(chunks: Vec<NodeChunk>, needed: Vec<i64>) -> (Vec<i64>, Vec<[i32; 2]>) {
+    if let Some(pos) = positions_in_place(&chunks, &needed) {
+        return (needed, pos);
+    }
     // Each chunk is filtered (its memory freed as it goes), `needed` dropped
     // before the kept nodes are laid out: memory peaks at the chunks read plus
     // `needed`, then at twice the kept nodes.
@@ -74,6 +83,56 @@ pub fn keep_needed(chunks: Vec<NodeChunk>, needed: Vec<i64>) -> (Vec<i64>, Vec<[
     (sorted_ids, sorted_pos)
 }
 
+/// The positions of `needed`, when every needed id is in `chunks` and the
+/// chunks hold ascending ids one after another (a sorted file): each chunk's
+/// needed ids are then a known stretch of `needed`, whose positions it writes
+/// in place (in parallel), so `needed` itself is the kept ids, and no copy of
+/// the kept nodes is ever made. `None` (nothing kept) otherwise.
+fn positions_in_place(chunks: &[NodeChunk], needed: &[i64]) -> Option<Vec<[i32; 2]>> {
+    let chunks: Vec<&NodeChunk> = chunks.iter().filter(|c| !c.ids.is_empty()).collect();
+    let mut stretches = Vec::with_capacity(chunks.len());
+    let mut next = 0usize; // where the next chunk's stretch must start
+    let mut prev_last: Option<i64> = None;
+    for c in &chunks {
+        let (first, last) = (c.ids.first()?, c.ids.last()?);
+        if !c.ids.is_ascending() || prev_last.is_some_and(|p| p >= first) {
+            return None;
+        }
+        prev_last = Some(last);
+        // Needed ids before this chunk's first are in no chunk.
+        if needed.partition_point(|&n| n < first) != next {
+            return None;
+        }
+        let end = needed.partition_point(|&n| n <= last);
+        stretches.push(next..end);
+        next = end;
+    }
+    if next != needed.len() {
+        return None;
+    }
+    let mut pos = vec![[0i32; 2]; needed.len()];
+    let outs = split_lengths(&mut pos, stretches.iter().map(|r| r.len()));
+    let complete = (chunks.par_iter().zip(&stretches).zip(outs)).all(|((c, r), out)| {
+        let need = &needed[r.clone()];
+        // A merge walk; a repeated id is kept once, its first.
+        let mut j = 0;
+        for (id, &p) in c.ids.iter().zip(&c.pos) {
+            if j == need.len() {
+                break;
+            }
+            if need[j] < id {
+                return false; // a needed id this chunk does not hold
+            }
+            if need[j] == id {
+                out[j] = p;
+                j += 1;
+            }
+        }
+        j == need.len()
+    });
+    complete.then_some(pos)
+}
+
 /// The ids and positions of the nodes of one chunk that are needed, in chunk order.
 fn filter_chunk(c: NodeChunk, needed: &[i64]) -> (Vec<i64>, Vec<[i32; 2]>) {
     let ascending = c.ids.is_ascending();
@@ -98,37 +157,47 @@ fn filter_chunk(c: NodeChunk, needed: &[i64]) -> (Vec<i64>, Vec<[i32; 2]>) {
     (kept_ids, kept_pos)
 }
 
-/// Bits of the digit [`sorted_distinct`] splits on.
+/// Bits of the digit [`ranked_distinct`] splits on.
 const DIGIT_BITS: u32 = 12;
 
-/// `ids` ascending without repeats.
+/// `ids` ascending without repeats, and the place of each of `ids` in that
+/// list (so the references of an extract are resolved to node indices once,
+/// while they are sorted anyway, not searched for one by one).
 ///
 /// One radix pass on the top 12 bits of the ids' offsets from the smallest
 /// splits them into 4,096 ranges (`O(n)`, in parallel: each stretch of `ids`
 /// counts its digits, then writes its keys to its own places in one array as
-/// large as `ids`), then the ranges are sorted in parallel, each small enough
-/// to stay in cache: `O(n + n log(n / 4096))` work, all of it on every core.
-/// Short lists take the standard sort.
+/// large as `ids`); a key is the rest of the offset with the id's position
+/// below it, so sorting the keys sorts by id and carries the positions along.
+/// The ranges are then sorted in parallel, each small enough to stay in cache
+/// (a large one, from ids clustered far apart, by radix), and read once more
+/// in parallel to write the distinct ids and each position's place:
+/// `O(n + n log(n / 4096))` work, all of it on every core. Short lists, and
+/// spans too wide for an offset and a position to share 64 bits, sort
+/// `(id, position)` pairs instead. Panics on more than `u32::MAX` ids.
 ///
 /// ```
-/// use lifecircle::osm::node_store::sorted_distinct;
-/// assert_eq!(sorted_distinct(&[5, -2, 5, 9_000_000_000, 0]), vec![-2, 0, 5, 9_000_000_000]);
+/// use lifecircle::osm::node_store::ranked_distinct;
+/// let (distinct, place) = ranked_distinct(&[5, -2, 5, 9_000_000_000, 0]);
+/// assert_eq!(distinct, vec![-2, 0, 5, 9_000_000_000]);
+/// assert_eq!(place, vec![2, 0, 2, 3, 1]);
 /// ```
-pub fn sorted_distinct(ids: &[i64]) -> Vec<i64> {
-    if ids.len() < 1 << 12 {
-        let mut ids = ids.to_vec();
-        ids.sort_unstable();
-        ids.dedup();
-        return ids;
-    }
+pub fn ranked_distinct(ids: &[i64]) -> (Vec<i64>, Vec<u32>) {
+    assert!(u32::try_from(ids.len()).is_ok(), "more than u32::MAX ids");
     // Order-preserving: i64 to u64 with the sign bit flipped, less the smallest.
     let key = |x: i64| (x as u64) ^ (1 << 63);
     let (min, max) = ids
         .par_iter()
         .fold(|| (u64::MAX, 0), |(lo, hi), &x| (lo.min(key(x)), hi.max(key(x))))
         .reduce(|| (u64::MAX, 0), |a, b| (a.0.min(b.0), a.1.max(b.1)));
-    let shift = (64 - (max - min).leading_zeros()).saturating_sub(DIGIT_BITS);
+    let shift = (64 - max.saturating_sub(min).leading_zeros()).saturating_sub(DIGIT_BITS);
+    // Bits for a position (0 for a single id).
+    let pos_bits = 64 - (ids.len().saturating_sub(1) as u64).leading_zeros();
+    if ids.len() < 1 << 12 || shift + pos_bits > 64 {
+        return ranked_distinct_by_pairs(ids);
+    }
     let digit = |x: i64| ((key(x) - min) >> shift) as usize;
+    let low = |x: i64| (key(x) - min) & ((1u64 << shift) - 1); // shift <= 52
     const DIGITS: usize = 1 << DIGIT_BITS;
     // Stretches of `ids`, a few per thread; each counts its digits.
     let stretch = ids.len().div_ceil(4 * rayon::current_num_threads()).max(1 << 16);
@@ -151,30 +220,71 @@ pub fn sorted_distinct(ids: &[i64]) -> Vec<i64> {
         for (i, place) in places.into_iter().enumerate() {
             slots[i % counts.len()].push(place);
         }
-        ids.par_chunks(stretch).zip(slots).for_each(|(part, mut slots)| {
+        ids.par_chunks(stretch).zip(slots).enumerate().for_each(|(s, (part, mut slots))| {
             let mut fill = vec![0usize; DIGITS];
-            for &x in part {
+            for (i, &x) in part.iter().enumerate() {
                 let d = digit(x);
-                slots[d][fill[d]] = key(x) - min;
+                slots[d][fill[d]] = low(x) << pos_bits | (s * stretch + i) as u64;
                 fill[d] += 1;
             }
         });
     }
-    // The ranges as disjoint slices, sorted in parallel.
-    let ranges = split_lengths(&mut b, (0..DIGITS).map(|d| counts.iter().map(|c| c[d]).sum()));
-    ranges.into_par_iter().for_each(|r| if r.len() > 1 << 16 { radix_sort(r) } else { r.sort_unstable() });
-    b.dedup();
-    b.into_iter().map(|k| ((k + min) ^ (1 << 63)) as i64).collect()
+    // The ranges as disjoint slices, sorted in parallel; each counts its distinct ids.
+    let mut ranges = split_lengths(&mut b, (0..DIGITS).map(|d| counts.iter().map(|c| c[d]).sum()));
+    let distinct: Vec<usize> = ranges
+        .par_iter_mut()
+        .map(|r| {
+            if r.len() > 1 << 16 {
+                radix_sort(r, pos_bits);
+            } else {
+                r.sort_unstable();
+            }
+            r.chunk_by(|a, b| a >> pos_bits == b >> pos_bits).count()
+        })
+        .collect();
+    // Each range writes its distinct ids to its own part of the list, and the
+    // places of its positions (disjoint, but scattered: stored as atomics).
+    let mut out = vec![0i64; distinct.iter().sum()];
+    let place: Vec<AtomicU32> = (0..ids.len()).map(|_| AtomicU32::new(0)).collect();
+    let bases: Vec<usize> = distinct.iter().scan(0, |at, &n| Some(std::mem::replace(at, *at + n))).collect();
+    let outs = split_lengths(&mut out, distinct.iter().copied());
+    (ranges.into_par_iter().zip(outs).zip(bases).enumerate()).for_each(|(d, ((r, out), base))| {
+        let high = (d as u64) << shift;
+        for (k, run) in r.chunk_by(|a, b| a >> pos_bits == b >> pos_bits).enumerate() {
+            out[k] = (((high | run[0] >> pos_bits) + min) ^ (1 << 63)) as i64;
+            for &v in run {
+                place[(v & ((1u64 << pos_bits) - 1)) as usize].store((base + k) as u32, Ordering::Relaxed);
+            }
+        }
+    });
+    (out, place.into_iter().map(AtomicU32::into_inner).collect())
 }
 
-/// Sorts `keys` by an LSD radix sort of their offsets from the smallest,
-/// [`DIGIT_BITS`] a pass (a large range of [`sorted_distinct`]: the ids of
-/// one stretch of an extract span a few billion, so three passes of `O(n)`).
-fn radix_sort(keys: &mut [u64]) {
+/// [`ranked_distinct`] by sorting `(id, position)` pairs: `O(n log n)`.
+fn ranked_distinct_by_pairs(ids: &[i64]) -> (Vec<i64>, Vec<u32>) {
+    let mut pairs: Vec<(i64, u32)> = ids.iter().enumerate().map(|(i, &x)| (x, i as u32)).collect();
+    pairs.par_sort_unstable();
+    let mut out: Vec<i64> = Vec::new();
+    let mut place = vec![0u32; ids.len()];
+    for (x, i) in pairs {
+        if out.last() != Some(&x) {
+            out.push(x);
+        }
+        place[i as usize] = (out.len() - 1) as u32;
+    }
+    (out, place)
+}
+
+/// Sorts `keys` by their bits above the lowest `skip` (stably: keys equal
+/// there keep their order), an LSD radix sort of those bits' offsets from the
+/// smallest, [`DIGIT_BITS`] a pass (a large range of [`ranked_distinct`],
+/// whose keys carry a position in their lowest bits: the ids of one stretch
+/// of an extract span a few billion, so three passes of `O(n)`).
+fn radix_sort(keys: &mut [u64], skip: u32) {
     if keys.len() < 2 {
         return;
     }
-    let (lo, hi) = keys.iter().fold((u64::MAX, 0), |(lo, hi), &k| (lo.min(k), hi.max(k)));
+    let (lo, hi) = keys.iter().fold((u64::MAX, 0), |(lo, hi), &k| (lo.min(k >> skip), hi.max(k >> skip)));
     let bits = 64 - (hi - lo).leading_zeros();
     let mask = (1u64 << DIGIT_BITS) - 1;
     let mut scratch = vec![0u64; keys.len()];
@@ -182,7 +292,7 @@ fn radix_sort(keys: &mut [u64]) {
     let passes = bits.div_ceil(DIGIT_BITS);
     for pass in 0..passes {
         let shift = pass * DIGIT_BITS;
-        let digit = |k: u64| (((k - lo) >> shift) & mask) as usize;
+        let digit = |k: u64| ((((k >> skip) - lo) >> shift) & mask) as usize;
         let mut start = [0usize; 1 << DIGIT_BITS];
         for &k in from.iter() {
             start[digit(k)] += 1;
@@ -287,7 +397,7 @@ mod tests {
     }
 
     #[test]
-    fn sorted_distinct_matches_the_standard_sort() {
+    fn ranked_distinct_matches_the_standard_sort() {
         let mut rng = Rng(4242);
         for case in 0..90 {
             let n = [0usize, 1, 4095, 4096, 5000, 70_000][case % 6];
@@ -301,17 +411,27 @@ mod tests {
             if case % 11 == 3 && n > 2 {
                 ids[0] = 9_000_000_000; // one far id: nearly all the rest in one range
             }
-            let mut want = ids.clone();
-            want.sort_unstable();
-            want.dedup();
-            assert_eq!(sorted_distinct(&ids), want, "case {case}");
+            check_ranked(&ids, &format!("case {case}"));
+        }
+    }
+
+    /// [`ranked_distinct`] against the standard sort, and every place pointing at its id.
+    fn check_ranked(ids: &[i64], what: &str) {
+        let mut want = ids.to_vec();
+        want.sort_unstable();
+        want.dedup();
+        let (distinct, place) = ranked_distinct(ids);
+        assert_eq!(distinct, want, "{what}");
+        assert_eq!(place.len(), ids.len(), "{what}");
+        for (i, (&x, &p)) in ids.iter().zip(&place).enumerate() {
+            assert_eq!(distinct.get(p as usize), Some(&x), "{what}: id {i}");
         }
     }
 
     /// Ids clustered like the copies of an extract: a few dense stretches far
-    /// apart, so some of `sorted_distinct`'s ranges are large (radix-sorted).
+    /// apart, so some of `ranked_distinct`'s ranges are large (radix-sorted).
     #[test]
-    fn sorted_distinct_matches_the_standard_sort_on_clustered_ids() {
+    fn ranked_distinct_matches_the_standard_sort_on_clustered_ids() {
         let mut rng = Rng(7);
         for case in 0..6 {
             let clusters = [1i64, 2, 16][case % 3];
@@ -320,10 +440,9 @@ mod tests {
                 .map(|_| rng.range(0, clusters) * 1_000_000_000_000 + rng.range(0, 12_000_000_000))
                 .chain([i64::MAX - case as i64])
                 .collect();
-            let mut want = ids.clone();
-            want.sort_unstable();
-            want.dedup();
-            assert_eq!(sorted_distinct(&ids), want, "case {case}");
+            check_ranked(&ids, &format!("case {case}"));
+            // Without the far id: offsets and positions share 64 bits.
+            check_ranked(&ids[..n], &format!("case {case}, packed"));
         }
     }
 
@@ -336,9 +455,10 @@ mod tests {
             let base = rng.next_u64() / 2;
             let mut keys: Vec<u64> =
                 (0..n).map(|_| if span == u64::MAX { rng.next_u64() } else { base + rng.below(span) }).collect();
+            let skip = [0, 0, 5, 21][case % 4];
             let mut want = keys.clone();
-            want.sort_unstable();
-            radix_sort(&mut keys);
+            want.sort_by_key(|k| k >> skip); // stable, as the radix sort
+            radix_sort(&mut keys, skip);
             assert_eq!(keys, want, "case {case}");
         }
     }
@@ -367,6 +487,48 @@ mod tests {
                 assert_eq!(index.find(shorter, q), shorter.binary_search(&q).ok());
             }
         }
+    }
+
+    /// Sorted chunks with every needed id present (positions written in
+    /// place), and the same with one needed id missing or chunks out of order.
+    #[test]
+    fn matches_the_reference_on_sorted_complete_chunks() {
+        let mut rng = Rng(20_261_204);
+        let mut written_in_place = 0;
+        for case in 0..300 {
+            let mut next = -20i64;
+            let mut chunks: Vec<NodeChunk> = (0..rng.range(0, 6))
+                .map(|_| {
+                    let ids: Vec<i64> = (0..rng.range(0, 40))
+                        .map(|_| {
+                            next += rng.range(0, 4); // repeats too
+                            next
+                        })
+                        .collect();
+                    let pos = ids.iter().map(|&i| [i as i32, rng.range(0, 1000) as i32]).collect();
+                    NodeChunk::new(&ids, pos)
+                })
+                .collect();
+            let mut needed: Vec<i64> =
+                chunks.iter().flat_map(|c| c.ids.iter()).filter(|_| rng.range(0, 3) > 0).collect();
+            match case % 4 {
+                1 => needed.push(rng.range(-30, next + 5)), // maybe one the chunks lack
+                2 if chunks.len() > 1 => chunks.swap(0, 1),
+                _ => {}
+            }
+            needed.sort_unstable();
+            needed.dedup();
+            let want = reference(&chunks, &needed);
+            // Written in place exactly when every needed id is there and the
+            // chunks follow one another (no id repeated across two).
+            let ends: Vec<(i64, i64)> = chunks.iter().filter_map(|c| Some((c.ids.first()?, c.ids.last()?))).collect();
+            let follow = ends.windows(2).all(|w| w[0].1 < w[1].0);
+            let in_place = positions_in_place(&chunks, &needed).is_some();
+            assert_eq!(in_place, follow && want.0.len() == needed.len(), "case {case}");
+            written_in_place += in_place as usize;
+            assert_eq!(keep_needed(chunks, needed), want, "case {case}");
+        }
+        assert!(written_in_place > 50, "{written_in_place} cases written in place");
     }
 
     #[test]

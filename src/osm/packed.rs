@@ -17,6 +17,7 @@
 /// assert_eq!(p.len(), 7);
 /// assert!(!p.is_ascending());
 /// assert_eq!(p.iter().collect::<Vec<_>>(), vec![5, 6, 7, 1_000_000, -3, i64::MAX, i64::MIN]);
+/// assert_eq!((p.first(), p.last()), (Some(5), Some(i64::MIN)));
 /// ```
 #[derive(Debug, Clone)]
 pub struct PackedIds {
@@ -74,6 +75,16 @@ impl PackedIds {
     #[inline]
     pub fn is_ascending(&self) -> bool {
         self.ascending
+    }
+
+    /// The first id pushed (`O(1)`).
+    pub fn first(&self) -> Option<i64> {
+        self.iter().next()
+    }
+
+    /// The last id pushed (`O(1)`).
+    pub fn last(&self) -> Option<i64> {
+        (self.len > 0).then_some(self.last)
     }
 
     /// The ids in the order they were pushed.

@@ -30,7 +30,7 @@ use rayon::prelude::*;
 use super::blob::{BlobReader, RawBlob};
 use super::block::{BlockScratch, BlockTags, ElementSink, Member, MemberType, decode_block};
 use super::key_filter::{KeyFilter, KeySet};
-use super::node_store::{IdIndex, NodeChunk, keep_needed, sorted_distinct};
+use super::node_store::{IdIndex, NodeChunk, keep_needed, ranked_distinct};
 use super::packed::PackedIds;
 use crate::error::{Error, Result};
 use crate::io::manifest::HashingReader;
@@ -124,7 +124,12 @@ pub struct OsmData {
     pub blocked_nodes: Vec<i64>,
     /// Lookup table over `node_ids` (rebuilt with [`OsmData::reindex`] after changing them).
     node_lookup: IdIndex,
+    /// Index in `node_ids` of each of `way_refs` ([`MISSING_NODE`] when absent).
+    way_ref_nodes: Vec<u32>,
 }
+
+/// What [`OsmData::way_node_indices`] holds for a reference to a node not in the extract.
+pub const MISSING_NODE: u32 = u32::MAX;
 
 impl OsmData {
     /// Index of a node id in the node table.
@@ -139,9 +144,35 @@ impl OsmData {
         self.node_lookup.find_near(&self.node_ids, id, hint)
     }
 
-    /// Rebuilds the lookup table after `node_ids` changed (`O(nodes / 32)`).
+    /// Rebuilds the lookup table and the references' node indices after
+    /// `node_ids` or `way_refs` changed (`O(nodes / 32 + refs log nodes)`).
     pub fn reindex(&mut self) {
         self.node_lookup = IdIndex::new(&self.node_ids);
+        self.way_ref_nodes = self.search_way_ref_nodes();
+    }
+
+    /// Each of `way_refs` searched for in `node_ids`, ways in parallel (next
+    /// to the way's previous node first).
+    fn search_way_ref_nodes(&self) -> Vec<u32> {
+        (0..self.way_offsets.len().saturating_sub(1))
+            .into_par_iter()
+            .flat_map_iter(|w| {
+                let mut hint = None;
+                self.way_nodes(w).iter().map(move |&n| {
+                    let i = self.node_index_near(n, hint);
+                    hint = i.or(hint);
+                    i.map_or(MISSING_NODE, |i| i as u32)
+                })
+            })
+            .collect()
+    }
+
+    /// Indices in `node_ids` of the node references of the way at index `i`
+    /// ([`MISSING_NODE`] for a node not in the extract), parallel to
+    /// [`OsmData::way_nodes`].
+    #[inline]
+    pub fn way_node_indices(&self, i: usize) -> &[u32] {
+        &self.way_ref_nodes[self.way_offsets[i] as usize..self.way_offsets[i + 1] as usize]
     }
 
     /// Position (lon, lat in degrees) of a node id.
@@ -569,9 +600,20 @@ fn merge(mut outs: Vec<BlockOut>, path: &Path) -> Result<OsmData> {
     drop_unused_ways(&mut d, &members);
     drop(members);
 
-    let needed = sorted_distinct(&d.way_refs);
+    // The references resolved while they are sorted: when every needed node
+    // is in the file, a reference's place among the needed ids is its node's index.
+    let (needed, places) = ranked_distinct(&d.way_refs);
+    let needed_len = needed.len();
     (d.node_ids, d.node_pos) = keep_needed(chunks, needed);
-    d.reindex();
+    // The blobs' buffers are all freed now: their pages go back before the graph is built.
+    crate::heap::release_free_memory();
+    d.node_lookup = IdIndex::new(&d.node_ids);
+    d.way_ref_nodes = if d.node_ids.len() == needed_len {
+        places
+    } else {
+        drop(places);
+        d.search_way_ref_nodes()
+    };
     Ok(d)
 }
 

@@ -864,6 +864,48 @@ fn compressed_blobs_read_as_raw_ones() {
     assert_eq!((raw.node_ids, raw.node_pos, raw.way_refs), (z.node_ids, z.node_pos, z.way_refs));
 }
 
+/// Every reference's node index (resolved while the merge sorts the
+/// references) is where a plain binary search finds its id, or missing when
+/// the id is not there: on the real files of the repository (complete), the
+/// clipped test extracts, and blobs split and in reverse order.
+#[test]
+fn reference_indices_match_a_binary_search() {
+    let tax = Taxonomy::builtin();
+    let profiles = Profiles::builtin();
+    let adult = profiles.get("adult").expect("adult profile");
+    let check = |d: &lifecircle::osm::OsmData, what: &str| {
+        let mut refs = 0;
+        for w in 0..d.way_ids.len() {
+            assert_eq!(d.way_nodes(w).len(), d.way_node_indices(w).len(), "{what}: way {w}");
+            for (&id, &i) in d.way_nodes(w).iter().zip(d.way_node_indices(w)) {
+                let want = d.node_ids.binary_search(&id).map_or(lifecircle::osm::MISSING_NODE, |i| i as u32);
+                assert_eq!(i, want, "{what}: way {w}, node {id}");
+                refs += 1;
+            }
+        }
+        refs
+    };
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    for file in ["data/liechtenstein-2024-03.osm.pbf", "tests/fixtures/beijing-bupt.osm.pbf"] {
+        let bytes = std::fs::read(root.join(file)).expect("fixture");
+        let d = read_pbf_bytes(&bytes, Path::new(file), &tax, adult).expect("read");
+        assert!(check(&d, file) > 1000, "{file}: references checked");
+    }
+    let mut missing = OsmWriter::new();
+    missing.node(1, [0.0, 0.0], &[]).node(2, [0.001, 0.0], &[]).node(5, [0.002, 0.0], &[]);
+    missing.way(103, &[98, 1, 2, 97, 96, 5, 1], &[("highway", "path")]).way(104, &[0, 5, 2], &[("building", "yes")]);
+    for base in [crossing_ways(), missing] {
+        for (split, reverse) in [(false, false), (true, false), (false, true), (true, true)] {
+            let mut w = base.clone();
+            w.split_blobs = split;
+            w.reverse_order = reverse;
+            let d = read_pbf_bytes(&w.to_bytes(), Path::new("w.osm.pbf"), &tax, adult).expect("read");
+            assert!(check(&d, &format!("split {split} reverse {reverse}")) > 0);
+            assert!(d.way_ids.iter().all(|w| d.way_index(*w).is_some()));
+        }
+    }
+}
+
 /// Only the nodes of ways that matter are kept: a node of an untagged way
 /// (nothing refers to it) and a lone untagged node are not.
 #[test]
