@@ -383,31 +383,42 @@ impl Network {
         let per_cat: Vec<Vec<Option<Anchor>>> =
             facility_index.iter().map(|idx| idx.iter().map(|&i| facility_anchors[i]).collect()).collect();
         let pool = WorkspacePool::new(graph.num_nodes());
-        let pb = progress.bar("nearest facility per category", ncat as u64);
-        let (nearest, nearest_facility): (Vec<Vec<TimeMs>>, Vec<Vec<Option<u32>>>) = per_cat
-            .par_iter()
-            .map(|fac| {
-                let r = nearest_facilities(graph, fac, &home_anchors, config.reach()).into_iter().unzip();
-                pb.inc(1);
-                r
-            })
-            .unzip();
-        pb.finish_and_clear();
         let homes_by_edge = ByEdge::new(graph.num_edges(), &home_anchors);
         let population: Vec<f64> = homes.iter().map(|h| h.population).collect();
-        let pb = progress.bar("facilities within the thresholds", ncat as u64);
-        let mut counts_by_threshold = Vec::with_capacity(ncat);
-        let mut capacity = Vec::with_capacity(ncat);
-        for c in 0..ncat {
-            let limits: Vec<TimeMs> = config.thresholds(c).into_iter().map(|(_, t)| t).collect();
-            let caps: Vec<Option<f64>> = facility_index[c].iter().map(|&i| facilities[i].capacity).collect();
-            let supply =
-                caps.iter().any(Option::is_some).then_some(Supply { capacity: &caps, population: &population });
-            let within = within_thresholds(graph, &pool, &per_cat[c], &home_anchors, &homes_by_edge, &limits, supply);
-            counts_by_threshold.push(within.counts);
-            capacity.push(within.two_step_fca);
-            pb.inc(1);
-        }
+        // The nearest facility of every category (one whole-network search
+        // each) alongside the facilities within the thresholds (a bounded
+        // search per facility), so the few long searches and the many short
+        // ones share the cores; each result is the same as computed alone.
+        let pb = progress.bar("nearest facilities and facilities within the thresholds", 2 * ncat as u64);
+        type Nearest = (Vec<Vec<TimeMs>>, Vec<Vec<Option<u32>>>);
+        let ((nearest, nearest_facility), (counts_by_threshold, capacity)): (Nearest, _) = rayon::join(
+            || {
+                per_cat
+                    .par_iter()
+                    .map(|fac| {
+                        let r = nearest_facilities(graph, fac, &home_anchors, config.reach()).into_iter().unzip();
+                        pb.inc(1);
+                        r
+                    })
+                    .unzip()
+            },
+            || {
+                let mut counts_by_threshold = Vec::with_capacity(ncat);
+                let mut capacity = Vec::with_capacity(ncat);
+                for c in 0..ncat {
+                    let limits: Vec<TimeMs> = config.thresholds(c).into_iter().map(|(_, t)| t).collect();
+                    let caps: Vec<Option<f64>> = facility_index[c].iter().map(|&i| facilities[i].capacity).collect();
+                    let supply =
+                        caps.iter().any(Option::is_some).then_some(Supply { capacity: &caps, population: &population });
+                    let within =
+                        within_thresholds(graph, &pool, &per_cat[c], &home_anchors, &homes_by_edge, &limits, supply);
+                    counts_by_threshold.push(within.counts);
+                    capacity.push(within.two_step_fca);
+                    pb.inc(1);
+                }
+                (counts_by_threshold, capacity)
+            },
+        );
         pb.finish_and_clear();
         let counts: Vec<Vec<u32>> =
             counts_by_threshold.iter().map(|k| k.last().expect("a threshold").clone()).collect();
