@@ -8,9 +8,9 @@
 //! becomes an edge of a petgraph `UnGraph<u32, (highway, speed factor)>`
 //! (node weight: the OSM node's index in [`OsmData`]; added in way order, so
 //! the numbering does not depend on the thread count; capacities reserved
-//! from exact upper bounds, geometry written in parallel into one flat array
-//! indexed by edge), [`connected_components`] runs petgraph's
-//! union-find over its edges, and the kept components are frozen into the
+//! from exact upper bounds), and [`connected_components`] runs petgraph's
+//! union-find over its edges, on one core while the others write the
+//! geometry into one flat array indexed by edge; the kept components are frozen into the
 //! CSR [`WalkGraph`] in graph order (nodes first seen first, edges in way
 //! order). `O(way refs + N + E α(N))`.
 
@@ -244,46 +244,55 @@ pub fn build_graph(data: &OsmData, speed_m_s: f64, min_component_nodes: usize, p
     let n_pieces: usize = pieces.iter().map(|p| p.0.len()).sum();
     let runs: usize = pieces.iter().map(|p| p.1.runs).sum();
     let junctions = uses.iter().filter(|&&u| u >= 2).count();
-    let mut graph: UnGraph<u32, EdgeAttrs> =
-        UnGraph::with_capacity((junctions + 2 * runs).min(data.node_ids.len()), n_pieces);
-    let mut node_of = vec![NodeIndex::end(); data.node_ids.len()];
-    let mut graph_node = |graph: &mut UnGraph<u32, EdgeAttrs>, i: u32| -> NodeIndex {
-        if node_of[i as usize] == NodeIndex::end() {
-            node_of[i as usize] = graph.add_node(i);
-        }
-        node_of[i as usize]
-    };
-    let mut geom_offsets: Vec<u32> = Vec::with_capacity(n_pieces + 1);
-    geom_offsets.push(0);
-    let mut written = 0usize;
-    let mut missing_segments = 0usize;
-    for (part, counts) in &pieces {
-        missing_segments += counts.missing;
-        for p in part {
-            let (refs, w) = (&resolved[p.way as usize].0, walkable[p.way as usize]);
-            let (a, b) =
-                (graph_node(&mut graph, refs[p.first as usize]), graph_node(&mut graph, refs[p.last as usize]));
-            graph.add_edge(a, b, (w.highway, w.speed_factor));
-            written += piece_points(p);
-            geom_offsets.push(written as u32);
-        }
-    }
+    // The graph is built on one core (its numbering follows way order) while
+    // the geometry is written on the others: neither reads what the other writes.
     let mut geom: Vec<[f64; 2]> = vec![[0.0; 2]; points];
     let outs =
         crate::parts::split_lengths(&mut geom, pieces.iter().map(|(part, _)| part.iter().map(piece_points).sum()));
-    pieces.par_iter().zip(outs).for_each(|((part, _), out)| {
-        let mut k = 0;
-        for p in part {
-            for &r in &resolved[p.way as usize].0[p.first as usize..=p.last as usize] {
-                out[k] = pos(r);
-                k += 1;
+    let ((graph, geom_offsets, missing_segments, (label, sizes)), ()) = rayon::join(
+        || {
+            let mut graph: UnGraph<u32, EdgeAttrs> =
+                UnGraph::with_capacity((junctions + 2 * runs).min(data.node_ids.len()), n_pieces);
+            let mut node_of = vec![NodeIndex::end(); data.node_ids.len()];
+            let mut graph_node = |graph: &mut UnGraph<u32, EdgeAttrs>, i: u32| -> NodeIndex {
+                if node_of[i as usize] == NodeIndex::end() {
+                    node_of[i as usize] = graph.add_node(i);
+                }
+                node_of[i as usize]
+            };
+            let mut geom_offsets: Vec<u32> = Vec::with_capacity(n_pieces + 1);
+            geom_offsets.push(0);
+            let mut written = 0usize;
+            let mut missing_segments = 0usize;
+            for (part, counts) in &pieces {
+                missing_segments += counts.missing;
+                for p in part {
+                    let (refs, w) = (&resolved[p.way as usize].0, walkable[p.way as usize]);
+                    let (a, b) =
+                        (graph_node(&mut graph, refs[p.first as usize]), graph_node(&mut graph, refs[p.last as usize]));
+                    graph.add_edge(a, b, (w.highway, w.speed_factor));
+                    written += piece_points(p);
+                    geom_offsets.push(written as u32);
+                }
             }
-        }
-    });
+            let components = connected_components(&graph);
+            (graph, geom_offsets, missing_segments, components)
+        },
+        || {
+            pieces.par_iter().zip(outs).for_each(|((part, _), out)| {
+                let mut k = 0;
+                for p in part {
+                    for &r in &resolved[p.way as usize].0[p.first as usize..=p.last as usize] {
+                        out[k] = pos(r);
+                        k += 1;
+                    }
+                }
+            })
+        },
+    );
     drop(pieces);
     drop(resolved);
     drop(uses);
-    drop(node_of);
     // A lone node (a piece of one present node) gets no edge; it is not a graph node either.
     if graph.edge_count() == 0 {
         return Err(ErrorKind::NoWalkableWays {
@@ -295,7 +304,6 @@ pub fn build_graph(data: &OsmData, speed_m_s: f64, min_component_nodes: usize, p
         .into());
     }
 
-    let (label, sizes) = connected_components(&graph);
     let keep = components_to_keep(&sizes, min_component_nodes);
 
     // Freeze into the CSR WalkGraph: the kept nodes renumbered in graph order
