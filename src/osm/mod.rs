@@ -14,6 +14,7 @@ pub mod blob;
 pub mod block;
 pub mod features;
 mod key_filter;
+mod merge;
 pub mod multipolygon;
 pub mod node_store;
 pub mod packed;
