@@ -229,6 +229,8 @@ pub fn ranked_distinct(ids: &[i64]) -> (Vec<i64>, Vec<u32>) {
             }
         });
     }
+    // Keys of the same id differ only in their position bits.
+    let same_id = |a: &u64, b: &u64| a >> pos_bits == b >> pos_bits;
     // The ranges as disjoint slices, sorted in parallel; each counts its distinct ids.
     let mut ranges = split_lengths(&mut b, (0..DIGITS).map(|d| counts.iter().map(|c| c[d]).sum()));
     let distinct: Vec<usize> = ranges
@@ -239,7 +241,7 @@ pub fn ranked_distinct(ids: &[i64]) -> (Vec<i64>, Vec<u32>) {
             } else {
                 r.sort_unstable();
             }
-            r.chunk_by(|a, b| a >> pos_bits == b >> pos_bits).count()
+            r.chunk_by(same_id).count()
         })
         .collect();
     // Each range writes its distinct ids to its own part of the list, and the
@@ -250,7 +252,7 @@ pub fn ranked_distinct(ids: &[i64]) -> (Vec<i64>, Vec<u32>) {
     let outs = split_lengths(&mut out, distinct.iter().copied());
     (ranges.into_par_iter().zip(outs).zip(bases).enumerate()).for_each(|(d, ((r, out), base))| {
         let high = (d as u64) << shift;
-        for (k, run) in r.chunk_by(|a, b| a >> pos_bits == b >> pos_bits).enumerate() {
+        for (k, run) in r.chunk_by(same_id).enumerate() {
             out[k] = (((high | run[0] >> pos_bits) + min) ^ (1 << 63)) as i64;
             for &v in run {
                 place[(v & ((1u64 << pos_bits) - 1)) as usize].store((base + k) as u32, Ordering::Relaxed);
