@@ -4,11 +4,12 @@
 //! Residential-area tests use an R-tree of area envelopes, so classifying
 //! `b` buildings against `a` areas is `O(b log a)` plus the polygon tests.
 
-use geo::{BoundingRect, Centroid, Contains, Coord, LineString, MultiPolygon, Point, Polygon};
+use geo::{BoundingRect, Centroid, Coord, LineString, MultiPolygon, Polygon};
 use rayon::prelude::*;
 use rstar::{AABB, RTree, RTreeObject};
 use serde::Serialize;
 
+use super::point_in_area::PreparedArea;
 use super::read_pbf::{MISSING_NODE, OsmData};
 use crate::ids::{CategoryId, OsmRef, OsmType};
 use crate::taxonomy::{BuildingClass, Taxonomy};
@@ -101,6 +102,14 @@ pub struct FeatureReport {
 struct Area {
     osm: OsmRef,
     shape: MultiPolygon<f64>,
+    /// `shape` prepared for the many "is this building inside" tests.
+    prepared: PreparedArea,
+}
+
+impl Area {
+    fn new(osm: OsmRef, shape: MultiPolygon<f64>) -> Area {
+        Area { osm, prepared: PreparedArea::new(&shape), shape }
+    }
 }
 
 struct Envelope {
@@ -171,7 +180,7 @@ pub fn extract_features(data: &OsmData, taxonomy: &Taxonomy) -> (Vec<Home>, Vec<
         .filter(|w| w.residential)
         .map(|w| {
             way_polygon(way_coords(data, w.way as usize))
-                .map(|shape| Area { osm: OsmRef { kind: OsmType::Way, id: data.way_ids[w.way as usize] }, shape })
+                .map(|shape| Area::new(OsmRef { kind: OsmType::Way, id: data.way_ids[w.way as usize] }, shape))
         })
         .collect();
     for a in residential_ways {
@@ -180,9 +189,19 @@ pub fn extract_features(data: &OsmData, taxonomy: &Taxonomy) -> (Vec<Home>, Vec<
             None => no_geometry += 1,
         }
     }
-    for r in data.relations.iter().filter(|r| r.residential) {
-        match relation_area(data, &r.outer, &r.inner) {
-            Some(shape) => areas.push(Area { osm: OsmRef { kind: OsmType::Relation, id: r.id }, shape }),
+    // Residential relations: assembled in parallel, kept in relation order.
+    let residential_relations: Vec<Option<Area>> = data
+        .relations
+        .par_iter()
+        .filter(|r| r.residential)
+        .map(|r| {
+            relation_area(data, &r.outer, &r.inner)
+                .map(|shape| Area::new(OsmRef { kind: OsmType::Relation, id: r.id }, shape))
+        })
+        .collect();
+    for a in residential_relations {
+        match a {
+            Some(a) => areas.push(a),
             None => no_geometry += 1,
         }
     }
@@ -198,8 +217,7 @@ pub fn extract_features(data: &OsmData, taxonomy: &Taxonomy) -> (Vec<Home>, Vec<
             .collect(),
     );
     let in_residential = |p: [f64; 2]| {
-        let pt = Point::new(p[0], p[1]);
-        tree.locate_in_envelope_intersecting(AABB::from_point(p)).any(|e| areas[e.idx].shape.contains(&pt))
+        tree.locate_in_envelope_intersecting(AABB::from_point(p)).any(|e| areas[e.idx].prepared.contains(p))
     };
 
     // Buildings.
@@ -258,7 +276,7 @@ pub fn extract_features(data: &OsmData, taxonomy: &Taxonomy) -> (Vec<Home>, Vec<
             .map(|a| {
                 let r = a.shape.bounding_rect()?;
                 let env = AABB::from_corners([r.min().x, r.min().y], [r.max().x, r.max().y]);
-                let occupied = points.locate_in_envelope(env).any(|p| a.shape.contains(&Point::new(p[0], p[1])));
+                let occupied = points.locate_in_envelope(env).any(|&p| a.prepared.contains(p));
                 if occupied { None } else { area_home(a) }
             })
             .collect();

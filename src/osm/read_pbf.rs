@@ -177,10 +177,14 @@ impl OsmData {
     /// Position (lon, lat in degrees) of a node id.
     #[inline]
     pub fn node_lonlat(&self, id: i64) -> Option<[f64; 2]> {
-        self.node_index(id).map(|i| {
-            let p = self.node_pos[i];
-            [super::decimicro_to_deg(p[0]), super::decimicro_to_deg(p[1])]
-        })
+        self.node_index(id).map(|i| self.node_lonlat_at(i as u32))
+    }
+
+    /// Position (lon, lat in degrees) of the node at index `i` in `node_ids`.
+    #[inline]
+    pub fn node_lonlat_at(&self, i: u32) -> [f64; 2] {
+        let p = self.node_pos[i as usize];
+        [super::decimicro_to_deg(p[0]), super::decimicro_to_deg(p[1])]
     }
 
     /// Node references of the way at index `i`.
