@@ -216,11 +216,17 @@ pub struct AtomicFile {
     writer: Option<BufWriter<SyncingFile>>,
 }
 
-/// Bytes written between two background syncs of a [`SyncingFile`].
+/// Bytes written before the first background sync of a [`SyncingFile`]; each
+/// later step is twice the last, up to [`SYNC_EVERY_BYTES`].
+const FIRST_SYNC_BYTES: u64 = 2 << 20;
+
+/// Bytes written between two background syncs of a large [`SyncingFile`].
 const SYNC_EVERY_BYTES: u64 = 16 << 20;
 
 /// A temporary file whose written data is synced to disk in the background as
-/// it grows (every 16 MiB, one sync at a time, on a thread of
+/// it grows (after 2 MiB, then steps doubling up to every 16 MiB: a file of a
+/// few MiB starts its writing early, a large one is not synced too often; one
+/// sync at a time, on a thread of
 /// its own with a second handle of the file), so the final sync (started by
 /// [`AtomicFile::finish`], awaited by the commit) has only the tail left
 /// instead of the whole file: the disk works while the rest is serialised.
@@ -230,6 +236,8 @@ const SYNC_EVERY_BYTES: u64 = 16 << 20;
 pub struct SyncingFile {
     file: File,
     unsynced_bytes: u64,
+    /// Bytes to write before the next background sync.
+    sync_step: u64,
     syncing: Option<JoinHandle<std::io::Result<()>>>,
 }
 
@@ -256,7 +264,7 @@ fn sync_on_thread(
 
 impl SyncingFile {
     fn new(file: File) -> Self {
-        SyncingFile { file, unsynced_bytes: 0, syncing: None }
+        SyncingFile { file, unsynced_bytes: 0, sync_step: FIRST_SYNC_BYTES, syncing: None }
     }
 
     /// The file and the background sync still running, if any.
@@ -269,11 +277,12 @@ impl Write for SyncingFile {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
         let n = self.file.write(buf)?;
         self.unsynced_bytes += n as u64;
-        if self.unsynced_bytes >= SYNC_EVERY_BYTES {
+        if self.unsynced_bytes >= self.sync_step {
             // The previous sync first: one at a time, and its error surfaces here.
             self.syncing.take().map_or(Ok(()), joined)?;
             self.syncing = sync_on_thread(&self.file, None, File::sync_data);
             self.unsynced_bytes = 0;
+            self.sync_step = (self.sync_step * 2).min(SYNC_EVERY_BYTES);
         }
         Ok(n)
     }
