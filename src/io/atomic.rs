@@ -434,8 +434,8 @@ pub fn write_all(file: &mut AtomicFile, bytes: &[u8]) -> Result<()> {
 mod tests {
     use super::*;
 
-    /// A file larger than the sync interval: background syncs start while it
-    /// is written, and the file reads back byte for byte.
+    /// A file larger than the largest sync step: background syncs start while
+    /// it is written, on the doubling schedule, and it reads back byte for byte.
     #[test]
     fn a_file_synced_in_the_background_reads_back_exactly() {
         let dir = tempfile::tempdir().expect("temporary folder");
@@ -451,7 +451,8 @@ mod tests {
                 started += 1;
             }
         }
-        assert_eq!(started, 2, "one background sync per {SYNC_EVERY_BYTES} bytes");
+        // Syncs after 2, 2 + 4, 2 + 4 + 8 and 2 + 4 + 8 + 16 MiB of the 32 MiB written.
+        assert_eq!(started, 4, "background syncs after steps doubling from {FIRST_SYNC_BYTES} bytes");
         let (file, running) = f.into_parts();
         running.map_or(Ok(()), joined).expect("the background sync");
         file.sync_all().expect("sync");
