@@ -49,6 +49,8 @@ fn stages(c: &mut Criterion) {
                 index.snap_all(&a.graph, &points)
             })
         });
+        // The edge index alone (the `snap` figure above includes its build).
+        group.bench_function("snap_index", |b| b.iter(|| SnapIndex::new(&a.graph)));
         group.bench_function("snap_vertex", |b| {
             b.iter(|| {
                 let index = VertexSnapIndex::new(&a.graph);
