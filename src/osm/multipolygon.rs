@@ -191,9 +191,11 @@ mod tests {
         )
     }
 
-    /// A closed ring of `n` vertices around `centre`, radii in `[0.5, 1] * scale`, on a grid of 0.01.
+    /// A closed star-shaped (so simple) ring of `n` vertices around `centre`, radii in
+    /// `[0.5, 1] * scale`, on a grid of 1e-4: vertices far apart on the grid stay distinct,
+    /// as geo's interior point needs (its sweep asserts on rings that cross themselves).
     fn ring(rng: &mut SplitMix64, centre: [f64; 2], scale: f64, n: usize) -> Vec<[f64; 2]> {
-        let snap = |v: f64| (v * 100.0).round() / 100.0;
+        let snap = |v: f64| (v * 1e4).round() / 1e4;
         let mut r: Vec<[f64; 2]> = (0..n)
             .map(|i| {
                 let a = i as f64 / n as f64 * std::f64::consts::TAU;
