@@ -236,7 +236,11 @@ impl PreparedArea {
     /// `[min, max]`, when that is one answer: `Some` when no edge of any ring
     /// meets the box (the box is connected, so no boundary divides it and
     /// one corner answers for all of it), `None` otherwise. Non-finite
-    /// corners answer `None`. `O(edges in the box's bands)` per ring.
+    /// corners answer `None`. Whether an edge's line passes the box is
+    /// decided in floating point: an edge within rounding of a corner (about
+    /// 1e-15 of the coordinates' size) may count as clear, so a caller that
+    /// needs the answer for a region widens its box by more than that (the
+    /// hole placement widens by 1e-9°). `O(edges in the box's bands)` per ring.
     pub fn classify_box(&self, min: [f64; 2], max: [f64; 2]) -> Option<bool> {
         if !min.iter().chain(&max).all(|v| v.is_finite()) {
             return None;
