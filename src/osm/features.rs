@@ -125,12 +125,7 @@ impl RTreeObject for Envelope {
 }
 
 fn way_coords(data: &OsmData, way: usize) -> Vec<[f64; 2]> {
-    (data.way_node_indices(way).iter().filter(|&&i| i != MISSING_NODE))
-        .map(|&i| {
-            let p = data.node_pos[i as usize];
-            [super::decimicro_to_deg(p[0]), super::decimicro_to_deg(p[1])]
-        })
-        .collect()
+    (data.way_node_indices(way).iter().filter(|&&i| i != MISSING_NODE)).map(|&i| data.node_lonlat_at(i)).collect()
 }
 
 /// The area of a way: a polygon when closed, otherwise `None`.

@@ -6,7 +6,7 @@
 use std::collections::HashMap;
 use std::hash::Hash;
 
-use geo::{Coord, InteriorPoint, LineString, MultiPolygon, Point, Polygon};
+use geo::{BoundingRect, Coord, InteriorPoint, LineString, MultiPolygon, Point, Polygon};
 
 use super::point_in_area::PreparedArea;
 use super::read_pbf::MISSING_NODE;
@@ -108,13 +108,8 @@ pub fn rings_to_multipolygon(outers: Vec<Vec<[f64; 2]>>, inners: Vec<Vec<[f64; 2
 /// before the answer is known (or `ring` is empty).
 fn shell_of_box(shells: &[PreparedArea], ring: &LineString<f64>) -> Option<Option<usize>> {
     const HAIR_DEG: f64 = 1e-9;
-    let first = ring.0.first()?;
-    let (mut min, mut max) = ([first.x, first.y], [first.x, first.y]);
-    for c in &ring.0 {
-        min = [min[0].min(c.x), min[1].min(c.y)];
-        max = [max[0].max(c.x), max[1].max(c.y)];
-    }
-    let (min, max) = ([min[0] - HAIR_DEG, min[1] - HAIR_DEG], [max[0] + HAIR_DEG, max[1] + HAIR_DEG]);
+    let b = ring.bounding_rect()?;
+    let (min, max) = ([b.min().x - HAIR_DEG, b.min().y - HAIR_DEG], [b.max().x + HAIR_DEG, b.max().y + HAIR_DEG]);
     for (i, shell) in shells.iter().enumerate() {
         if shell.classify_box(min, max)? {
             return Some(Some(i));

@@ -146,9 +146,7 @@ impl Ring {
         }
         if winding == 0 { Position::Outside } else { Position::Inside }
     }
-}
 
-impl Ring {
     /// Whether some edge may meet the closed box `[min, max]` (a degenerate
     /// ring of one vertex counts as an edge): its box meets the box and the
     /// box's corners are not all strictly on one side of its line.
@@ -190,6 +188,12 @@ struct PreparedPolygon {
     holes: Vec<Ring>,
 }
 
+impl PreparedPolygon {
+    fn new(p: &Polygon<f64>) -> PreparedPolygon {
+        PreparedPolygon { exterior: Ring::new(p.exterior()), holes: p.interiors().iter().map(Ring::new).collect() }
+    }
+}
+
 /// A multipolygon prepared for many point-in-area tests.
 #[derive(Debug, Clone)]
 pub struct PreparedArea {
@@ -199,24 +203,12 @@ pub struct PreparedArea {
 impl PreparedArea {
     /// Files the edges of every ring of `mp`. `O(E)`.
     pub fn new(mp: &MultiPolygon<f64>) -> PreparedArea {
-        let polygons = mp
-            .iter()
-            .map(|p| PreparedPolygon {
-                exterior: Ring::new(p.exterior()),
-                holes: p.interiors().iter().map(Ring::new).collect(),
-            })
-            .collect();
-        PreparedArea { polygons }
+        PreparedArea { polygons: mp.iter().map(PreparedPolygon::new).collect() }
     }
 
     /// [`PreparedArea::new`] of a multipolygon of one polygon.
     pub fn of_polygon(p: &Polygon<f64>) -> PreparedArea {
-        PreparedArea {
-            polygons: vec![PreparedPolygon {
-                exterior: Ring::new(p.exterior()),
-                holes: p.interiors().iter().map(Ring::new).collect(),
-            }],
-        }
+        PreparedArea { polygons: vec![PreparedPolygon::new(p)] }
     }
 
     /// Whether `[x, y]` lies in the interior of one of the area's polygons:
@@ -229,9 +221,7 @@ impl PreparedArea {
                 && p.holes.iter().all(|hole| hole.position(c) == Position::Outside)
         })
     }
-}
 
-impl PreparedArea {
     /// What [`PreparedArea::contains`] answers everywhere in the closed box
     /// `[min, max]`, when that is one answer: `Some` when no edge of any ring
     /// meets the box (the box is connected, so no boundary divides it and
