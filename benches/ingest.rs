@@ -1,7 +1,8 @@
 //! Criterion benchmarks of PBF reading alone, in MB/s of file.
 //!
 //! Per input: `frame` (the blob stream only: reading and framing, no
-//! decoding), `read_pbf/1-thread` (decoding on one core: the per-core rate)
+//! decoding), `inflate` (decompressing every blob on one core, read
+//! beforehand), `read_pbf/1-thread` (decoding on one core: the per-core rate)
 //! and `read_pbf/all-threads` (the rayon pool on every core), then
 //! `extract_features` (homes and facilities from what was read). Decoding
 //! alone, on one core, over blocks inflated beforehand (still in MB/s of
@@ -74,6 +75,11 @@ fn ingest(c: &mut Criterion) {
             b.iter(|| lifecircle::osm::read_pbf(&pbf, &taxonomy, &profile).expect("readable"))
         });
         let file = std::fs::read(&pbf).expect("read input");
+        let raw: Vec<_> = BlobReader::new(&file[..], &pbf).map(|blob| blob.expect("valid PBF")).collect();
+        group.bench_function("inflate", |b| {
+            let mut buf = Vec::new();
+            b.iter(|| raw.iter().map(|blob| blob.inflate(&mut buf).expect("inflates").len()).sum::<usize>())
+        });
         let mut buf = Vec::new();
         let blocks: Vec<Vec<u8>> = BlobReader::new(&file[..], &pbf)
             .map(|blob| blob.expect("valid PBF").inflate(&mut buf).expect("inflates").to_vec())

@@ -51,6 +51,12 @@ fn stages(c: &mut Criterion) {
         });
         // The edge index alone (the `snap` figure above includes its build).
         group.bench_function("snap_index", |b| b.iter(|| SnapIndex::new(&a.graph)));
+        // The queries alone, on one core (the per-point cost, steadier than the parallel figure).
+        let index = SnapIndex::new(&a.graph);
+        let one_thread = rayon::ThreadPoolBuilder::new().num_threads(1).build().expect("a one-thread pool");
+        group.bench_function("snap_queries/1-thread", |b| {
+            b.iter(|| one_thread.install(|| index.snap_all(&a.graph, &points)))
+        });
         group.bench_function("snap_vertex", |b| {
             b.iter(|| {
                 let index = VertexSnapIndex::new(&a.graph);

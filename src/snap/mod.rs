@@ -114,7 +114,11 @@ fn lerp3(a: [f64; 3], b: [f64; 3], t: f64) -> [f64; 3] {
 /// The snap of `q` onto segment `seg` of edge `edge`.
 fn snap_on_segment(graph: &WalkGraph, edge: u32, seg: u32, q: [f64; 3]) -> Snap {
     let geom = graph.edge_geometry(EdgeId(edge));
-    let (a, b) = (to_ecef(geom[seg as usize]), to_ecef(geom[seg as usize + 1]));
+    snap_between(graph, edge, seg, [to_ecef(geom[seg as usize]), to_ecef(geom[seg as usize + 1])], q)
+}
+
+/// [`snap_on_segment`] with the segment's ends already in Earth-centred metres.
+fn snap_between(graph: &WalkGraph, edge: u32, seg: u32, [a, b]: [[f64; 3]; 2], q: [f64; 3]) -> Snap {
     let t = segment_param(a, b, q);
     let cum = graph.edge_cumulative_m(EdgeId(edge));
     let seg_len = cum[seg as usize + 1] - cum[seg as usize];
@@ -161,7 +165,7 @@ impl SnapIndex {
     /// (give or take a rounding error: compare the snap's `access_m`), else
     /// `None`; the search stops at that radius.
     pub fn snap_within(&self, graph: &WalkGraph, lonlat: [f64; 2], max_m: f64) -> Option<Snap> {
-        self.search(graph, &mut nearest::Heap::new(), lonlat, max_m)
+        self.search(graph, &mut nearest::Scratch::default(), lonlat, max_m)
     }
 
     /// Snaps many points in parallel, keeping their order.
@@ -170,7 +174,7 @@ impl SnapIndex {
     }
 
     /// [`SnapIndex::snap_within`] for many points in parallel, point `i` within
-    /// `max_m(i)`, keeping their order; one search heap per batch of points.
+    /// `max_m(i)`, keeping their order; one search scratch per batch of points.
     pub fn snap_all_within(
         &self,
         graph: &WalkGraph,
@@ -181,15 +185,15 @@ impl SnapIndex {
         points
             .par_iter()
             .enumerate()
-            .map_init(nearest::Heap::new, |heap, (i, &p)| self.search(graph, heap, p, max_m(i)))
+            .map_init(nearest::Scratch::default, |scratch, (i, &p)| self.search(graph, scratch, p, max_m(i)))
             .collect()
     }
 
-    /// One search with `heap` as its scratch.
+    /// One search with `scratch` as its workspace.
     fn search<'a>(
         &'a self,
         graph: &WalkGraph,
-        heap: &mut nearest::Heap<'a>,
+        scratch: &mut nearest::Scratch<'a>,
         lonlat: [f64; 2],
         max_m: f64,
     ) -> Option<Snap> {
@@ -199,8 +203,10 @@ impl SnapIndex {
         // every edge meeting there) the first in edge order wins, as in
         // `snap_brute_force`, whatever the tree's shape.
         let mut best: Option<Snap> = None;
-        nearest::nearest_edges(heap, self.tree(graph), q, max_d2, |shape| {
-            let snap = snap_on_segment(graph, shape.edge, shape.nearest_segment(q), q);
+        nearest::nearest_edges(scratch, self.tree(graph), q, max_d2, |shape| {
+            let seg = shape.nearest_segment(q);
+            let ends = [shape.points[seg as usize], shape.points[seg as usize + 1]];
+            let snap = snap_between(graph, shape.edge, seg, ends, q);
             if best.is_none_or(|b| (snap.access_m, snap.edge) < (b.access_m, b.edge)) {
                 best = Some(snap);
             }

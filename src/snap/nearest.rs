@@ -1,16 +1,21 @@
-//! Best-first nearest-edge search over the snapping R-tree.
+//! Depth-first branch-and-bound nearest-edge search over the snapping R-tree.
 //!
 //! rstar's own `nearest_neighbor` prunes with a min-max bound that can discard
 //! the true nearest on large trees (rstar issues #13 and #53; on
 //! `scale-6regions` two homes snapped to an edge 9 m farther than the
 //! nearest), and its exact iterator measures every
-//! sibling polyline when a leaf node is opened. This search keeps one heap of
-//! lower bounds: a node's box distance, an edge's box distance until it is
-//! popped, then the edge's exact distance. It stops once the smallest bound
-//! left exceeds the best exact distance (plus a rounding slack: box and edge
-//! distances round differently), so every edge at the best distance
-//! is measured and ties go to the first in edge order, as in
-//! [`super::snap_brute_force`].
+//! sibling polyline when a leaf node is opened. This search opens a node's
+//! children nearest box first, going down before going on (so the first leaf
+//! reached gives a close bound at once), and skips every child whose box is
+//! farther than the best exact edge distance so far (plus a rounding slack:
+//! box and edge distances round differently). Every edge at the best distance
+//! is measured and handed to the caller, who picks by exact distance, then
+//! edge: ties go to the first in edge order, as in [`super::snap_brute_force`].
+//!
+//! Measured against the best-first search with one heap of bounds that it
+//! replaced (same answers): about half the time per query (the heap pushed
+//! some 40 entries a query; box distances are now inlined, and children are
+//! picked by selection, as the search usually closes after one or two).
 //!
 //! Complexity: `O(log E)` expected node visits for `E` edges, each edge
 //! measured in `O(segments)` only when its box is nearer than the best so far.
@@ -34,95 +39,94 @@
 //! assert_eq!(index.snap(&g, junction).unwrap().edge.0, 0); // the first edge of the two
 //! ```
 
-use std::cmp::Ordering;
-use std::collections::BinaryHeap;
-
-use rstar::{PointDistance, RTree, RTreeNode};
+use rstar::{AABB, PointDistance, RTree, RTreeNode};
 
 use super::{EdgeShape, EdgeTreeParams};
 
-/// The search's heap, reused across the searches of one thread's batch
-/// (no allocation per search once it has grown).
-pub(super) type Heap<'a> = BinaryHeap<Entry<'a>>;
-
-/// A heap entry: a lower bound of the squared distance and what it bounds.
-pub(super) struct Entry<'a> {
-    d2: f64,
-    item: Item<'a>,
-}
-
-/// What an [`Entry`] bounds.
-enum Item<'a> {
-    /// A tree node: its box's distance.
-    Node(&'a [RTreeNode<EdgeShape>]),
-    /// An edge not yet measured: its box's distance.
-    Boxed(&'a EdgeShape),
-    /// An edge measured: its exact distance.
-    Exact(&'a EdgeShape),
-}
-
-impl PartialEq for Entry<'_> {
-    fn eq(&self, other: &Self) -> bool {
-        self.cmp(other) == Ordering::Equal
-    }
-}
-impl Eq for Entry<'_> {}
-impl PartialOrd for Entry<'_> {
-    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
-        Some(self.cmp(other))
-    }
-}
-impl Ord for Entry<'_> {
-    /// Reversed, so the max-heap pops the smallest bound first.
-    fn cmp(&self, other: &Self) -> Ordering {
-        other.d2.total_cmp(&self.d2)
-    }
+/// The search's scratch, reused across the searches of one thread's batch
+/// (no allocation per search once it has grown): per tree level, the
+/// children of the node being opened with their box distances.
+#[derive(Default)]
+pub(super) struct Scratch<'a> {
+    levels: Vec<Vec<(f64, &'a RTreeNode<EdgeShape>)>>,
 }
 
 /// Every edge of `tree` at the smallest squared distance from `q` (and any
 /// within a rounding error of it) if that is at most `max_d2`, each handed to
-/// `visit` (in no particular order; the caller picks by exact distance, then
-/// edge); none for an empty tree or when every edge is farther.
+/// `visit` (with possibly some farther ones: the caller picks by exact
+/// distance, then edge); none for an empty tree or when every edge is farther.
 pub(super) fn nearest_edges<'a>(
-    heap: &mut Heap<'a>,
+    scratch: &mut Scratch<'a>,
     tree: &'a RTree<EdgeShape, EdgeTreeParams>,
     q: [f64; 3],
     max_d2: f64,
     mut visit: impl FnMut(&'a EdgeShape),
 ) {
     let mut best = max_d2;
-    // Box and edge distances are rounded differently (a junction vertex is a
-    // corner of each edge's box): bounds are compared with a little slack, so
-    // every edge tied at the best distance is still measured.
-    let slack = |best: f64| best + best * 1e-9 + 1e-12;
-    heap.clear();
-    heap.push(Entry { d2: 0.0, item: Item::Node(tree.root().children()) });
-    while let Some(Entry { d2, item }) = heap.pop() {
-        if d2 > slack(best) {
-            break;
-        }
-        match item {
-            Item::Node(children) => {
-                for child in children {
-                    let entry = match child {
-                        RTreeNode::Parent(p) => {
-                            Entry { d2: p.envelope().distance_2(&q), item: Item::Node(p.children()) }
-                        }
-                        RTreeNode::Leaf(edge) => Entry { d2: edge.envelope.distance_2(&q), item: Item::Boxed(edge) },
-                    };
-                    if entry.d2 <= slack(best) {
-                        heap.push(entry);
-                    }
-                }
-            }
-            Item::Boxed(edge) => {
-                let exact = edge.distance_2(&q);
-                if exact <= slack(best) {
-                    best = best.min(exact);
-                    heap.push(Entry { d2: exact, item: Item::Exact(edge) });
-                }
-            }
-            Item::Exact(edge) => visit(edge),
+    descend(scratch, 0, tree.root().children(), q, &mut best, &mut visit);
+}
+
+/// Box and edge distances are rounded differently (a junction vertex is a
+/// corner of each edge's box): bounds are compared with a little slack, so
+/// every edge tied at the best distance is still measured.
+fn slack(best: f64) -> f64 {
+    best + best * 1e-9 + 1e-12
+}
+
+/// Squared distance from `q` to the nearest point of `b` (0 inside): rstar's
+/// `AABB::distance_2`, written out so that it inlines.
+#[inline]
+fn box_distance_2(b: &AABB<[f64; 3]>, q: [f64; 3]) -> f64 {
+    let (lo, hi) = (b.lower(), b.upper());
+    let mut d2 = 0.0;
+    for k in 0..3 {
+        let d = (lo[k] - q[k]).max(0.0).max(q[k] - hi[k]);
+        d2 += d * d;
+    }
+    d2
+}
+
+/// Opens the children of one node nearest first, skipping any whose box is
+/// farther than the best edge so far.
+fn descend<'a>(
+    scratch: &mut Scratch<'a>,
+    depth: usize,
+    children: &'a [RTreeNode<EdgeShape>],
+    q: [f64; 3],
+    best: &mut f64,
+    visit: &mut impl FnMut(&'a EdgeShape),
+) {
+    if scratch.levels.len() <= depth {
+        scratch.levels.resize_with(depth + 1, Vec::new);
+    }
+    let mut near = std::mem::take(&mut scratch.levels[depth]);
+    near.clear();
+    for child in children {
+        let d2 = match child {
+            RTreeNode::Parent(p) => box_distance_2(&p.envelope(), q),
+            RTreeNode::Leaf(edge) => box_distance_2(&edge.envelope, q),
+        };
+        if d2 <= slack(*best) {
+            near.push((d2, child));
         }
     }
+    // Nearest first, by selection: the search usually closes after a child
+    // or two, so sorting them all would be wasted.
+    while let Some((i, &(d2, child))) = near.iter().enumerate().min_by(|a, b| a.1.0.total_cmp(&b.1.0)) {
+        if d2 > slack(*best) {
+            break;
+        }
+        near.swap_remove(i);
+        match child {
+            RTreeNode::Parent(p) => descend(scratch, depth + 1, p.children(), q, best, visit),
+            RTreeNode::Leaf(edge) => {
+                let exact = edge.distance_2(&q);
+                if exact <= slack(*best) {
+                    *best = best.min(exact);
+                    visit(edge);
+                }
+            }
+        }
+    }
+    scratch.levels[depth] = near;
 }
