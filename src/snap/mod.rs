@@ -111,6 +111,20 @@ fn lerp3(a: [f64; 3], b: [f64; 3], t: f64) -> [f64; 3] {
     [a[0] + (b[0] - a[0]) * t, a[1] + (b[1] - a[1]) * t, a[2] + (b[2] - a[2]) * t]
 }
 
+/// A point's place on the Z-order curve of a 2^32 x 2^32 grid of the globe.
+fn morton([lon, lat]: [f64; 2]) -> u64 {
+    let cell = |v: f64, lo: f64, span: f64| (((v - lo) / span).clamp(0.0, 1.0) * f64::from(u32::MAX)) as u32;
+    let spread = |v: u32| {
+        let mut x = u64::from(v);
+        x = (x | (x << 16)) & 0x0000_FFFF_0000_FFFF;
+        x = (x | (x << 8)) & 0x00FF_00FF_00FF_00FF;
+        x = (x | (x << 4)) & 0x0F0F_0F0F_0F0F_0F0F;
+        x = (x | (x << 2)) & 0x3333_3333_3333_3333;
+        (x | (x << 1)) & 0x5555_5555_5555_5555
+    };
+    spread(cell(lon, -180.0, 360.0)) | (spread(cell(lat, -90.0, 180.0)) << 1)
+}
+
 /// The snap of `q` onto segment `seg` of edge `edge`.
 fn snap_on_segment(graph: &WalkGraph, edge: u32, seg: u32, q: [f64; 3]) -> Snap {
     let geom = graph.edge_geometry(EdgeId(edge));
@@ -182,11 +196,21 @@ impl SnapIndex {
         max_m: impl Fn(usize) -> f64 + Sync,
     ) -> Vec<Option<Snap>> {
         self.tree(graph); // built before the parallel queries, not inside one of them
-        points
+        // Searched in the order of a space-filling curve, so that each search
+        // starts from a near neighbour's answer (the answers do not depend on it).
+        let mut order: Vec<(u64, u32)> = points.par_iter().enumerate().map(|(i, &p)| (morton(p), i as u32)).collect();
+        order.par_sort_unstable();
+        let found: Vec<Option<Snap>> = order
             .par_iter()
-            .enumerate()
-            .map_init(nearest::Scratch::default, |scratch, (i, &p)| self.search(graph, scratch, p, max_m(i)))
-            .collect()
+            .map_init(nearest::Scratch::default, |scratch, &(_, i)| {
+                self.search(graph, scratch, points[i as usize], max_m(i as usize))
+            })
+            .collect();
+        let mut out = vec![None; points.len()];
+        for (&(_, i), snap) in order.iter().zip(found) {
+            out[i as usize] = snap;
+        }
+        out
     }
 
     /// One search with `scratch` as its workspace.

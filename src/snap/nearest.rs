@@ -49,6 +49,9 @@ use super::{EdgeShape, EdgeTreeParams};
 #[derive(Default)]
 pub(super) struct Scratch<'a> {
     levels: Vec<Vec<(f64, &'a RTreeNode<EdgeShape>)>>,
+    /// The edge the previous search found: a batch's points are often near
+    /// each other, so its distance is a close first bound for the next.
+    last: Option<&'a EdgeShape>,
 }
 
 /// Every edge of `tree` at the smallest squared distance from `q` (and any
@@ -62,8 +65,18 @@ pub(super) fn nearest_edges<'a>(
     max_d2: f64,
     mut visit: impl FnMut(&'a EdgeShape),
 ) {
-    let mut best = max_d2;
-    descend(scratch, 0, tree.root().children(), q, &mut best, &mut visit);
+    // Any edge's distance bounds the nearest one's: the previous answer's
+    // prunes from the first level on (it is met again, and measured, if it
+    // is still the nearest; the answer never depends on it).
+    let mut best = scratch.last.map_or(max_d2, |edge| max_d2.min(edge.distance_2(&q)));
+    let mut found = None;
+    descend(scratch, 0, tree.root().children(), q, &mut best, &mut |edge: &'a EdgeShape| {
+        found = Some(edge);
+        visit(edge);
+    });
+    if found.is_some() {
+        scratch.last = found;
+    }
 }
 
 /// Box and edge distances are rounded differently (a junction vertex is a
