@@ -94,24 +94,28 @@ impl RawBlob {
             Some(s) => s as usize,
             None => MAX_BLOB_BYTES,
         };
-        buf.clear();
-        buf.resize(limit, 0);
-        let mut z = flate2::Decompress::new(true);
-        let status = z.decompress(&zlib, buf, flate2::FlushDecompress::Finish);
-        let got = z.total_out() as usize;
-        match status {
-            Ok(flate2::Status::StreamEnd) => {}
-            Ok(_) if got >= limit => {
+        // Grown (and zeroed) only when a larger blob comes: the inflater
+        // overwrites what it reports, and only that much is read.
+        if buf.len() < limit {
+            buf.resize(limit, 0);
+        }
+        // libdeflate inflates a whole buffer at once, a fifth faster than a
+        // streaming inflater here (criterion `ingest/*/inflate`: 11.1 -> 8.9 ms
+        // for the default data's blobs with zlib-rs before); it checks the
+        // Adler-32 and stops at the buffer's end (no zip bomb).
+        let got = match libdeflater::Decompressor::new().zlib_decompress(&zlib, &mut buf[..limit]) {
+            Ok(got) => got,
+            Err(libdeflater::DecompressionError::InsufficientSpace) => {
                 return Err(format!("blob inflates past its stated size of {limit} bytes"));
             }
-            Ok(_) => return Err("zlib data cut short".into()),
-            Err(e) => return Err(format!("bad zlib data: {e}")),
-        }
+            Err(libdeflater::DecompressionError::BadData) => {
+                return Err("bad zlib data (corrupt, or cut short)".into());
+            }
+        };
         if raw_size.is_some() && got != limit {
             return Err(format!("blob inflates to {got} bytes, its header says {limit}"));
         }
-        buf.truncate(got);
-        Ok(&buf[..])
+        Ok(&buf[..got])
     }
 }
 
