@@ -209,8 +209,8 @@ impl Network {
         let t = Instant::now();
         let pb = progress.stage("building the walking graph");
         // The graph on one side, the homes, facilities and boundaries on the
-        // other; the OSM records are dropped before the edge index is built, so
-        // the two are never in memory together.
+        // other; the OSM records are dropped before a large graph's snapping
+        // indexes are built, so the two are never in memory together.
         let (built, (features, admin_levels, admin_districts)) = rayon::join(
             || {
                 let built = build_graph(&data, config.speed_kmh / 3.6, config.min_component_nodes, &pbf_path)?;
@@ -435,9 +435,9 @@ fn anchors_of(graph: &WalkGraph, snaps: &[Option<Snap>], max_snap_m: f64, walk_a
 
 /// Graphs of at most this many edges have their snapping indexes built beside
 /// the homes and facilities, while the OSM records are still held (the default
-/// data's 14,000 edges: an index of about 1.5 MB, 4 ms off the critical path);
-/// larger ones after the records are dropped, so the two never add up at the
-/// peak (on the harness's 4x4 copy, 225,000 edges, they would add 48 MiB).
+/// data's 14,000 edges: a few MB, 3 ms off the critical path); larger ones
+/// after the records are dropped, so the two never add up at the peak (on the
+/// harness's 4x4 copy, 225,000 edges, its peak went from 243 to 291 MiB).
 const INDEX_BESIDE_FEATURES_MAX_EDGES: usize = 50_000;
 
 /// The snapping indexes `mode` needs: the edge index (deferred for vertex
