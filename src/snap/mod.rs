@@ -11,7 +11,7 @@ mod nearest;
 use std::sync::OnceLock;
 
 use rayon::prelude::*;
-use rstar::{AABB, PointDistance, RStarInsertionStrategy, RTree, RTreeObject, RTreeParams};
+use rstar::{AABB, RStarInsertionStrategy, RTree, RTreeObject, RTreeParams};
 
 use kdtree::KdTree;
 
@@ -48,21 +48,10 @@ impl RTreeObject for EdgeShape {
     }
 }
 
-impl PointDistance for EdgeShape {
-    fn distance_2(&self, q: &[f64; 3]) -> f64 {
-        self.points
-            .windows(2)
-            .map(|w| {
-                let p = lerp3(w[0], w[1], segment_param(w[0], w[1], *q));
-                dist3(p, *q).powi(2)
-            })
-            .fold(f64::INFINITY, f64::min)
-    }
-}
-
 impl EdgeShape {
-    /// The segment nearest to `q` (first on ties).
-    fn nearest_segment(&self, q: [f64; 3]) -> u32 {
+    /// The squared distance from `q` to the edge and the segment where it is
+    /// met (the first on ties), in one pass over the segments.
+    fn nearest(&self, q: [f64; 3]) -> (f64, u32) {
         let mut best = (f64::INFINITY, 0u32);
         for (i, w) in self.points.windows(2).enumerate() {
             let d = dist3(lerp3(w[0], w[1], segment_param(w[0], w[1], q)), q);
@@ -70,7 +59,7 @@ impl EdgeShape {
                 best = (d, i as u32);
             }
         }
-        best.1
+        (best.0.powi(2), best.1)
     }
 }
 
@@ -227,8 +216,7 @@ impl SnapIndex {
         // every edge meeting there) the first in edge order wins, as in
         // `snap_brute_force`, whatever the tree's shape.
         let mut best: Option<Snap> = None;
-        nearest::nearest_edges(scratch, self.tree(graph), q, max_d2, |shape| {
-            let seg = shape.nearest_segment(q);
+        nearest::nearest_edges(scratch, self.tree(graph), q, max_d2, |shape, seg| {
             let ends = [shape.points[seg as usize], shape.points[seg as usize + 1]];
             let snap = snap_between(graph, shape.edge, seg, ends, q);
             if best.is_none_or(|b| (snap.access_m, snap.edge) < (b.access_m, b.edge)) {

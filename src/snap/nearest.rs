@@ -39,7 +39,7 @@
 //! assert_eq!(index.snap(&g, junction).unwrap().edge.0, 0); // the first edge of the two
 //! ```
 
-use rstar::{AABB, PointDistance, RTree, RTreeNode};
+use rstar::{AABB, RTree, RTreeNode};
 
 use super::{EdgeShape, EdgeTreeParams};
 
@@ -56,23 +56,23 @@ pub(super) struct Scratch<'a> {
 
 /// Every edge of `tree` at the smallest squared distance from `q` (and any
 /// within a rounding error of it) if that is at most `max_d2`, each handed to
-/// `visit` (with possibly some farther ones: the caller picks by exact
+/// `visit` with the segment where it is met (with possibly some farther ones: the caller picks by exact
 /// distance, then edge); none for an empty tree or when every edge is farther.
 pub(super) fn nearest_edges<'a>(
     scratch: &mut Scratch<'a>,
     tree: &'a RTree<EdgeShape, EdgeTreeParams>,
     q: [f64; 3],
     max_d2: f64,
-    mut visit: impl FnMut(&'a EdgeShape),
+    mut visit: impl FnMut(&'a EdgeShape, u32),
 ) {
     // Any edge's distance bounds the nearest one's: the previous answer's
     // prunes from the first level on (it is met again, and measured, if it
     // is still the nearest; the answer never depends on it).
-    let mut best = scratch.last.map_or(max_d2, |edge| max_d2.min(edge.distance_2(&q)));
+    let mut best = scratch.last.map_or(max_d2, |edge| max_d2.min(edge.nearest(q).0));
     let mut found = None;
-    descend(scratch, 0, tree.root().children(), q, &mut best, &mut |edge: &'a EdgeShape| {
+    descend(scratch, 0, tree.root().children(), q, &mut best, &mut |edge: &'a EdgeShape, seg| {
         found = Some(edge);
-        visit(edge);
+        visit(edge, seg);
     });
     if found.is_some() {
         scratch.last = found;
@@ -107,7 +107,7 @@ fn descend<'a>(
     children: &'a [RTreeNode<EdgeShape>],
     q: [f64; 3],
     best: &mut f64,
-    visit: &mut impl FnMut(&'a EdgeShape),
+    visit: &mut impl FnMut(&'a EdgeShape, u32),
 ) {
     if scratch.levels.len() <= depth {
         scratch.levels.resize_with(depth + 1, Vec::new);
@@ -133,10 +133,10 @@ fn descend<'a>(
         match child {
             RTreeNode::Parent(p) => descend(scratch, depth + 1, p.children(), q, best, visit),
             RTreeNode::Leaf(edge) => {
-                let exact = edge.distance_2(&q);
+                let (exact, seg) = edge.nearest(q);
                 if exact <= slack(*best) {
                     *best = best.min(exact);
-                    visit(edge);
+                    visit(edge, seg);
                 }
             }
         }
