@@ -18,7 +18,7 @@
 use std::path::PathBuf;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use lifecircle::osm::blob::BlobReader;
+use lifecircle::osm::blob::{BlobReader, Inflater};
 use lifecircle::osm::block::{BlockScratch, BlockTags, ElementSink, Member, decode_block, decode_block_reference};
 use lifecircle::{Profiles, Taxonomy};
 
@@ -77,12 +77,12 @@ fn ingest(c: &mut Criterion) {
         let file = std::fs::read(&pbf).expect("read input");
         let raw: Vec<_> = BlobReader::new(&file[..], &pbf).map(|blob| blob.expect("valid PBF")).collect();
         group.bench_function("inflate", |b| {
-            let mut buf = Vec::new();
-            b.iter(|| raw.iter().map(|blob| blob.inflate(&mut buf).expect("inflates").len()).sum::<usize>())
+            let mut inflater = Inflater::default();
+            b.iter(|| raw.iter().map(|blob| blob.inflate(&mut inflater).expect("inflates").len()).sum::<usize>())
         });
-        let mut buf = Vec::new();
+        let mut inflater = Inflater::default();
         let blocks: Vec<Vec<u8>> = BlobReader::new(&file[..], &pbf)
-            .map(|blob| blob.expect("valid PBF").inflate(&mut buf).expect("inflates").to_vec())
+            .map(|blob| blob.expect("valid PBF").inflate(&mut inflater).expect("inflates").to_vec())
             .collect();
         let mut scratch = BlockScratch::default();
         type Decoder = fn(&[u8], &mut BlockScratch, &mut Count) -> Result<(), String>;

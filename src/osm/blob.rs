@@ -64,12 +64,21 @@ pub struct RawBlob {
     pub bytes: Vec<u8>,
 }
 
+/// What inflating needs, reused from blob to blob by one thread: the output
+/// buffer (grown to the largest blob) and libdeflate's decompressor.
+#[derive(Default)]
+pub struct Inflater {
+    buf: Vec<u8>,
+    decompressor: libdeflater::Decompressor,
+}
+
 impl RawBlob {
     /// The blob's content (a `PrimitiveBlock` or `HeaderBlock` message), in
-    /// `buf` (reused across calls): inflated when compressed, moved there when raw.
+    /// the inflater's buffer: inflated when compressed, moved there when raw.
     ///
     /// The content may not exceed its stated `raw_size` nor [`MAX_BLOB_BYTES`].
-    pub fn inflate<'a>(&self, buf: &'a mut Vec<u8>) -> BlobResult<&'a [u8]> {
+    pub fn inflate<'a>(&self, inflater: &'a mut Inflater) -> BlobResult<&'a [u8]> {
+        let Inflater { buf, decompressor } = inflater;
         let blob = Blob::parse_from_bytes(&self.bytes).map_err(|e| format!("bad blob: {e}"))?;
         let raw_size = blob.raw_size;
         let zlib = match blob {
@@ -103,7 +112,7 @@ impl RawBlob {
         // streaming inflater here (criterion `ingest/*/inflate`: 11.1 -> 8.9 ms
         // for the default data's blobs with zlib-rs before); it checks the
         // Adler-32 and stops at the buffer's end (no zip bomb).
-        let got = match libdeflater::Decompressor::new().zlib_decompress(&zlib, &mut buf[..limit]) {
+        let got = match decompressor.zlib_decompress(&zlib, &mut buf[..limit]) {
             Ok(got) => got,
             Err(libdeflater::DecompressionError::InsufficientSpace) => {
                 return Err(format!("blob inflates past its stated size of {limit} bytes"));
@@ -240,8 +249,7 @@ impl<'p, R: Read> BlobReader<'p, R> {
             match kind.as_str() {
                 "OSMHeader" => {
                     let blob = RawBlob { index: usize::MAX, offset, kind: BlobKind::Header, bytes };
-                    let mut buf = Vec::new();
-                    blob.inflate(&mut buf)
+                    blob.inflate(&mut Inflater::default())
                         .and_then(check_header_block)
                         .map_err(|m| self.err(format!("header blob at byte {offset}: {m}")))?;
                     self.saw_header = true;

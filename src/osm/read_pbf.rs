@@ -27,7 +27,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use osmpbfreader::Tags;
 use rayon::prelude::*;
 
-use super::blob::{BlobReader, RawBlob};
+use super::blob::{BlobReader, Inflater, RawBlob};
 use super::block::{BlockScratch, BlockTags, ElementSink, Member, MemberType, decode_block};
 use super::key_filter::{KeyFilter, KeySet};
 use super::merge::{BlockOut, merge};
@@ -333,19 +333,19 @@ impl ElementSink for Decisions<'_, '_> {
     }
 }
 
-/// Per-job buffers: the inflated block, the decoder's scratch, the block's records, the key filter.
-type Workspace<'k> = (Vec<u8>, BlockScratch, BlockOut, KeyFilter<'k>);
+/// Per-job buffers: the inflater (its buffer and decompressor), the decoder's scratch, the block's records, the key filter.
+type Workspace<'k> = (Inflater, BlockScratch, BlockOut, KeyFilter<'k>);
 
 /// Inflates and decodes one data blob.
 fn decode_blob(
     blob: &RawBlob,
-    (buf, scratch, records, filter): &mut Workspace<'_>,
+    (inflater, scratch, records, filter): &mut Workspace<'_>,
     classifier: &Classifier<'_>,
     taxonomy: &Taxonomy,
     profile: &Profile,
 ) -> std::result::Result<BlockOut, String> {
     let decoded = decode_block(
-        blob.inflate(buf)?,
+        blob.inflate(inflater)?,
         scratch,
         &mut Decisions { taxonomy, classifier, profile, filter, out: records },
     );
@@ -418,7 +418,7 @@ fn decode_all<R: Read + Send>(
         .take_while(|_| first_bad.load(Ordering::Relaxed) == usize::MAX)
         .par_bridge()
         .map_init(
-            || (Vec::new(), BlockScratch::default(), BlockOut::default(), KeyFilter::new(&keys)),
+            || (Inflater::default(), BlockScratch::default(), BlockOut::default(), KeyFilter::new(&keys)),
             |workspace, blob| match blob {
                 // A framing error comes after every blob framed before it.
                 Err(e) => (usize::MAX, Err(e)),

@@ -1017,10 +1017,10 @@ fn fast_elements(bytes: &[u8]) -> Vec<Element> {
     use lifecircle::osm::blob::BlobReader;
     use lifecircle::osm::block::{BlockScratch, decode_block};
     let mut sink = Collect(Vec::new(), 0);
-    let (mut buf, mut scratch) = (Vec::new(), BlockScratch::default());
+    let (mut inflater, mut scratch) = (lifecircle::osm::blob::Inflater::default(), BlockScratch::default());
     for blob in BlobReader::new(bytes, Path::new("fast.osm.pbf")) {
         let blob = blob.expect("a valid file");
-        let block = blob.inflate(&mut buf).expect("inflates");
+        let block = blob.inflate(&mut inflater).expect("inflates");
         decode_block(block, &mut scratch, &mut sink).expect("decodes");
     }
     sink.0

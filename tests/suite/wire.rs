@@ -198,10 +198,10 @@ fn random_block(rng: &mut SplitMix64) -> Vec<u8> {
 fn wire_decoder_reads_every_blob_of_the_fixtures_as_the_reference_does() {
     for path in [crate::common::beijing(), crate::common::nanjing(), crate::common::liechtenstein()] {
         let bytes = std::fs::read(&path).expect("read fixture");
-        let mut buf = Vec::new();
+        let mut inflater = lifecircle::osm::blob::Inflater::default();
         let (mut blobs, mut elements) = (0, 0);
         for blob in BlobReader::new(&bytes[..], Path::new("fixture.osm.pbf")) {
-            let block = blob.expect("a valid file").inflate(&mut buf).expect("inflates");
+            let block = blob.expect("a valid file").inflate(&mut inflater).expect("inflates");
             let want = reference(block).expect("the reference decodes");
             let got = fast(block).unwrap_or_else(|| panic!("{}: the wire decoder stepped aside", path.display()));
             assert_eq!(got.len(), want.len(), "{}: element count", path.display());
