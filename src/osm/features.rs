@@ -178,12 +178,6 @@ pub fn extract_features(data: &OsmData, taxonomy: &Taxonomy) -> (Vec<Home>, Vec<
                 .map(|shape| Area::new(OsmRef { kind: OsmType::Way, id: data.way_ids[w.way as usize] }, shape))
         })
         .collect();
-    for a in residential_ways {
-        match a {
-            Some(a) => areas.push(a),
-            None => no_geometry += 1,
-        }
-    }
     // Residential relations: assembled in parallel, kept in relation order.
     let residential_relations: Vec<Option<Area>> = data
         .relations
@@ -194,7 +188,7 @@ pub fn extract_features(data: &OsmData, taxonomy: &Taxonomy) -> (Vec<Home>, Vec<
                 .map(|shape| Area::new(OsmRef { kind: OsmType::Relation, id: r.id }, shape))
         })
         .collect();
-    for a in residential_relations {
+    for a in residential_ways.into_iter().chain(residential_relations) {
         match a {
             Some(a) => areas.push(a),
             None => no_geometry += 1,
