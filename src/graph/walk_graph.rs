@@ -273,6 +273,12 @@ impl WalkGraph {
         self.geom.len()
     }
 
+    /// Every geometry vertex's position, by number (see [`WalkGraph::num_vertices`]).
+    #[inline]
+    pub(crate) fn vertices(&self) -> &[[f64; 2]] {
+        &self.geom
+    }
+
     /// The geometry vertices of an edge, by number (see [`WalkGraph::num_vertices`]).
     #[inline]
     pub(crate) fn edge_vertices(&self, e: EdgeId) -> std::ops::Range<usize> {

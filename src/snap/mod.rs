@@ -30,15 +30,25 @@ pub struct Snap {
     pub access_m: f64,
 }
 
-/// One edge in the R-tree: its polyline in Earth-centred metres.
+/// One edge in the R-tree: its box, and where its polyline in Earth-centred
+/// metres lies in [`EdgeTree::points`] (the graph's vertex numbers).
 ///
 /// Indexing whole edges rather than single segments keeps the tree a few
 /// times smaller (faster to build); the exact distance scans the edge's few
-/// segments.
+/// segments. The polylines share one array, so building and dropping the
+/// tree allocate and free no memory per edge.
 struct EdgeShape {
     edge: u32,
-    points: Box<[[f64; 3]]>,
+    first: u32,
+    end: u32,
     envelope: AABB<[f64; 3]>,
+}
+
+/// The edge R-tree and the polylines it points into.
+struct EdgeTree {
+    rtree: RTree<EdgeShape, EdgeTreeParams>,
+    /// Every geometry vertex of the graph in Earth-centred metres, by vertex number.
+    points: Vec<[f64; 3]>,
 }
 
 impl RTreeObject for EdgeShape {
@@ -49,11 +59,17 @@ impl RTreeObject for EdgeShape {
 }
 
 impl EdgeShape {
+    /// The edge's polyline in Earth-centred metres, out of `points` (its tree's [`EdgeTree::points`]).
+    #[inline]
+    fn points<'a>(&self, points: &'a [[f64; 3]]) -> &'a [[f64; 3]] {
+        &points[self.first as usize..self.end as usize]
+    }
+
     /// The squared distance from `q` to the edge and the segment where it is
     /// met (the first on ties), in one pass over the segments.
-    fn nearest(&self, q: [f64; 3]) -> (f64, u32) {
+    fn nearest(&self, points: &[[f64; 3]], q: [f64; 3]) -> (f64, u32) {
         let mut best = (f64::INFINITY, 0u32);
-        for (i, w) in self.points.windows(2).enumerate() {
+        for (i, w) in self.points(points).windows(2).enumerate() {
             let d = dist3(lerp3(w[0], w[1], segment_param(w[0], w[1], q)), q);
             if d < best.0 {
                 best = (d, i as u32);
@@ -78,7 +94,7 @@ impl RTreeParams for EdgeTreeParams {
 /// R-tree of edges, built at once ([`SnapIndex::new`]) or on first use
 /// ([`SnapIndex::deferred`]).
 pub struct SnapIndex {
-    tree: OnceLock<RTree<EdgeShape, EdgeTreeParams>>,
+    tree: OnceLock<EdgeTree>,
 }
 
 fn dist3(a: [f64; 3], b: [f64; 3]) -> f64 {
@@ -142,20 +158,23 @@ impl SnapIndex {
         SnapIndex { tree: OnceLock::new() }
     }
 
-    fn tree(&self, graph: &WalkGraph) -> &RTree<EdgeShape, EdgeTreeParams> {
+    fn tree(&self, graph: &WalkGraph) -> &EdgeTree {
         self.tree.get_or_init(|| {
+            let mut points = Vec::new();
+            graph.vertices().par_iter().map(|&p| to_ecef(p)).collect_into_vec(&mut points);
             let edges: Vec<EdgeShape> = (0..graph.num_edges() as u32)
                 .into_par_iter()
                 .filter_map(|e| {
-                    let points: Box<[[f64; 3]]> = graph.edge_geometry(EdgeId(e)).iter().map(|&p| to_ecef(p)).collect();
-                    (points.len() >= 2).then(|| EdgeShape {
+                    let r = graph.edge_vertices(EdgeId(e));
+                    (r.len() >= 2).then(|| EdgeShape {
                         edge: e,
-                        envelope: AABB::from_points(points.iter()),
-                        points,
+                        first: r.start as u32,
+                        end: r.end as u32,
+                        envelope: AABB::from_points(points[r].iter()),
                     })
                 })
                 .collect();
-            RTree::bulk_load_with_params(edges)
+            EdgeTree { rtree: RTree::bulk_load_with_params(edges), points }
         })
     }
 
@@ -216,8 +235,10 @@ impl SnapIndex {
         // every edge meeting there) the first in edge order wins, as in
         // `snap_brute_force`, whatever the tree's shape.
         let mut best: Option<Snap> = None;
-        nearest::nearest_edges(scratch, self.tree(graph), q, max_d2, |shape, seg| {
-            let ends = [shape.points[seg as usize], shape.points[seg as usize + 1]];
+        let tree = self.tree(graph);
+        nearest::nearest_edges(scratch, tree, q, max_d2, |shape, seg| {
+            let points = shape.points(&tree.points);
+            let ends = [points[seg as usize], points[seg as usize + 1]];
             let snap = snap_between(graph, shape.edge, seg, ends, q);
             if best.is_none_or(|b| (snap.access_m, snap.edge) < (b.access_m, b.edge)) {
                 best = Some(snap);

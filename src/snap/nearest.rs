@@ -39,9 +39,9 @@
 //! assert_eq!(index.snap(&g, junction).unwrap().edge.0, 0); // the first edge of the two
 //! ```
 
-use rstar::{AABB, RTree, RTreeNode};
+use rstar::{AABB, RTreeNode};
 
-use super::{EdgeShape, EdgeTreeParams};
+use super::{EdgeShape, EdgeTree};
 
 /// The search's scratch, reused across the searches of one thread's batch
 /// (no allocation per search once it has grown): per tree level, the
@@ -60,7 +60,7 @@ pub(super) struct Scratch<'a> {
 /// distance, then edge); none for an empty tree or when every edge is farther.
 pub(super) fn nearest_edges<'a>(
     scratch: &mut Scratch<'a>,
-    tree: &'a RTree<EdgeShape, EdgeTreeParams>,
+    tree: &'a EdgeTree,
     q: [f64; 3],
     max_d2: f64,
     mut visit: impl FnMut(&'a EdgeShape, u32),
@@ -68,9 +68,10 @@ pub(super) fn nearest_edges<'a>(
     // Any edge's distance bounds the nearest one's: the previous answer's
     // prunes from the first level on (it is met again, and measured, if it
     // is still the nearest; the answer never depends on it).
-    let mut best = scratch.last.map_or(max_d2, |edge| max_d2.min(edge.nearest(q).0));
+    let mut best = scratch.last.map_or(max_d2, |edge| max_d2.min(edge.nearest(&tree.points, q).0));
     let mut found = None;
-    descend(scratch, 0, tree.root().children(), q, &mut best, &mut |edge: &'a EdgeShape, seg| {
+    let search = Search { points: &tree.points, q };
+    descend(scratch, 0, tree.rtree.root().children(), search, &mut best, &mut |edge: &'a EdgeShape, seg| {
         found = Some(edge);
         visit(edge, seg);
     });
@@ -99,19 +100,27 @@ fn box_distance_2(b: &AABB<[f64; 3]>, q: [f64; 3]) -> f64 {
     d2
 }
 
+/// What one search looks for, and where the edges' polylines are.
+#[derive(Clone, Copy)]
+struct Search<'a> {
+    points: &'a [[f64; 3]],
+    q: [f64; 3],
+}
+
 /// Opens the children of one node nearest first, skipping any whose box is
 /// farther than the best edge so far.
 fn descend<'a>(
     scratch: &mut Scratch<'a>,
     depth: usize,
     children: &'a [RTreeNode<EdgeShape>],
-    q: [f64; 3],
+    search: Search<'a>,
     best: &mut f64,
     visit: &mut impl FnMut(&'a EdgeShape, u32),
 ) {
     if scratch.levels.len() <= depth {
         scratch.levels.resize_with(depth + 1, Vec::new);
     }
+    let q = search.q;
     let mut near = std::mem::take(&mut scratch.levels[depth]);
     near.clear();
     for child in children {
@@ -131,9 +140,9 @@ fn descend<'a>(
         }
         near.swap_remove(i);
         match child {
-            RTreeNode::Parent(p) => descend(scratch, depth + 1, p.children(), q, best, visit),
+            RTreeNode::Parent(p) => descend(scratch, depth + 1, p.children(), search, best, visit),
             RTreeNode::Leaf(edge) => {
-                let (exact, seg) = edge.nearest(q);
+                let (exact, seg) = edge.nearest(search.points, q);
                 if exact <= slack(*best) {
                     *best = best.min(exact);
                     visit(edge, seg);
