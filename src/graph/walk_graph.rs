@@ -6,7 +6,7 @@
 
 use rayon::prelude::*;
 
-use crate::geometry::haversine_m;
+use crate::geometry::cumulative_lengths_m;
 use crate::ids::{EdgeId, NodeId, TimeMs};
 
 /// An edge to add to a [`WalkGraph`]: endpoints and the polyline between them.
@@ -102,14 +102,7 @@ impl WalkGraph {
         let parts =
             crate::parts::split_lengths(&mut geom_cum_m, geom_offsets.windows(2).map(|w| (w[1] - w[0]) as usize));
         parts.into_par_iter().enumerate().for_each(|(i, part)| {
-            let g = &geom[geom_offsets[i] as usize..geom_offsets[i + 1] as usize];
-            let mut len_m = 0.0;
-            for (k, cum) in part.iter_mut().enumerate() {
-                if k > 0 {
-                    len_m += haversine_m(g[k - 1], g[k]);
-                }
-                *cum = len_m;
-            }
+            cumulative_lengths_m(&geom[geom_offsets[i] as usize..geom_offsets[i + 1] as usize], part)
         });
         let mut g = WalkGraph {
             node_lonlat,
