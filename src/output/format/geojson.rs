@@ -60,7 +60,11 @@ pub fn write_geojson(layer: &dyn Layer, mut file: AtomicFile) -> Result<Finished
 fn chunk_text(layer: &dyn Layer, rows: std::ops::Range<usize>, keys: &[Vec<u8>], first_chunk: bool) -> Vec<u8> {
     let chunk = layer.chunk(rows);
     let values = Values::new(&chunk.attributes);
-    let mut buf = Vec::with_capacity(chunk.geometry.len() * 256);
+    // Room for every row at once (a point feature is its keys and about 16
+    // bytes a value), so the text is never copied to grow: capacity left
+    // untouched costs no memory.
+    let row_bytes = 96 + keys.iter().map(|k| k.len() + 16).sum::<usize>();
+    let mut buf = Vec::with_capacity(chunk.geometry.len() * row_bytes);
     for (row, geom) in chunk.geometry.iter().enumerate() {
         if !(first_chunk && row == 0) {
             buf.extend_from_slice(b",\n");
@@ -133,10 +137,10 @@ fn geometry(buf: &mut Vec<u8>, g: &Geom<'_>) {
     }
 }
 
-/// A chunk's columns, typed once.
+/// A chunk's columns, typed once, with their null masks.
 struct Values<'a> {
-    batch: &'a RecordBatch,
     columns: Vec<ColumnRef<'a>>,
+    nulls: Vec<Option<&'a arrow_buffer::NullBuffer>>,
 }
 
 enum ColumnRef<'a> {
@@ -161,11 +165,12 @@ impl<'a> Values<'a> {
                 other => unreachable!("layers have no {other} column"),
             })
             .collect();
-        Values { batch, columns }
+        let nulls = batch.columns().iter().map(|a| a.nulls()).collect();
+        Values { columns, nulls }
     }
 
     fn write(&self, buf: &mut Vec<u8>, column: usize, row: usize) {
-        if self.batch.column(column).is_null(row) {
+        if self.nulls[column].is_some_and(|n| n.is_null(row)) {
             buf.extend_from_slice(b"null");
             return;
         }
