@@ -16,7 +16,8 @@ use crate::error::Result;
 use crate::io::atomic::{AtomicFile, FinishedFile, write_all};
 use crate::output::layer::{Geom, Layer};
 
-/// Rows serialized at a time by one thread: about a megabyte of text for the coverage layer.
+/// Rows serialized at a time by one thread: one to a few megabytes of text for the coverage layer
+/// (about 1.2 MB with one threshold a category, more with several).
 pub const PIECE_ROWS: usize = 2048;
 
 /// Rounds a coordinate to 7 decimals (about 1 cm), the precision of OSM itself.
@@ -60,9 +61,10 @@ pub fn write_geojson(layer: &dyn Layer, mut file: AtomicFile) -> Result<Finished
 fn chunk_text(layer: &dyn Layer, rows: std::ops::Range<usize>, keys: &[Vec<u8>], first_chunk: bool) -> Vec<u8> {
     let chunk = layer.chunk(rows);
     let values = Values::new(&chunk.attributes);
-    // Room for every row at once (a point feature is its keys and about 16
-    // bytes a value), so the text is never copied to grow: capacity left
-    // untouched costs no memory.
+    // Room for every row of a point layer at once (its keys and about 16
+    // bytes a value), so its text is not copied to grow; a polygon layer's
+    // text still grows with its coordinates. Capacity left untouched costs
+    // no memory.
     let row_bytes = 96 + keys.iter().map(|k| k.len() + 16).sum::<usize>();
     let mut buf = Vec::with_capacity(chunk.geometry.len() * row_bytes);
     for (row, geom) in chunk.geometry.iter().enumerate() {
