@@ -430,6 +430,14 @@ pub fn write_all(file: &mut AtomicFile, bytes: &[u8]) -> Result<()> {
     res.map_err(|e| file.err(e))
 }
 
+/// [`write_all`] for a large piece of text: what is buffered goes first, then
+/// `bytes` straight to the file (not copied through the buffer).
+pub fn write_unbuffered(file: &mut AtomicFile, bytes: &[u8]) -> Result<()> {
+    let w = file.writer();
+    let res = w.flush().and_then(|()| w.get_mut().write_all(bytes));
+    res.map_err(|e| file.err(e))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -8,6 +8,7 @@
 pub mod format;
 pub mod layer;
 pub mod layers;
+pub mod ordered;
 pub mod qml;
 pub mod run;
 

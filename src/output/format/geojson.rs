@@ -10,15 +10,15 @@ use arrow_array::cast::AsArray;
 use arrow_array::types::{Float64Type, UInt32Type, UInt64Type};
 use arrow_array::{Array, RecordBatch};
 use arrow_schema::DataType;
-use rayon::prelude::*;
 
 use crate::error::Result;
-use crate::io::atomic::{AtomicFile, FinishedFile, write_all};
+use crate::io::atomic::{AtomicFile, FinishedFile, write_all, write_unbuffered};
+use crate::output::ordered::for_each_ordered;
 use crate::output::layer::{Geom, Layer};
 
-/// Rows serialized at a time by one thread: one to a few megabytes of text for the coverage layer
-/// (about 1.2 MB with one threshold a category, more with several).
-pub const PIECE_ROWS: usize = 2048;
+/// Rows serialized at a time by one thread: about 300 KB of text for the coverage layer with one
+/// threshold a category (more with several), small enough that the last piece's write is short.
+pub const PIECE_ROWS: usize = 512;
 
 /// Rounds a coordinate to 7 decimals (about 1 cm), the precision of OSM itself.
 #[inline]
@@ -28,31 +28,22 @@ pub fn round_coord(v: f64) -> f64 {
 
 /// Writes `layer` as a GeoJSON FeatureCollection into `file`.
 ///
-/// Pieces of [`PIECE_ROWS`] rows are built and serialized in parallel, two per
-/// thread at a time, and written in order while the next window of pieces is
-/// serialized (memory stays at two windows' text): the bytes do not depend on
-/// the thread count.
+/// Pieces of [`PIECE_ROWS`] rows are serialized in parallel and written in
+/// order as they are ready ([`for_each_ordered`]: the writing overlaps the
+/// serializing, and memory holds a window of pieces, a few per thread): the
+/// bytes do not depend on the thread count.
 pub fn write_geojson(layer: &dyn Layer, mut file: AtomicFile) -> Result<FinishedFile> {
     let schema = layer.schema();
     let keys: Vec<Vec<u8>> = schema.fields().iter().map(|f| json_key(f.name())).collect();
     write_all(&mut file, b"{\"type\":\"FeatureCollection\",\"features\":[\n")?;
-    let pieces: Vec<std::ops::Range<usize>> =
-        (0..layer.len()).step_by(PIECE_ROWS).map(|s| s..(s + PIECE_ROWS).min(layer.len())).collect();
-    let window = 2 * rayon::current_num_threads().max(1);
-    let serialize = |w: usize, group: &[std::ops::Range<usize>]| -> Vec<Vec<u8>> {
-        group.par_iter().enumerate().map(|(i, rows)| chunk_text(layer, rows.clone(), &keys, w == 0 && i == 0)).collect()
-    };
-    let windows: Vec<&[std::ops::Range<usize>]> = pieces.chunks(window).collect();
-    let mut ready = windows.first().map(|g| serialize(0, g)).unwrap_or_default();
-    for w in 0..windows.len() {
-        // This window's text goes to the file while the next one is serialized.
-        let (written, next) = rayon::join(
-            || ready.iter().try_for_each(|text| write_all(&mut file, text)),
-            || windows.get(w + 1).map(|g| serialize(w + 1, g)).unwrap_or_default(),
-        );
-        written?;
-        ready = next;
-    }
+    let rows = layer.len();
+    let window = 4 * rayon::current_num_threads().max(1);
+    for_each_ordered(
+        rows.div_ceil(PIECE_ROWS),
+        window,
+        |p| chunk_text(layer, p * PIECE_ROWS..((p + 1) * PIECE_ROWS).min(rows), &keys, p == 0),
+        |text| write_unbuffered(&mut file, &text),
+    )?;
     write_all(&mut file, b"\n]}\n")?;
     file.finish()
 }
