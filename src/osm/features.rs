@@ -9,6 +9,7 @@ use rayon::prelude::*;
 use rstar::{AABB, RTree, RTreeObject};
 use serde::Serialize;
 
+use super::point_grid::PointGrid;
 use super::point_in_area::PreparedArea;
 use super::read_pbf::{MISSING_NODE, OsmData};
 use crate::ids::{CategoryId, OsmRef, OsmType};
@@ -258,14 +259,14 @@ pub fn extract_features(data: &OsmData, taxonomy: &Taxonomy) -> (Vec<Home>, Vec<
         homes = areas.iter().filter_map(area_home).collect();
         HomeRule::ResidentialLanduse
     } else if taxonomy.homes.empty_residential_areas_are_homes {
-        let points = RTree::bulk_load(homes.iter().map(|h| h.lonlat).collect::<Vec<_>>());
+        let points = PointGrid::new(&homes.iter().map(|h| h.lonlat).collect::<Vec<_>>());
         let before = homes.len();
         let empty: Vec<Option<Home>> = areas
             .par_iter()
             .map(|a| {
                 let r = a.shape.bounding_rect()?;
-                let env = AABB::from_corners([r.min().x, r.min().y], [r.max().x, r.max().y]);
-                let occupied = points.locate_in_envelope(env).any(|&p| a.prepared.contains(p));
+                let (min, max) = ([r.min().x, r.min().y], [r.max().x, r.max().y]);
+                let occupied = points.any_in_box(min, max, |p| a.prepared.contains(p));
                 if occupied { None } else { area_home(a) }
             })
             .collect();

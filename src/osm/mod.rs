@@ -18,6 +18,7 @@ mod merge;
 pub mod multipolygon;
 pub mod node_store;
 pub mod packed;
+pub mod point_grid;
 pub mod point_in_area;
 mod read_pbf;
 pub mod wire;
