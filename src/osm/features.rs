@@ -139,20 +139,31 @@ fn way_polygon(coords: Vec<[f64; 2]>) -> Option<MultiPolygon<f64>> {
 }
 
 /// Centroid of a way: of its area when closed, of its line otherwise, of its vertices at worst.
+///
+/// One allocation (the coordinates, which become the polygon's ring): this
+/// runs for every building of the extract. A closed way's position is
+/// [`crate::geometry::polygon_position`], operation for operation
+/// `area_position` of the one-polygon multipolygon.
 fn way_centroid(data: &OsmData, way: usize) -> Option<[f64; 2]> {
-    let coords = way_coords(data, way);
+    let mut coords: Vec<Coord<f64>> = (data.way_node_indices(way).iter().filter(|&&i| i != MISSING_NODE))
+        .map(|&i| {
+            let [x, y] = data.node_lonlat_at(i);
+            Coord { x, y }
+        })
+        .collect();
     if coords.is_empty() {
         return None;
     }
-    if let Some(c) = way_polygon(coords.clone()).and_then(|mp| crate::geometry::area_position(&mp)) {
-        return Some(c);
-    }
-    let ls = LineString::from(coords.iter().map(|&[x, y]| Coord { x, y }).collect::<Vec<_>>());
-    if let Some(c) = ls.centroid() {
-        return Some([c.x(), c.y()]);
+    if coords.len() >= 4 && coords.first() == coords.last() {
+        let polygon = Polygon::new(LineString(coords), vec![]);
+        if let Some(c) = crate::geometry::polygon_position(&polygon) {
+            return Some(c);
+        }
+        coords = polygon.into_inner().0.0;
     }
     let n = coords.len() as f64;
-    Some([coords.iter().map(|c| c[0]).sum::<f64>() / n, coords.iter().map(|c| c[1]).sum::<f64>() / n])
+    let mean = [coords.iter().map(|c| c.x).sum::<f64>() / n, coords.iter().map(|c| c.y).sum::<f64>() / n];
+    Some(LineString(coords).centroid().map_or(mean, |c| [c.x(), c.y()]))
 }
 
 /// The assembled area of a multipolygon relation.
