@@ -50,6 +50,8 @@ struct Ring {
     coords: Vec<Coord<f64>>,
     /// The lowest and highest latitude of the ring's vertices.
     y_range: [f64; 2],
+    /// The lowest and highest longitude of the ring's vertices.
+    x_range: [f64; 2],
     /// Band of latitude `y`: `floor((y - y_range[0]) * per_degree)`, clamped.
     per_degree: f64,
     /// Edge `i` (from `coords[i]` to `coords[i + 1]`) of band `b` in
@@ -64,12 +66,15 @@ impl Ring {
         let n_edges = coords.len().saturating_sub(1);
         let finite = coords.iter().all(|c| c.x.is_finite() && c.y.is_finite());
         let (lo, hi) = coords.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), c| (lo.min(c.y), hi.max(c.y)));
+        let (x_lo, x_hi) =
+            coords.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), c| (lo.min(c.x), hi.max(c.x)));
         let height = hi - lo;
         let bands = if finite && n_edges >= BANDED_FROM_EDGES && height > 0.0 { n_edges / EDGES_PER_BAND } else { 1 };
         let per_degree = if bands > 1 { bands as f64 / height } else { 0.0 };
         let mut ring = Ring {
             coords,
             y_range: if finite { [lo, hi] } else { [f64::NEG_INFINITY, f64::INFINITY] },
+            x_range: if finite { [x_lo, x_hi] } else { [f64::NEG_INFINITY, f64::INFINITY] },
             per_degree,
             band_start: vec![0; bands + 1],
             edges: Vec::new(),
@@ -118,8 +123,11 @@ impl Ring {
             _ => {}
         }
         // No edge spans a latitude outside the vertices' range (NaN included):
-        // every edge fails both range tests below.
-        if !(c.y >= self.y_range[0] && c.y <= self.y_range[1]) {
+        // every edge fails both range tests below. East or west of every
+        // vertex, every edge the point's latitude meets has the point on one
+        // side, so each crossing counted upwards is matched by one counted
+        // downwards (winding 0), and no edge passes through the point.
+        if !(c.y >= self.y_range[0] && c.y <= self.y_range[1] && c.x >= self.x_range[0] && c.x <= self.x_range[1]) {
             return Position::Outside;
         }
         let b = self.band(c.y);

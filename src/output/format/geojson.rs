@@ -13,8 +13,8 @@ use arrow_schema::DataType;
 
 use crate::error::Result;
 use crate::io::atomic::{AtomicFile, FinishedFile, write_all, write_unbuffered};
-use crate::output::ordered::for_each_ordered;
 use crate::output::layer::{Geom, Layer};
+use crate::output::ordered::for_each_ordered;
 
 /// Rows serialized at a time by one thread: about 300 KB of text for the coverage layer with one
 /// threshold a category (more with several), small enough that the last piece's write is short.
