@@ -496,7 +496,7 @@ fn homes_nearest_to_an_island(islands: &WalkGraph, points: &[[f64; 2]], snaps: &
     // An island matters only nearer than the network: search no farther.
     let within_m = |i: usize| snaps[i].map_or(f64::INFINITY, |m| m.access_m);
     island_index
-        .snap_all_within(islands, points, within_m)
+        .snap_each_within(islands, points, within_m)
         .iter()
         .zip(snaps)
         .filter(|(i, m)| match (i, m) {

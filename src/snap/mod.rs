@@ -221,6 +221,25 @@ impl SnapIndex {
         out
     }
 
+    /// [`SnapIndex::snap_within`] for many points in parallel, in their own
+    /// order, for searches whose radius already bounds them closely: unlike
+    /// [`SnapIndex::snap_all_within`] the points are not first ordered along a
+    /// space-filling curve (a neighbour's answer would not bound them more),
+    /// which saves the ordering when the radius ends most searches at once.
+    pub fn snap_each_within(
+        &self,
+        graph: &WalkGraph,
+        points: &[[f64; 2]],
+        max_m: impl Fn(usize) -> f64 + Sync,
+    ) -> Vec<Option<Snap>> {
+        self.tree(graph); // built before the parallel queries, not inside one of them
+        points
+            .par_iter()
+            .enumerate()
+            .map_init(nearest::Scratch::default, |scratch, (i, &p)| self.search(graph, scratch, p, max_m(i)))
+            .collect()
+    }
+
     /// One search with `scratch` as its workspace.
     fn search<'a>(
         &'a self,

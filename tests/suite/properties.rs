@@ -594,10 +594,13 @@ fn snap_index_matches_brute_force() {
             queries.push([(geom[k][0] + geom[k + 1][0]) / 2.0, (geom[k][1] + geom[k + 1][1]) / 2.0]);
         }
         // The batch with its reused heaps gives what one search at a time gives.
+        // So does the batch searched in the points' own order.
         let batch = index.snap_all_within(g, &queries, |i| if i % 3 == 0 { 25.0 } else { f64::INFINITY });
-        for (i, (&q, b)) in queries.iter().zip(&batch).enumerate() {
+        let each = index.snap_each_within(g, &queries, |i| if i % 3 == 0 { 25.0 } else { f64::INFINITY });
+        for (i, ((&q, b), e)) in queries.iter().zip(&batch).zip(&each).enumerate() {
             let radius_m = if i % 3 == 0 { 25.0 } else { f64::INFINITY };
             assert_eq!(*b, index.snap_within(g, q, radius_m), "seed {seed:#x} point {q:?}: batch");
+            assert_eq!(*e, *b, "seed {seed:#x} point {q:?}: batch in the points' order");
         }
         for q in queries {
             let what = format!("seed {seed:#x} point {q:?}");
