@@ -233,8 +233,18 @@ const SYNC_EVERY_BYTES: u64 = 16 << 20;
 /// A failed background sync is reported by the next write or by the commit;
 /// when no thread can be started the sync is left to the final one, which
 /// covers everything.
+///
+/// A background sync covers the whole pages written so far, never the page
+/// being filled ([`sync_pages`]): a page under write-back cannot be written
+/// to until the disk has it, so syncing the partly written last page (as
+/// `fdatasync` does) made the next write wait for the disk (measured on the
+/// default data: the coverage layer's writing 8.4 -> 6.2 ms).
 pub struct SyncingFile {
     file: File,
+    /// Bytes written in all.
+    written_bytes: u64,
+    /// Bytes already handed to a background sync (whole pages).
+    synced_bytes: u64,
     unsynced_bytes: u64,
     /// Bytes to write before the next background sync.
     sync_step: u64,
@@ -252,7 +262,7 @@ fn joined(h: JoinHandle<std::io::Result<()>>) -> std::io::Result<()> {
 fn sync_on_thread(
     file: &File,
     after: Option<JoinHandle<std::io::Result<()>>>,
-    sync: fn(&File) -> std::io::Result<()>,
+    sync: impl FnOnce(&File) -> std::io::Result<()> + Send + 'static,
 ) -> Option<JoinHandle<std::io::Result<()>>> {
     let copy = file.try_clone().ok()?;
     let run = move || {
@@ -262,9 +272,60 @@ fn sync_on_thread(
     std::thread::Builder::new().name("lifecircle-sync".into()).spawn(run).ok()
 }
 
+/// The memory page size (4 KiB where it cannot be asked).
+fn page_bytes() -> u64 {
+    #[cfg(target_os = "linux")]
+    {
+        // SAFETY: `sysconf` takes an integer name and no pointer; it only reads
+        // a system constant and is MT-Safe.
+        #[allow(unsafe_code)]
+        let n = unsafe { libc::sysconf(libc::_SC_PAGESIZE) };
+        if let Ok(n) = u64::try_from(n)
+            && n > 0
+        {
+            return n;
+        }
+    }
+    4096
+}
+
+/// Writes bytes `from..to` of `file` (whole pages) to disk and waits for them:
+/// `sync_file_range` on Linux (the data of that range only; the final
+/// `sync_all` makes the file durable), `sync_data` elsewhere.
+fn sync_pages(file: &File, from: u64, to: u64) -> std::io::Result<()> {
+    if to <= from {
+        return Ok(());
+    }
+    #[cfg(target_os = "linux")]
+    {
+        use std::os::fd::AsRawFd;
+        let (Ok(offset), Ok(len)) = (i64::try_from(from), i64::try_from(to - from)) else {
+            return file.sync_data();
+        };
+        let flags = libc::SYNC_FILE_RANGE_WAIT_BEFORE | libc::SYNC_FILE_RANGE_WRITE | libc::SYNC_FILE_RANGE_WAIT_AFTER;
+        // SAFETY: the descriptor is `file`'s, open for the whole call (the
+        // borrow keeps it alive); `sync_file_range` takes integers only, no
+        // pointer, and touches no memory of this process.
+        #[allow(unsafe_code)]
+        let r = unsafe { libc::sync_file_range(file.as_raw_fd(), offset, len, flags) };
+        if r == 0 { Ok(()) } else { Err(std::io::Error::last_os_error()) }
+    }
+    #[cfg(not(target_os = "linux"))]
+    {
+        file.sync_data()
+    }
+}
+
 impl SyncingFile {
     fn new(file: File) -> Self {
-        SyncingFile { file, unsynced_bytes: 0, sync_step: FIRST_SYNC_BYTES, syncing: None }
+        SyncingFile {
+            file,
+            written_bytes: 0,
+            synced_bytes: 0,
+            unsynced_bytes: 0,
+            sync_step: FIRST_SYNC_BYTES,
+            syncing: None,
+        }
     }
 
     /// The file and the background sync still running, if any.
@@ -276,11 +337,15 @@ impl SyncingFile {
 impl Write for SyncingFile {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
         let n = self.file.write(buf)?;
+        self.written_bytes += n as u64;
         self.unsynced_bytes += n as u64;
         if self.unsynced_bytes >= self.sync_step {
             // The previous sync first: one at a time, and its error surfaces here.
             self.syncing.take().map_or(Ok(()), joined)?;
-            self.syncing = sync_on_thread(&self.file, None, File::sync_data);
+            let page = page_bytes();
+            let (from, to) = (self.synced_bytes, self.written_bytes / page * page);
+            self.syncing = sync_on_thread(&self.file, None, move |f| sync_pages(f, from, to));
+            self.synced_bytes = to;
             self.unsynced_bytes = 0;
             self.sync_step = (self.sync_step * 2).min(SYNC_EVERY_BYTES);
         }
@@ -457,6 +522,9 @@ mod tests {
             expected.extend_from_slice(&piece);
             if f.unsynced_bytes < piece.len() as u64 && f.syncing.is_some() {
                 started += 1;
+                // Whole pages only, up to the page being filled (pieces of 4,099 bytes end mid-page).
+                assert_eq!(f.synced_bytes % page_bytes(), 0);
+                assert!(f.synced_bytes <= f.written_bytes && f.written_bytes - f.synced_bytes < page_bytes());
             }
         }
         // Syncs after 2, 2 + 4, 2 + 4 + 8 and 2 + 4 + 8 + 16 MiB of the 32 MiB written.
