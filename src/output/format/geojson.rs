@@ -34,7 +34,8 @@ pub fn round_coord(v: f64) -> f64 {
 /// bytes do not depend on the thread count.
 pub fn write_geojson(layer: &dyn Layer, mut file: AtomicFile) -> Result<FinishedFile> {
     let schema = layer.schema();
-    let keys: Vec<Vec<u8>> = schema.fields().iter().map(|f| json_key(f.name())).collect();
+    // Each key with the comma that comes before it (the first property's is skipped).
+    let keys: Vec<Vec<u8>> = schema.fields().iter().map(|f| [b",".as_slice(), &json_key(f.name())].concat()).collect();
     write_all(&mut file, b"{\"type\":\"FeatureCollection\",\"features\":[\n")?;
     let rows = layer.len();
     let window = 4 * rayon::current_num_threads().max(1);
@@ -66,10 +67,8 @@ fn chunk_text(layer: &dyn Layer, rows: std::ops::Range<usize>, keys: &[Vec<u8>],
         geometry(&mut buf, geom);
         buf.extend_from_slice(b",\"properties\":{");
         for (k, key) in keys.iter().enumerate() {
-            if k > 0 {
-                buf.push(b',');
-            }
-            buf.extend_from_slice(key);
+            // `,"name":` in one copy after the first property.
+            buf.extend_from_slice(if k > 0 { key } else { &key[1..] });
             values.write(&mut buf, k, row);
         }
         buf.extend_from_slice(b"}}");
@@ -84,8 +83,20 @@ pub fn json_key(name: &str) -> Vec<u8> {
     k
 }
 
+/// A number as serde_json writes it (the shortest text that reads back to
+/// it, by the zmij crate serde_json itself uses; `null` when not finite),
+/// without going through a serializer for each value.
 fn number(buf: &mut Vec<u8>, v: f64) {
-    serde_json::to_writer(&mut *buf, &v).expect("a finite number serializes");
+    if v.is_finite() {
+        buf.extend_from_slice(zmij::Buffer::new().format_finite(v).as_bytes());
+    } else {
+        buf.extend_from_slice(b"null");
+    }
+}
+
+/// An integer as serde_json writes it (by the itoa crate it uses).
+fn integer(buf: &mut Vec<u8>, v: impl itoa::Integer) {
+    buf.extend_from_slice(itoa::Buffer::new().format(v).as_bytes());
 }
 
 fn position(buf: &mut Vec<u8>, x: f64, y: f64) {
@@ -170,8 +181,8 @@ impl<'a> Values<'a> {
         match &self.columns[column] {
             ColumnRef::Text(a) => serde_json::to_writer(&mut *buf, a.value(row)).expect("a string serializes"),
             ColumnRef::Float(a) => number(buf, a.value(row)),
-            ColumnRef::Count(a) => serde_json::to_writer(&mut *buf, &a.value(row)).expect("a number serializes"),
-            ColumnRef::BigCount(a) => serde_json::to_writer(&mut *buf, &a.value(row)).expect("a number serializes"),
+            ColumnRef::Count(a) => integer(buf, a.value(row)),
+            ColumnRef::BigCount(a) => integer(buf, a.value(row)),
             ColumnRef::Bool(a) => buf.extend_from_slice(if a.value(row) { b"true" } else { b"false" }),
         }
     }
