@@ -187,3 +187,33 @@ impl<'a> Values<'a> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Numbers come out as serde_json writes them: random bit patterns (every
+    /// magnitude, subnormals, both zeros), rounded coordinates, non-finite
+    /// values (null), and integers of both widths.
+    #[test]
+    fn numbers_are_written_as_serde_json_writes_them() {
+        let mut rng = crate::test_rng::SplitMix64(0x6e0);
+        let mut values: Vec<f64> = vec![0.0, -0.0, 1.0, 0.1, 1e-7, 1e21, 5e-324, f64::MAX, f64::NAN, f64::INFINITY];
+        values.extend((0..20_000).map(|_| f64::from_bits(rng.next_u64())));
+        values.extend((0..20_000).map(|_| round_coord(rng.unit() * 360.0 - 180.0)));
+        for v in values {
+            let mut got = Vec::new();
+            number(&mut got, v);
+            assert_eq!(got, serde_json::to_vec(&v).expect("serializes"), "{v:e}");
+        }
+        for v in [0u64, 9, 10, 4_294_967_295, u64::MAX].into_iter().chain((0..1000).map(|_| rng.next_u64())) {
+            let mut got = Vec::new();
+            integer(&mut got, v);
+            assert_eq!(got, serde_json::to_vec(&v).expect("serializes"));
+            let small = v as u32;
+            got.clear();
+            integer(&mut got, small);
+            assert_eq!(got, serde_json::to_vec(&small).expect("serializes"));
+        }
+    }
+}
