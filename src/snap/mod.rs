@@ -197,23 +197,20 @@ impl SnapIndex {
 
     /// [`SnapIndex::snap_within`] for many points in parallel, point `i` within
     /// `max_m(i)`, keeping their order; one search scratch per batch of points.
+    ///
+    /// The points are searched in the order of a space-filling curve, so that
+    /// each search starts from a near neighbour's answer (the answers do not
+    /// depend on it): [`SnapIndex::snap_each_within`] over them so ordered.
     pub fn snap_all_within(
         &self,
         graph: &WalkGraph,
         points: &[[f64; 2]],
         max_m: impl Fn(usize) -> f64 + Sync,
     ) -> Vec<Option<Snap>> {
-        self.tree(graph); // built before the parallel queries, not inside one of them
-        // Searched in the order of a space-filling curve, so that each search
-        // starts from a near neighbour's answer (the answers do not depend on it).
         let mut order: Vec<(u64, u32)> = points.par_iter().enumerate().map(|(i, &p)| (morton(p), i as u32)).collect();
         order.par_sort_unstable();
-        let found: Vec<Option<Snap>> = order
-            .par_iter()
-            .map_init(nearest::Scratch::default, |scratch, &(_, i)| {
-                self.search(graph, scratch, points[i as usize], max_m(i as usize))
-            })
-            .collect();
+        let along: Vec<[f64; 2]> = order.par_iter().map(|&(_, i)| points[i as usize]).collect();
+        let found = self.snap_each_within(graph, &along, |k| max_m(order[k].1 as usize));
         let mut out = vec![None; points.len()];
         for (&(_, i), snap) in order.iter().zip(found) {
             out[i as usize] = snap;
@@ -222,10 +219,10 @@ impl SnapIndex {
     }
 
     /// [`SnapIndex::snap_within`] for many points in parallel, in their own
-    /// order, for searches whose radius already bounds them closely: unlike
-    /// [`SnapIndex::snap_all_within`] the points are not first ordered along a
-    /// space-filling curve (a neighbour's answer would not bound them more),
-    /// which saves the ordering when the radius ends most searches at once.
+    /// order (each search bounded from the start by the previous answer of its
+    /// batch, so points near their predecessors search least); for searches
+    /// whose radius already bounds them closely, the ordering of
+    /// [`SnapIndex::snap_all_within`] would not bound them more.
     pub fn snap_each_within(
         &self,
         graph: &WalkGraph,
