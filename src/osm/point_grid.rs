@@ -36,7 +36,8 @@ pub struct PointGrid {
 }
 
 impl PointGrid {
-    /// Files `points` (non-finite ones are left out: no box holds them). `O(n)`.
+    /// Files `points` (non-finite ones are left out: no box holds them), at
+    /// most `u32::MAX` of them. `O(n)`.
     pub fn new(points: &[[f64; 2]]) -> PointGrid {
         let finite = |p: &&[f64; 2]| p[0].is_finite() && p[1].is_finite();
         let (mut lo, mut hi) = ([f64::INFINITY; 2], [f64::NEG_INFINITY; 2]);
@@ -47,6 +48,7 @@ impl PointGrid {
             }
         }
         let n = points.iter().filter(finite).count();
+        assert!(u32::try_from(n).is_ok(), "a point grid holds at most u32::MAX points");
         let side = ((n as f64 / 2.0).sqrt().ceil() as usize).clamp(1, 2048);
         let mut grid =
             PointGrid { origin: [0.0; 2], per_degree: [0.0; 2], cells: [1, 1], start: vec![0; 2], points: Vec::new() };

@@ -296,15 +296,22 @@ mod tests {
                 .collect();
             let mp = MultiPolygon::new(polys);
             let prepared = PreparedArea::new(&mp);
-            // Random points, the rings' vertices and edge midpoints (boundaries).
+            // Random points, the rings' vertices and edge midpoints (boundaries),
+            // and points at each ring's least and greatest longitude and a hair
+            // beyond them, at its vertices' latitudes (the ring's box test).
             let mut points: Vec<[f64; 2]> =
                 (0..300).map(|_| [-1.5 + 4.5 * rng.unit(), -1.5 + 3.5 * rng.unit()]).collect();
             for p in mp.iter() {
                 for r in std::iter::once(p.exterior()).chain(p.interiors()) {
+                    let x_lo = r.0.iter().map(|c| c.x).fold(f64::INFINITY, f64::min);
+                    let x_hi = r.0.iter().map(|c| c.x).fold(f64::NEG_INFINITY, f64::max);
                     for w in r.0.windows(2).step_by(3) {
                         points.push([w[0].x, w[0].y]);
                         points.push([(w[0].x + w[1].x) / 2.0, (w[0].y + w[1].y) / 2.0]);
                         points.push([w[0].x, w[1].y]);
+                        for x in [x_lo, x_hi, x_lo - 1e-12, x_hi + 1e-12] {
+                            points.push([x, w[0].y]);
+                        }
                     }
                 }
             }

@@ -37,7 +37,8 @@ type Made<T> = Vec<Option<std::thread::Result<T>>>;
 
 /// Makes pieces `0..n` with `make` in parallel and hands each to `hand_on` in
 /// order, on the calling thread, as soon as it and those before it are made;
-/// at most `window` (at least 1) are made beyond the one being handed on.
+/// at most `window` (at least 1, at most `n`) are made beyond the one being
+/// handed on.
 ///
 /// Stops at the first error of `hand_on` (the pieces already started are
 /// made, not handed on) and returns it; a panic in `make` is raised again
@@ -48,7 +49,7 @@ pub fn for_each_ordered<T: Send>(
     make: impl Fn(usize) -> T + Sync,
     mut hand_on: impl FnMut(T) -> Result<()>,
 ) -> Result<()> {
-    let window = window.max(1);
+    let window = window.clamp(1, n.max(1));
     let made: Mutex<Made<T>> = Mutex::new((0..n).map(|_| None).collect());
     let ready = Condvar::new();
     let lock = || made.lock().unwrap_or_else(|e| e.into_inner());
