@@ -125,17 +125,24 @@ impl RTreeObject for Envelope {
     }
 }
 
-fn way_coords(data: &OsmData, way: usize) -> Vec<[f64; 2]> {
-    (data.way_node_indices(way).iter().filter(|&&i| i != MISSING_NODE)).map(|&i| data.node_lonlat_at(i)).collect()
+/// A way's node positions (nodes missing from the extract left out).
+fn way_coords(data: &OsmData, way: usize) -> Vec<Coord<f64>> {
+    (data.way_node_indices(way).iter().filter(|&&i| i != MISSING_NODE))
+        .map(|&i| {
+            let [x, y] = data.node_lonlat_at(i);
+            Coord { x, y }
+        })
+        .collect()
+}
+
+/// Whether a way's positions close into a ring (at least four, the last the first).
+fn is_closed(coords: &[Coord<f64>]) -> bool {
+    coords.len() >= 4 && coords.first() == coords.last()
 }
 
 /// The area of a way: a polygon when closed, otherwise `None`.
-fn way_polygon(coords: Vec<[f64; 2]>) -> Option<MultiPolygon<f64>> {
-    if coords.len() < 4 || coords.first() != coords.last() {
-        return None;
-    }
-    let ring = LineString::from(coords.into_iter().map(|[x, y]| Coord { x, y }).collect::<Vec<_>>());
-    Some(MultiPolygon::new(vec![Polygon::new(ring, vec![])]))
+fn way_polygon(coords: Vec<Coord<f64>>) -> Option<MultiPolygon<f64>> {
+    is_closed(&coords).then(|| MultiPolygon::new(vec![Polygon::new(LineString(coords), vec![])]))
 }
 
 /// Centroid of a way: of its area when closed, of its line otherwise, of its vertices at worst.
@@ -145,25 +152,23 @@ fn way_polygon(coords: Vec<[f64; 2]>) -> Option<MultiPolygon<f64>> {
 /// [`crate::geometry::polygon_position`], operation for operation
 /// `area_position` of the one-polygon multipolygon.
 fn way_centroid(data: &OsmData, way: usize) -> Option<[f64; 2]> {
-    let mut coords: Vec<Coord<f64>> = (data.way_node_indices(way).iter().filter(|&&i| i != MISSING_NODE))
-        .map(|&i| {
-            let [x, y] = data.node_lonlat_at(i);
-            Coord { x, y }
-        })
-        .collect();
+    let mut coords = way_coords(data, way);
     if coords.is_empty() {
         return None;
     }
-    if coords.len() >= 4 && coords.first() == coords.last() {
+    if is_closed(&coords) {
         let polygon = Polygon::new(LineString(coords), vec![]);
         if let Some(c) = crate::geometry::polygon_position(&polygon) {
             return Some(c);
         }
         coords = polygon.into_inner().0.0;
     }
-    let n = coords.len() as f64;
-    let mean = [coords.iter().map(|c| c.x).sum::<f64>() / n, coords.iter().map(|c| c.y).sum::<f64>() / n];
-    Some(LineString(coords).centroid().map_or(mean, |c| [c.x(), c.y()]))
+    let line = LineString(coords);
+    if let Some(c) = line.centroid() {
+        return Some([c.x(), c.y()]);
+    }
+    let n = line.0.len() as f64;
+    Some([line.0.iter().map(|c| c.x).sum::<f64>() / n, line.0.iter().map(|c| c.y).sum::<f64>() / n])
 }
 
 /// The assembled area of a multipolygon relation.

@@ -40,14 +40,14 @@ impl PointGrid {
     /// most `u32::MAX` of them. `O(n)`.
     pub fn new(points: &[[f64; 2]]) -> PointGrid {
         let finite = |p: &&[f64; 2]| p[0].is_finite() && p[1].is_finite();
-        let (mut lo, mut hi) = ([f64::INFINITY; 2], [f64::NEG_INFINITY; 2]);
+        let (mut lo, mut hi, mut n) = ([f64::INFINITY; 2], [f64::NEG_INFINITY; 2], 0usize);
         for p in points.iter().filter(finite) {
             for k in 0..2 {
                 lo[k] = lo[k].min(p[k]);
                 hi[k] = hi[k].max(p[k]);
             }
+            n += 1;
         }
-        let n = points.iter().filter(finite).count();
         assert!(u32::try_from(n).is_ok(), "a point grid holds at most u32::MAX points");
         let side = ((n as f64 / 2.0).sqrt().ceil() as usize).clamp(1, 2048);
         let mut grid =
