@@ -246,8 +246,9 @@ pub struct SyncingFile {
     written_bytes: u64,
     /// Bytes already handed to a background sync (whole pages).
     synced_bytes: u64,
-    unsynced_bytes: u64,
-    /// Bytes to write before the next background sync.
+    /// The byte count at which the next background sync starts.
+    sync_at: u64,
+    /// The step from one background sync to the next (doubling).
     sync_step: u64,
     syncing: Option<JoinHandle<std::io::Result<()>>>,
 }
@@ -323,7 +324,7 @@ impl SyncingFile {
             file,
             written_bytes: 0,
             synced_bytes: 0,
-            unsynced_bytes: 0,
+            sync_at: FIRST_SYNC_BYTES,
             sync_step: FIRST_SYNC_BYTES,
             syncing: None,
         }
@@ -339,16 +340,15 @@ impl Write for SyncingFile {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
         let n = self.file.write(buf)?;
         self.written_bytes += n as u64;
-        self.unsynced_bytes += n as u64;
-        if self.unsynced_bytes >= self.sync_step {
+        if self.written_bytes >= self.sync_at {
             // The previous sync first: one at a time, and its error surfaces here.
             self.syncing.take().map_or(Ok(()), joined)?;
             let page = page_bytes();
             let (from, to) = (self.synced_bytes, self.written_bytes / page * page);
             self.syncing = sync_on_thread(&self.file, None, move |f| sync_pages(f, from, to));
             self.synced_bytes = to;
-            self.unsynced_bytes = 0;
             self.sync_step = (self.sync_step * 2).min(SYNC_EVERY_BYTES);
+            self.sync_at = self.written_bytes + self.sync_step;
         }
         Ok(n)
     }
@@ -519,9 +519,12 @@ mod tests {
         let mut started = 0;
         for i in 0..(2 * SYNC_EVERY_BYTES as usize + 12_345) / 4099 {
             let piece: Vec<u8> = (0..4099).map(|j| ((i * 31 + j) % 251) as u8).collect();
+            let sync_at = f.sync_at;
             f.write_all(&piece).expect("write");
             expected.extend_from_slice(&piece);
-            if f.unsynced_bytes < piece.len() as u64 && f.syncing.is_some() {
+            // A sync started by this piece moved the next one on.
+            if f.sync_at != sync_at {
+                assert!(f.syncing.is_some());
                 started += 1;
                 // Whole pages only, up to the page being filled (pieces of 4,099 bytes end mid-page).
                 assert_eq!(f.synced_bytes % page_bytes(), 0);
